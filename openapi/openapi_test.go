@@ -1,0 +1,58 @@
+package openapi_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e97b4d80/pipedrive-remote-files/openapi"
+)
+
+func load(t *testing.T, data []byte) (*openapi3.T, error) {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, err
+	}
+	return doc, doc.Validate(context.Background())
+}
+
+// oapi-codegen ignores misspelt keywords, so the spec is validated with kin-openapi.
+func TestSpecIsValid(t *testing.T) {
+	doc, err := load(t, openapi.Spec())
+	require.NoError(t, err)
+
+	for _, path := range []string{"/files/remote", "/files/remoteLink"} {
+		op := doc.Paths.Find(path).Post
+		require.NotNil(t, op, path)
+		body := op.RequestBody.Value
+		require.True(t, body.Required, path)
+		require.Len(t, body.Content, 1, "only form bodies are accepted by %s", path)
+		require.NotNil(t, body.Content.Get("application/x-www-form-urlencoded"), path)
+		for _, status := range []string{"200", "400", "401", "402", "403", "404", "410", "415", "422", "429", "5XX", "default"} {
+			require.NotNil(t, op.Responses.Value(status), "%s %s", path, status)
+		}
+	}
+	for _, name := range []string{"api_key", "api_token_query", "oauth2"} {
+		require.Contains(t, doc.Components.SecuritySchemes, name)
+	}
+	require.Len(t, doc.Servers, 2)
+}
+
+// The check above must be able to fail: a misspelt keyword is reported.
+func TestSpecValidationCatchesMisspeltKeyword(t *testing.T) {
+	broken := strings.Replace(string(openapi.Spec()), "minLength: 1", "minLenght: 1", 1)
+	_, err := load(t, []byte(broken))
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "minLenght")
+}
+
+func TestSpecReturnsCopy(t *testing.T) {
+	a := openapi.Spec()
+	a[0] = 'X'
+	require.NotEqual(t, byte('X'), openapi.Spec()[0])
+}
