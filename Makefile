@@ -1,0 +1,28 @@
+# Targets for developers and CI. `make ci` is what .ci/run runs.
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: generate check-generated lint test ci
+
+## generate: regenerate gen/ from openapi/pipedrive-remote-files.yaml
+generate:
+	$(GO) generate ./...
+
+## check-generated: fail if regenerating changes gen/ (the committed code must match the spec)
+check-generated: generate
+	@changes="$$(git status --porcelain -- gen)"; \
+	if [ -n "$$changes" ]; then echo "gen/ is stale or hand-edited; run 'make generate' and commit:"; echo "$$changes"; git --no-pager diff --stat -- gen; exit 1; fi
+
+## lint: gofmt, go vet and staticcheck must be clean
+lint:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## test: all tests with the race detector
+test:
+	$(GO) test -race ./...
+
+## ci: everything CI checks
+ci: check-generated lint test

@@ -1,0 +1,155 @@
+package pipedrive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/e97b4d80/pipedrive-remote-files/gen"
+)
+
+// DefaultBaseURL is where requests go unless WithCompanyDomain, WithBaseURL or an OAuth
+// token's api_domain says otherwise.
+const DefaultBaseURL = "https://api.pipedrive.com/v1"
+
+// defaultTimeout bounds one attempt with the default HTTP client.
+const defaultTimeout = 60 * time.Second
+
+// userAgent is sent with every request, after the caller's WithUserAgent product.
+const userAgent = "pipedrive-remote-files-go/" + Version
+
+// Client talks to Pipedrive's API v1. Create one with NewClient and share it: it is safe
+// for concurrent use and keeps connections alive between calls.
+type Client struct {
+	// Files attaches Google Drive files to deals, persons and organizations.
+	Files *FilesService
+
+	api       *gen.Client // the generated client for the configured base URL
+	baseSet   bool        // the base URL came from WithBaseURL or WithCompanyDomain
+	cred      credential
+	userAgent string
+	transport *transport
+
+	mu        sync.Mutex
+	domainAPI map[string]*gen.Client // OAuth api_domain base URL -> client
+}
+
+// NewClient returns a Client configured by opts. It needs exactly one credential
+// (WithAPIToken, WithAPITokenInQuery or WithTokenSource) and makes no request.
+func NewClient(opts ...Option) (*Client, error) {
+	cfg := config{retry: DefaultRetryPolicy(), clock: realClock{}}
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, errors.New("pipedrive: NewClient: nil option")
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	switch len(cfg.creds) {
+	case 0:
+		return nil, errors.New("pipedrive: NewClient: no credentials: use WithAPIToken, WithAPITokenInQuery or WithTokenSource")
+	case 1:
+	default:
+		return nil, errors.New("pipedrive: NewClient: more than one credential: use exactly one of WithAPIToken, WithAPITokenInQuery and WithTokenSource")
+	}
+	if cfg.company != "" && cfg.baseURL != "" {
+		return nil, errors.New("pipedrive: NewClient: WithCompanyDomain and WithBaseURL both set the base URL: use one")
+	}
+	c := &Client{cred: cfg.creds[0], userAgent: userAgent}
+	if cfg.userAgent != "" {
+		c.userAgent = cfg.userAgent + " " + userAgent
+	}
+	c.transport = &transport{
+		hc:     httpClient(cfg.httpClient),
+		policy: cfg.retry.withDefaults(),
+		clock:  cfg.clock,
+		logger: cfg.logger,
+		redact: redactor(c.cred.secret()),
+	}
+	base := DefaultBaseURL
+	switch {
+	case cfg.baseURL != "":
+		base, c.baseSet = cfg.baseURL, true
+	case cfg.company != "":
+		base, c.baseSet = "https://"+cfg.company+".pipedrive.com/api/v1", true
+	}
+	api, err := c.newAPI(base)
+	if err != nil {
+		return nil, err
+	}
+	c.api = api
+	c.Files = &FilesService{client: c}
+	return c, nil
+}
+
+// httpClient returns the client requests go through: a copy of the caller's, or one with
+// a timeout and enough idle connections per host for concurrent use (Go's default keeps
+// two, so a shared client would open and drop connections under load).
+func httpClient(hc *http.Client) *http.Client {
+	if hc == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 128
+		t.MaxIdleConnsPerHost = 64
+		hc = &http.Client{Transport: t, Timeout: defaultTimeout}
+	}
+	if hc.CheckRedirect == nil {
+		// A redirect would replay the x-api-token header to wherever it points.
+		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	return hc
+}
+
+// newAPI builds the generated client for one base URL.
+func (c *Client) newAPI(base string) (*gen.Client, error) {
+	api, err := gen.NewClient(base, gen.WithHTTPClient(c.transport), gen.WithRequestEditorFn(c.editRequest))
+	if err != nil {
+		return nil, fmt.Errorf("pipedrive: creating client for %s: %w", base, err)
+	}
+	return api, nil
+}
+
+// editRequest adds the headers and credential every request carries.
+func (c *Client) editRequest(_ context.Context, req *http.Request) error {
+	req.Header["User-Agent"] = []string{c.userAgent}
+	req.Header["Accept"] = []string{"application/json"}
+	return c.cred.apply(req)
+}
+
+// apiFor returns the generated client to use: the configured one, or for OAuth without
+// an explicit base URL, one for the token's api_domain.
+func (c *Client) apiFor() (*gen.Client, error) {
+	b, ok := c.cred.(*bearer)
+	if !ok || c.baseSet {
+		return c.api, nil
+	}
+	tok, err := b.token()
+	if err != nil {
+		return nil, err
+	}
+	base, err := apiDomainBase(tok)
+	if err != nil || base == "" {
+		return c.api, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if api := c.domainAPI[base]; api != nil {
+		return api, nil
+	}
+	api, err := c.newAPI(base)
+	if err != nil {
+		return nil, err
+	}
+	if c.domainAPI == nil {
+		c.domainAPI = make(map[string]*gen.Client)
+	}
+	c.domainAPI[base] = api
+	return api, nil
+}
+
+// RateLimit returns the rate-limit state reported by the most recent response; before
+// any response, every count is -1 and Known is false.
+func (c *Client) RateLimit() RateLimit { return c.transport.rateLimit() }

@@ -1,0 +1,23 @@
+// Package pipedrive attaches Google Drive files to Pipedrive deals, persons and
+// organizations through Pipedrive's API v1.
+//
+// Two calls cover the whole feature:
+//
+//   - [FilesService.CreateRemote] (POST /files/remote) creates a new, empty Google Doc,
+//     Sheet, Slides, Form or Drawing in the user's Drive and links it to the item;
+//   - [FilesService.LinkRemote] (POST /files/remoteLink) links a file that is already in
+//     Drive, identified by its id ([RemoteIDFromURL] extracts it from a Google URL).
+//
+// Requests are validated before anything is sent; a rule broken is a *[ValidationError]
+// naming the field. Every failure Pipedrive or a proxy answers is an *[APIError] (a
+// *[RateLimitError] for 429) that matches sentinels such as [ErrNotFound] with errors.Is.
+// Neither operation is idempotent, so the client sends a request again only when the
+// server cannot have acted on it (a 429, or a connection that was never made); anything
+// else whose outcome is unknown matches [ErrOutcomeUnknown].
+//
+// The package wraps the client generated from openapi/pipedrive-remote-files.yaml (package
+// gen); no generated type appears in its API. A [Client] is safe for concurrent use.
+package pipedrive
+
+// Version is this library's version, sent in the User-Agent header.
+const Version = "0.1.0"

@@ -1,0 +1,159 @@
+package pipedrive
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Sentinel errors to test with errors.Is. An *APIError matches the one for its status.
+var (
+	// ErrInvalidRequest matches every *ValidationError: the request was not sent.
+	ErrInvalidRequest = errors.New("pipedrive: invalid request")
+	// ErrUnauthorized matches a 401: the token is missing, wrong or revoked.
+	ErrUnauthorized = errors.New("pipedrive: unauthorized")
+	// ErrPaymentRequired matches a 402: the company account is not open.
+	ErrPaymentRequired = errors.New("pipedrive: payment required")
+	// ErrForbidden matches a 403: missing OAuth scope, a plan limit, or the CDN's block
+	// after repeated 429s.
+	ErrForbidden = errors.New("pipedrive: forbidden")
+	// ErrNotFound matches a 404: the item (or the remote file) does not exist.
+	ErrNotFound = errors.New("pipedrive: not found")
+	// ErrRateLimited matches a 429, which is always a *RateLimitError.
+	ErrRateLimited = errors.New("pipedrive: rate limited")
+	// ErrServer matches any 5xx answer.
+	ErrServer = errors.New("pipedrive: server error")
+	// ErrOutcomeUnknown matches failures after which Pipedrive may have created or linked
+	// the file anyway: a 5xx, a timeout or broken connection once the request was sent,
+	// or a 2xx whose body could not be read. Such requests are never sent again
+	// automatically; check the item's files before trying again yourself.
+	ErrOutcomeUnknown = errors.New("pipedrive: outcome unknown, the request may have been carried out")
+)
+
+// ValidationError reports a request that breaks a rule; it is returned before anything is
+// sent and matches ErrInvalidRequest.
+type ValidationError struct {
+	Field  string // the request field, e.g. "Title" or "Item.ID"
+	Reason string // the rule it breaks
+}
+
+func (e *ValidationError) Error() string {
+	return "pipedrive: invalid request: " + e.Field + ": " + e.Reason
+}
+
+// Is makes errors.Is(err, ErrInvalidRequest) true.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidRequest }
+
+// APIError is a failed call that Pipedrive (or a proxy in front of it) answered: any
+// non-2xx status, or a 2xx whose body is not a successful Pipedrive response.
+type APIError struct {
+	// Operation is the call, e.g. "POST /files/remote".
+	Operation string
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Message is Pipedrive's "error" text, empty when the body had none (e.g. HTML).
+	Message string
+	// Info is Pipedrive's "error_info" text.
+	Info string
+	// Code is Pipedrive's "code" string, sent with some 403s.
+	Code string
+	// Body holds the first bytes of the response body (at most 64 KiB).
+	Body []byte
+	// RateLimit is the rate-limit state that this response reported.
+	RateLimit RateLimit
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("pipedrive: ")
+	b.WriteString(e.Operation)
+	b.WriteString(": ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if text := http.StatusText(e.StatusCode); text != "" {
+		b.WriteString(" ")
+		b.WriteString(text)
+	}
+	switch {
+	case e.Message != "":
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+		if e.Code != "" {
+			b.WriteString(" (code " + e.Code + ")")
+		}
+	case len(e.Body) > 0:
+		b.WriteString(": unexpected response body ")
+		b.WriteString(quote(snippet(e.Body, 120)))
+	default:
+		b.WriteString(": empty response body")
+	}
+	return b.String()
+}
+
+// Is matches the sentinel for the status: ErrUnauthorized, ErrPaymentRequired,
+// ErrForbidden, ErrNotFound, ErrRateLimited, ErrServer, and ErrOutcomeUnknown for a 5xx
+// or for a 2xx with a body that is not a successful response.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrPaymentRequired:
+		return e.StatusCode == http.StatusPaymentRequired
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	case ErrOutcomeUnknown:
+		return e.StatusCode >= 500 && e.StatusCode <= 599 || e.StatusCode >= 200 && e.StatusCode <= 299
+	}
+	return false
+}
+
+// RateLimitError is a 429 answer. It matches ErrRateLimited, and errors.As finds the
+// *APIError inside it.
+type RateLimitError struct {
+	*APIError
+	// RetryAfter is how long the server asked to wait: Retry-After, else
+	// x-ratelimit-reset; zero when it said neither.
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	if e.RetryAfter <= 0 {
+		return e.APIError.Error()
+	}
+	return e.APIError.Error() + " (retry after " + e.RetryAfter.String() + ")"
+}
+
+// Unwrap returns the *APIError, so errors.As and errors.Is see it.
+func (e *RateLimitError) Unwrap() error { return e.APIError }
+
+// quote quotes s for an error message.
+func quote(s string) string { return strconv.Quote(s) }
+
+// snippet returns up to n runes of b with runs of whitespace collapsed, for messages
+// about bodies that are not JSON (an HTML page from a CDN, say).
+func snippet(b []byte, n int) string {
+	if !utf8.Valid(b) {
+		b = []byte(strings.ToValidUTF8(string(b), "\uFFFD"))
+	}
+	fields := strings.Fields(string(b[:min(len(b), 4*n)]))
+	s := strings.Join(fields, " ")
+	if utf8.RuneCountInString(s) > n {
+		r := []rune(s)
+		s = string(r[:n]) + "..."
+	}
+	return s
+}
+
+// errorf adds the operation to an error and wraps it.
+func errorf(op string, format string, args ...any) error {
+	return fmt.Errorf("pipedrive: "+op+": "+format, args...)
+}

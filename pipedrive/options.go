@@ -1,0 +1,175 @@
+package pipedrive
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"golang.org/x/oauth2"
+)
+
+// Option configures a Client in NewClient. Each option checks its own argument.
+type Option func(*config) error
+
+// config collects what the options say before NewClient checks them together.
+type config struct {
+	creds      []credential
+	company    string
+	baseURL    string
+	httpClient *http.Client
+	userAgent  string
+	retry      RetryPolicy
+	logger     *slog.Logger
+	clock      Clock
+}
+
+// WithAPIToken authenticates with the user's API token in the x-api-token header, the
+// way Pipedrive's current documentation requires.
+func WithAPIToken(token string) Option {
+	return func(c *config) error {
+		if err := checkToken(token); err != nil {
+			return fmt.Errorf("pipedrive: WithAPIToken: %w", err)
+		}
+		c.creds = append(c.creds, headerToken(token))
+		return nil
+	}
+}
+
+// WithAPITokenInQuery authenticates with the API token in the api_token query parameter,
+// as Pipedrive's remote-files tutorial shows. Discouraged: a token in a URL ends up in
+// access logs and proxies. Prefer WithAPIToken. This client strips it from every error.
+func WithAPITokenInQuery(token string) Option {
+	return func(c *config) error {
+		if err := checkToken(token); err != nil {
+			return fmt.Errorf("pipedrive: WithAPITokenInQuery: %w", err)
+		}
+		c.creds = append(c.creds, queryToken(token))
+		return nil
+	}
+}
+
+// WithTokenSource authenticates with OAuth 2.0 bearer tokens from ts, refreshed through
+// golang.org/x/oauth2 when they expire (see OAuthEndpoint). When the token carries
+// Pipedrive's api_domain and neither WithBaseURL nor WithCompanyDomain was given,
+// requests go to api_domain + "/api/v1".
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(c *config) error {
+		if ts == nil {
+			return errors.New("pipedrive: WithTokenSource: token source is nil")
+		}
+		c.creds = append(c.creds, &bearer{ts: oauth2.ReuseTokenSource(nil, ts)})
+		return nil
+	}
+}
+
+// dnsLabel is one DNS label: letters, digits and inner hyphens, at most 63 characters.
+var dnsLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+
+// WithCompanyDomain sends requests to https://{company}.pipedrive.com/api/v1, which
+// Pipedrive recommends because it routes to the company's data centre. company is the
+// subdomain alone ("acme"), not a host name or URL.
+func WithCompanyDomain(company string) Option {
+	return func(c *config) error {
+		if !dnsLabel.MatchString(company) {
+			return fmt.Errorf("pipedrive: WithCompanyDomain: %q is not a DNS label (want the subdomain alone, e.g. \"acme\")", company)
+		}
+		c.company = strings.ToLower(company)
+		return nil
+	}
+}
+
+// WithBaseURL sends requests to base, which must be an absolute http or https URL, e.g.
+// "https://acme.pipedrive.com/api/v1" or a test server's URL.
+func WithBaseURL(base string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(base)
+		if err != nil {
+			return fmt.Errorf("pipedrive: WithBaseURL: %w", err)
+		}
+		if err := checkBase(u); err != nil {
+			return fmt.Errorf("pipedrive: WithBaseURL: %w", err)
+		}
+		c.baseURL = strings.TrimRight(u.String(), "/")
+		return nil
+	}
+}
+
+// checkBase accepts absolute http(s) URLs without credentials, query or fragment.
+func checkBase(u *url.URL) error {
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("scheme %q is not http or https", u.Scheme)
+	case u.Host == "":
+		return errors.New("URL has no host")
+	case u.User != nil:
+		return errors.New("URL must not carry credentials")
+	case u.RawQuery != "" || u.Fragment != "":
+		return errors.New("URL must not have a query or fragment")
+	}
+	return nil
+}
+
+// WithHTTPClient sends requests through a copy of hc, so the caller's client is never
+// modified. Its Transport and Timeout are used as given; if it has no CheckRedirect, the
+// copy refuses redirects so that the token header is never replayed to another host.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("pipedrive: WithHTTPClient: client is nil")
+		}
+		cp := *hc
+		c.httpClient = &cp
+		return nil
+	}
+}
+
+// WithUserAgent puts the caller's product token (e.g. "acme-crm-sync/1.2") in front of
+// the library's own in the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		ua = strings.TrimSpace(ua)
+		if ua == "" || strings.ContainsAny(ua, "\r\n") {
+			return errors.New("pipedrive: WithUserAgent: must be non-empty text on one line")
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// WithRetry sets the retry policy; WithRetry(NoRetry) turns retries and pacing off.
+func WithRetry(p RetryPolicy) Option {
+	return func(c *config) error {
+		if p.MaxRetries < 0 || p.MaxWait < 0 || p.BaseDelay < 0 {
+			return errors.New("pipedrive: WithRetry: MaxRetries, MaxWait and BaseDelay must not be negative")
+		}
+		c.retry = p
+		return nil
+	}
+}
+
+// WithLogger logs one debug line per attempt (operation, status, attempt, wait,
+// remaining budget, duration) to l. Tokens are never logged. Off by default.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("pipedrive: WithLogger: logger is nil")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithClock replaces the clock used for rate-limit waits, so tests need not sleep.
+func WithClock(clk Clock) Option {
+	return func(c *config) error {
+		if clk == nil {
+			return errors.New("pipedrive: WithClock: clock is nil")
+		}
+		c.clock = clk
+		return nil
+	}
+}

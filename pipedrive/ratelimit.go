@@ -1,0 +1,106 @@
+package pipedrive
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// RateLimit is the rate-limit state a response reported. Pipedrive limits each token to a
+// number of requests per rolling 2-second window and each company to a daily token
+// budget (each remote-file call costs 10 tokens).
+//
+// A count whose header was absent or unreadable is -1, so "not reported" is never
+// mistaken for "none left"; Known says whether any of the headers was present.
+type RateLimit struct {
+	// Limit is the number of requests allowed per window (x-ratelimit-limit).
+	Limit int
+	// Remaining is the number left in the current window (x-ratelimit-remaining).
+	Remaining int
+	// Reset is the time until the window resets (x-ratelimit-reset, in seconds); -1 if
+	// not reported.
+	Reset time.Duration
+	// DailyRequestsLeft is what remains of the daily request budget
+	// (x-daily-requests-left, API-token requests only).
+	DailyRequestsLeft int
+	// DailyTokenLimit is the company's daily token budget (x-daily-ratelimit-token-limit).
+	DailyTokenLimit int
+	// DailyTokenRemaining is what remains of it (x-daily-ratelimit-token-remaining).
+	DailyTokenRemaining int
+	// Known is true when the response carried at least one rate-limit header.
+	Known bool
+}
+
+// unknownRateLimit is the RateLimit of a response without any rate-limit header.
+func unknownRateLimit() RateLimit {
+	return RateLimit{Limit: -1, Remaining: -1, Reset: -1, DailyRequestsLeft: -1, DailyTokenLimit: -1, DailyTokenRemaining: -1}
+}
+
+// Canonical header keys, so parsing indexes the map without canonicalising each time.
+const (
+	hdrLimit          = "X-Ratelimit-Limit"
+	hdrRemaining      = "X-Ratelimit-Remaining"
+	hdrReset          = "X-Ratelimit-Reset"
+	hdrDailyLeft      = "X-Daily-Requests-Left"
+	hdrDailyTokLimit  = "X-Daily-Ratelimit-Token-Limit"
+	hdrDailyTokRemain = "X-Daily-Ratelimit-Token-Remaining"
+	hdrRetryAfter     = "Retry-After"
+)
+
+// parseRateLimit reads the rate-limit headers; garbage values count as absent.
+func parseRateLimit(h http.Header) RateLimit {
+	rl := unknownRateLimit()
+	rl.Limit = headerInt(h, hdrLimit, &rl.Known)
+	rl.Remaining = headerInt(h, hdrRemaining, &rl.Known)
+	rl.DailyRequestsLeft = headerInt(h, hdrDailyLeft, &rl.Known)
+	rl.DailyTokenLimit = headerInt(h, hdrDailyTokLimit, &rl.Known)
+	rl.DailyTokenRemaining = headerInt(h, hdrDailyTokRemain, &rl.Known)
+	if v := h[hdrReset]; len(v) > 0 {
+		if d, ok := parseSeconds(v[0]); ok {
+			rl.Reset, rl.Known = d, true
+		}
+	}
+	return rl
+}
+
+// headerInt returns the header's non-negative integer value, or -1.
+func headerInt(h http.Header, key string, known *bool) int {
+	v := h[key]
+	if len(v) == 0 {
+		return -1
+	}
+	n, err := strconv.Atoi(v[0])
+	if err != nil || n < 0 {
+		return -1
+	}
+	*known = true
+	return n
+}
+
+// parseSeconds reads a non-negative number of seconds, possibly fractional.
+func parseSeconds(s string) (time.Duration, bool) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f > 1e9 {
+		return 0, false
+	}
+	return time.Duration(f * float64(time.Second)), true
+}
+
+// retryAfter is how long a 429 asks to wait: Retry-After (seconds or an HTTP date), else
+// x-ratelimit-reset; ok is false when the response says neither.
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	if v := h[hdrRetryAfter]; len(v) > 0 {
+		if d, ok := parseSeconds(v[0]); ok {
+			return d, true
+		}
+		if t, err := http.ParseTime(v[0]); err == nil {
+			return max(t.Sub(now), 0), true
+		}
+	}
+	if v := h[hdrReset]; len(v) > 0 {
+		if d, ok := parseSeconds(v[0]); ok {
+			return d, true
+		}
+	}
+	return 0, false
+}

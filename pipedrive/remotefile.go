@@ -1,0 +1,86 @@
+package pipedrive
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/e97b4d80/pipedrive-remote-files/gen"
+)
+
+// timeLayout is Pipedrive's date-time format: UTC without a zone marker.
+const timeLayout = "2006-01-02 15:04:05"
+
+// RemoteFile is a file linked to a Pipedrive item, as Pipedrive returned it. Ids are 0 and
+// strings empty when Pipedrive sent null or nothing.
+type RemoteFile struct {
+	ID         int64 // the file's id in Pipedrive
+	UserID     int64 // the user who added it
+	DealID     int64
+	PersonID   int64
+	OrgID      int64
+	ProductID  int64
+	ActivityID int64
+	ProjectID  int64
+	LeadID     string // a UUID, or empty
+
+	Name           string   // the visible name (the title given to CreateRemote)
+	FileName       string   // the original file name
+	FileType       FileType // e.g. GoogleDoc; whatever Pipedrive sent
+	FileSize       int64
+	RemoteLocation string // "googledrive" in practice; passed through as sent
+	RemoteID       string // the Google Drive file id
+	URL            string // Pipedrive's download URL for the file
+	Description    string
+
+	DealName    string
+	PersonName  string
+	OrgName     string
+	ProductName string
+	LeadName    string
+	ProjectName string
+
+	CID            string // inline attachment id
+	S3Bucket       string
+	MailMessageID  string
+	MailTemplateID string
+
+	ActiveFlag bool
+	InlineFlag bool
+	AddTime    time.Time // when the file was added, in UTC
+	UpdateTime time.Time // when it last changed, in UTC
+}
+
+// newRemoteFile maps the generated type; a time that is not in Pipedrive's format is an
+// error naming the field.
+func newRemoteFile(d *gen.RemoteFile) (*RemoteFile, error) {
+	add, err := parseTime("add_time", d.AddTime)
+	if err != nil {
+		return nil, err
+	}
+	upd, err := parseTime("update_time", d.UpdateTime)
+	if err != nil {
+		return nil, err
+	}
+	return &RemoteFile{
+		ID: d.ID, UserID: d.UserID, DealID: d.DealID, PersonID: d.PersonID, OrgID: d.OrgID,
+		ProductID: d.ProductID, ActivityID: d.ActivityID, ProjectID: d.ProjectID, LeadID: d.LeadID,
+		Name: d.Name, FileName: d.FileName, FileType: FileType(d.FileType), FileSize: d.FileSize,
+		RemoteLocation: d.RemoteLocation, RemoteID: d.RemoteID, URL: d.URL, Description: d.Description,
+		DealName: d.DealName, PersonName: d.PersonName, OrgName: d.OrgName, ProductName: d.ProductName,
+		LeadName: d.LeadName, ProjectName: d.ProjectName,
+		CID: d.Cid, S3Bucket: d.S3Bucket, MailMessageID: d.MailMessageID, MailTemplateID: d.MailTemplateID,
+		ActiveFlag: d.ActiveFlag, InlineFlag: d.InlineFlag, AddTime: add, UpdateTime: upd,
+	}, nil
+}
+
+// parseTime reads "YYYY-MM-DD HH:MM:SS" as UTC; empty (or null) is the zero time.
+func parseTime(field, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q is not YYYY-MM-DD HH:MM:SS", field, s)
+	}
+	return t, nil
+}

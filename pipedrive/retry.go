@@ -1,0 +1,90 @@
+package pipedrive
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net"
+	"time"
+)
+
+// RetryPolicy says when a request is sent again. Neither remote-file operation is
+// idempotent, so only requests the server cannot have acted on are retried: a 429, or a
+// connection that failed before the request was written (refused, DNS failure). A 5xx, a
+// timeout or a connection broken after sending is never retried; it matches
+// ErrOutcomeUnknown instead.
+type RetryPolicy struct {
+	// MaxRetries is how many times a request may be sent again; 0 turns retries and
+	// pacing off.
+	MaxRetries int
+	// MaxWait caps each wait (default 30s). When the server asks for longer, as it does
+	// once the daily budget is spent, the *RateLimitError is returned at once.
+	MaxWait time.Duration
+	// BaseDelay starts the exponential backoff used when the server gives no wait
+	// (default 500ms); each wait is a random duration up to BaseDelay<<attempt.
+	BaseDelay time.Duration
+}
+
+// NoRetry turns retries and rate-limit pacing off: WithRetry(NoRetry).
+var NoRetry = RetryPolicy{}
+
+// DefaultRetryPolicy is what a Client uses unless WithRetry says otherwise: up to 3
+// retries, waits capped at 30 seconds.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxRetries: 3, MaxWait: 30 * time.Second, BaseDelay: 500 * time.Millisecond}
+}
+
+// withDefaults fills the zero durations.
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy()
+	if p.MaxWait == 0 {
+		p.MaxWait = d.MaxWait
+	}
+	if p.BaseDelay == 0 {
+		p.BaseDelay = d.BaseDelay
+	}
+	return p
+}
+
+// backoff is the jittered exponential wait before retry number attempt (1-based).
+func (p RetryPolicy) backoff(attempt int) time.Duration {
+	ceiling := p.BaseDelay << min(attempt-1, 16)
+	if ceiling <= 0 || ceiling > p.MaxWait {
+		ceiling = p.MaxWait
+	}
+	return ceiling/2 + rand.N(ceiling/2+1)
+}
+
+// Clock is the time source for rate-limit waits; WithClock replaces it in tests.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits for d or until ctx is done, returning ctx.Err() in that case.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// realClock is the wall clock.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// notSent reports whether err proves the request never left: the connection could not be
+// made, so the server cannot have acted on it.
+func notSent(err error) bool {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return true
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
+}

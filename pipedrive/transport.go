@@ -1,0 +1,160 @@
+package pipedrive
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// transport sends each request for the generated client: it paces, retries what is safe
+// to retry, records the rate-limit headers and keeps the token out of errors.
+type transport struct {
+	hc     *http.Client
+	policy RetryPolicy
+	clock  Clock
+	logger *slog.Logger
+	redact redactor
+	last   atomic.Pointer[observation]
+}
+
+// observation is a rate-limit snapshot and when it was taken.
+type observation struct {
+	rl RateLimit
+	at time.Time
+}
+
+// Do implements gen.HttpRequestDoer.
+func (t *transport) Do(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	for attempt := 1; ; attempt++ {
+		if err := t.pace(ctx); err != nil {
+			return nil, err
+		}
+		if attempt > 1 {
+			var err error
+			if req, err = rewind(req); err != nil {
+				return nil, err
+			}
+		}
+		start := t.clock.Now()
+		resp, err := t.hc.Do(req)
+		if err != nil {
+			err = t.redact.sanitize(err)
+			retry := ctx.Err() == nil && notSent(err) && attempt <= t.policy.MaxRetries
+			var wait time.Duration
+			if retry {
+				wait = t.policy.backoff(attempt)
+			}
+			t.log(ctx, req, attempt, 0, wait, unknownRateLimit(), start, err)
+			if !retry {
+				return nil, classify(err)
+			}
+			if err := t.clock.Sleep(ctx, wait); err != nil {
+				return nil, fmt.Errorf("waiting to retry after a failed connection: %w", err)
+			}
+			continue
+		}
+		now := t.clock.Now()
+		rl := parseRateLimit(resp.Header)
+		t.last.Store(&observation{rl: rl, at: now})
+		wait, retry := t.retryWait(resp, attempt, now)
+		t.log(ctx, req, attempt, resp.StatusCode, wait, rl, start, nil)
+		if !retry {
+			return resp, nil
+		}
+		discard(resp)
+		if err := t.clock.Sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("waiting to retry after 429: %w", err)
+		}
+	}
+}
+
+// retryWait decides whether a response is retried and after how long: only a 429,
+// within the retry budget, asking for no more than MaxWait.
+func (t *transport) retryWait(resp *http.Response, attempt int, now time.Time) (time.Duration, bool) {
+	if resp.StatusCode != http.StatusTooManyRequests || attempt > t.policy.MaxRetries {
+		return 0, false
+	}
+	wait, ok := retryAfter(resp.Header, now)
+	if !ok {
+		wait = t.policy.backoff(attempt)
+	}
+	return wait, wait <= t.policy.MaxWait
+}
+
+// pace waits for the window to reset when the last response said none was left, rather
+// than spend a 429 (Pipedrive escalates clients that keep sending to a 403 block).
+func (t *transport) pace(ctx context.Context) error {
+	o := t.last.Load()
+	if t.policy.MaxRetries == 0 || o == nil || o.rl.Remaining != 0 || o.rl.Reset <= 0 {
+		return nil
+	}
+	wait := o.rl.Reset - t.clock.Now().Sub(o.at)
+	if wait <= 0 || wait > t.policy.MaxWait {
+		return nil
+	}
+	if err := t.clock.Sleep(ctx, wait); err != nil {
+		return fmt.Errorf("waiting for the rate-limit window to reset: %w", err)
+	}
+	return nil
+}
+
+// rateLimit is the snapshot from the most recent response.
+func (t *transport) rateLimit() RateLimit {
+	if o := t.last.Load(); o != nil {
+		return o.rl
+	}
+	return unknownRateLimit()
+}
+
+// classify marks a transport error: one that proves nothing was sent stays as it is,
+// anything else may have reached Pipedrive and matches ErrOutcomeUnknown.
+func classify(err error) error {
+	if notSent(err) {
+		return fmt.Errorf("could not connect, nothing was sent: %w", err)
+	}
+	return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+}
+
+// rewind returns a copy of req with a fresh body for another attempt.
+func rewind(req *http.Request) (*http.Request, error) {
+	next := req.Clone(req.Context())
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, fmt.Errorf("rewinding request body: %w", err)
+		}
+		next.Body = body
+	}
+	return next, nil
+}
+
+// discard drains a small body so the connection can be reused, then closes it.
+func discard(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+}
+
+// log writes the debug line for one attempt; the URL's query (which may hold the token)
+// is never logged.
+func (t *transport) log(ctx context.Context, req *http.Request, attempt, status int, wait time.Duration, rl RateLimit, start time.Time, err error) {
+	if t.logger == nil || !t.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("operation", req.Method+" "+req.URL.Path),
+		slog.Int("status", status),
+		slog.Int("attempt", attempt),
+		slog.Duration("wait", wait),
+		slog.Int("remaining", rl.Remaining),
+		slog.Duration("duration", t.clock.Now().Sub(start)),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	t.logger.LogAttrs(ctx, slog.LevelDebug, "pipedrive request", attrs...)
+}
