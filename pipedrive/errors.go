@@ -80,7 +80,7 @@ func (e *APIError) Error() string {
 	switch {
 	case e.Message != "":
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(snippet([]byte(e.Message), 300))
 		if e.Code != "" {
 			b.WriteString(" (code " + e.Code + ")")
 		}

@@ -1,0 +1,351 @@
+package pipedrive_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+// authModes are the two ways a token travels; every fault is checked in both, since the
+// query mode puts the token in the URL that Go's errors print.
+var authModes = map[string]func(string) pipedrive.Option{
+	"header": pipedrive.WithAPIToken,
+	"query":  pipedrive.WithAPITokenInQuery,
+}
+
+// faultClient builds a client for a fault scenario with a debug logger writing to logs.
+func faultClient(t *testing.T, auth func(string) pipedrive.Option, base string, logs *bytes.Buffer, opts ...pipedrive.Option) (*pipedrive.Client, *fakeClock) {
+	t.Helper()
+	clk := newFakeClock()
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	all := append([]pipedrive.Option{auth(retryToken), pipedrive.WithBaseURL(base + "/api/v1"), pipedrive.WithClock(clk), pipedrive.WithLogger(logger)}, opts...)
+	c, err := pipedrive.NewClient(all...)
+	require.NoError(t, err)
+	return c, clk
+}
+
+// assertNoToken checks that neither the error nor the log mentions the token.
+func assertNoToken(t *testing.T, err error, logs *bytes.Buffer) {
+	t.Helper()
+	if err != nil {
+		assert.NotContains(t, err.Error(), retryToken)
+		assert.NotContains(t, fmt.Sprintf("%+v", err), retryToken)
+	}
+	assert.NotContains(t, logs.String(), retryToken)
+}
+
+// hijackServer runs fn on the raw connection after the request (body included) was read,
+// counting requests.
+func hijackServer(t *testing.T, fn func(net.Conn, *bufio.ReadWriter)) (*httptest.Server, *atomic.Int64) {
+	t.Helper()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		n.Add(1)
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		fn(conn, rw)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+func TestTransportFaultsAreSentOnceWithOutcomeUnknown(t *testing.T) {
+	scenarios := map[string]func(t *testing.T) (base string, requests func() int64, opts []pipedrive.Option){
+		"timeout after the server read the body": func(t *testing.T) (string, func() int64, []pipedrive.Option) {
+			var n atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				n.Add(1)
+				select { // hang until the client gives up
+				case <-r.Context().Done():
+				case <-time.After(10 * time.Second):
+				}
+			}))
+			t.Cleanup(srv.Close)
+			return srv.URL, n.Load, []pipedrive.Option{pipedrive.WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond})}
+		},
+		"connection closed mid-body": func(t *testing.T) (string, func() int64, []pipedrive.Option) {
+			srv, n := hijackServer(t, func(c net.Conn, rw *bufio.ReadWriter) {
+				_, _ = rw.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"success\":true,\"da")
+				_ = rw.Flush()
+				_ = c.Close()
+			})
+			return srv.URL, n.Load, nil
+		},
+		"connection closed mid-headers": func(t *testing.T) (string, func() int64, []pipedrive.Option) {
+			srv, n := hijackServer(t, func(c net.Conn, rw *bufio.ReadWriter) {
+				_, _ = rw.WriteString("HTTP/1.1 200 OK\r\nContent-Ty")
+				_ = rw.Flush()
+				_ = c.Close()
+			})
+			return srv.URL, n.Load, nil
+		},
+		"reset before answering": func(t *testing.T) (string, func() int64, []pipedrive.Option) {
+			srv, n := hijackServer(t, func(c net.Conn, _ *bufio.ReadWriter) {
+				_ = c.(*net.TCPConn).SetLinger(0) // close with RST
+				_ = c.Close()
+			})
+			return srv.URL, n.Load, nil
+		},
+		"garbage instead of HTTP": func(t *testing.T) (string, func() int64, []pipedrive.Option) {
+			srv, n := hijackServer(t, func(c net.Conn, rw *bufio.ReadWriter) {
+				_, _ = rw.WriteString("\x16\x03\x01\x00\x2a\x02\x00\x00\x26\x03\x03garbage that is not HTTP\r\n\r\n")
+				_ = rw.Flush()
+				_ = c.Close()
+			})
+			return srv.URL, n.Load, nil
+		},
+	}
+	for name, setup := range scenarios {
+		for mode, auth := range authModes {
+			t.Run(name+"/"+mode, func(t *testing.T) {
+				base, requests, opts := setup(t)
+				var logs bytes.Buffer
+				c, clk := faultClient(t, auth, base, &logs, opts...)
+				f, err := createDoc(context.Background(), c)
+				require.Error(t, err)
+				assert.Nil(t, f)
+				assert.Equal(t, int64(1), requests(), "the request may have been carried out: never sent twice")
+				assert.Empty(t, clk.Sleeps())
+				assert.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+				assert.Contains(t, err.Error(), "POST /files/remote")
+				assertNoToken(t, err, &logs)
+			})
+		}
+	}
+}
+
+// countingDialer counts dial attempts and can fail them all.
+func countingDialer(dials *atomic.Int64, fail error) *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			if fail != nil {
+				return nil, fail
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		},
+	}}
+}
+
+func TestConnectionFailuresAreRetried(t *testing.T) {
+	// A port nobody listens on: dials are refused.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	refused := "http://" + l.Addr().String()
+	require.NoError(t, l.Close())
+
+	dnsFail := &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "acme.invalid", IsNotFound: true}}
+	cases := map[string]error{"refused": nil, "dns": dnsFail}
+	for name, fail := range cases {
+		for mode, auth := range authModes {
+			t.Run(name+"/"+mode, func(t *testing.T) {
+				var dials atomic.Int64
+				var logs bytes.Buffer
+				c, clk := faultClient(t, auth, refused, &logs, pipedrive.WithHTTPClient(countingDialer(&dials, fail)))
+				_, err := createDoc(context.Background(), c)
+				require.Error(t, err)
+				assert.Equal(t, int64(4), dials.Load(), "the first attempt and 3 retries")
+				assert.Len(t, clk.Sleeps(), 3)
+				assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown, "nothing was sent")
+				assert.Contains(t, err.Error(), "could not connect, nothing was sent")
+				assertNoToken(t, err, &logs)
+			})
+		}
+	}
+}
+
+func TestConnectionRefusedThenServerUp(t *testing.T) {
+	srv, n := scriptedServer(t, reply{status: 200, body: fileJSON})
+	var dials atomic.Int64
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("connect: connection refused")}
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}}
+	c := newTestClient(t, srv.URL, pipedrive.WithHTTPClient(hc), pipedrive.WithClock(newFakeClock()))
+	f, err := createDoc(context.Background(), c)
+	require.NoError(t, err)
+	assert.Equal(t, int64(7195), f.ID)
+	assert.Equal(t, int64(1), n.Load(), "one request reached the server: one file")
+	hc.CloseIdleConnections()
+}
+
+func TestResponseBodiesNeverPanic(t *testing.T) {
+	bodies := map[string]struct {
+		status int
+		body   string
+	}{
+		"empty":              {200, ""},
+		"not JSON":           {200, "<html>hello</html>"},
+		"truncated JSON":     {200, `{"success":true,"data":{"id":7195,"remote_id":"abc`},
+		"data null":          {200, `{"success":true,"data":null}`},
+		"data array":         {200, `{"success":true,"data":[]}`},
+		"success missing":    {200, `{"data":{"id":1}}`},
+		"success false":      {200, `{"success":false,"error":"Something failed","data":null}`},
+		"success string":     {200, `{"success":"true","data":{"id":1}}`},
+		"bad time":           {200, `{"success":true,"data":{"id":1,"add_time":"yesterday"}}`},
+		"JSON array":         {200, `[1,2,3]`},
+		"JSON null":          {200, `null`},
+		"error body on 201":  {201, `{"success":false,"error":"odd"}`},
+		"empty 404":          {404, ""},
+		"array 400":          {400, `["x"]`},
+		"error wrong type":   {400, `{"success":false,"error":42}`},
+		"binary 500":         {500, "\x00\xff\xfe garbage"},
+		"huge message 422":   {422, `{"success":false,"error":"` + strings.Repeat("x", 200000) + `"}`},
+		"nested data 200":    {200, `{"success":true,"data":{"id":{"nested":true}}}`},
+		"deep nesting 200":   {200, strings.Repeat("[", 10000) + strings.Repeat("]", 10000)},
+		"unicode escape 200": {200, `{"success":true,"data":{"id":1,"name":"\ud83d\ude00 \u0000"}}`},
+	}
+	for name, b := range bodies {
+		t.Run(name, func(t *testing.T) {
+			srv, n := scriptedServer(t, reply{status: b.status, body: b.body})
+			c := newTestClient(t, srv.URL, pipedrive.WithClock(newFakeClock()))
+			f, err := createDoc(context.Background(), c)
+			assert.Equal(t, int64(1), n.Load())
+			if err == nil {
+				require.NotNil(t, f)
+				return
+			}
+			assert.Nil(t, f)
+			var apiErr *pipedrive.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, b.status, apiErr.StatusCode)
+			assert.LessOrEqual(t, len(apiErr.Body), 64<<10)
+			assert.Less(t, len(err.Error()), 1000, "messages stay readable")
+			if b.status < 300 {
+				assert.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown, "a 2xx may have created the file")
+			}
+		})
+	}
+}
+
+func TestWrongTypeInEveryField(t *testing.T) {
+	fields := map[string]string{
+		"id": `"7"`, "user_id": `true`, "deal_id": `"x"`, "person_id": `{}`, "org_id": `[]`, "product_id": `1.5`,
+		"activity_id": `"1"`, "project_id": `false`, "lead_id": `5`, "add_time": `20200221`, "update_time": `{}`,
+		"file_name": `1`, "file_type": `[]`, "file_size": `"big"`, "active_flag": `"yes"`, "inline_flag": `0`,
+		"remote_location": `{}`, "remote_id": `123`, "cid": `[]`, "s3_bucket": `true`, "mail_message_id": `1`,
+		"mail_template_id": `{}`, "deal_name": `1`, "person_name": `[]`, "org_name": `false`, "product_name": `2`,
+		"lead_name": `{}`, "project_name": `[]`, "url": `7`, "name": `true`, "description": `{}`,
+	}
+	var n atomic.Int64
+	var body atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, body.Load().(string))
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, pipedrive.WithClock(newFakeClock()))
+	for field, bad := range fields {
+		body.Store(`{"success":true,"data":{"id":1,"` + field + `":` + bad + `}}`)
+		f, err := createDoc(context.Background(), c)
+		var apiErr *pipedrive.APIError
+		require.ErrorAs(t, err, &apiErr, field)
+		assert.Nil(t, f)
+		assert.Contains(t, apiErr.Message, "unexpected response", field)
+		assert.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown, field)
+	}
+	assert.Equal(t, int64(len(fields)), n.Load())
+}
+
+func TestHugeBodyReadStopsAtCap(t *testing.T) {
+	const size = 50 << 20
+	var written atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(200)
+		chunk := bytes.Repeat([]byte(" "), 64<<10)
+		for written.Load() < size {
+			m, err := w.Write(chunk)
+			written.Add(int64(m))
+			if err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, pipedrive.WithClock(newFakeClock()))
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := createDoc(context.Background(), c)
+	runtime.ReadMemStats(&after)
+
+	var apiErr *pipedrive.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "memory stays bounded by the 1 MiB cap, not the 50 MiB body")
+	srv.CloseClientConnections()
+	assert.Less(t, written.Load(), int64(size), "the client stopped reading and dropped the connection")
+}
+
+func TestConcurrentUse(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		i := n.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Ratelimit-Remaining", fmt.Sprint(1000-i%1000))
+		if i%7 == 0 {
+			w.WriteHeader(404)
+			_, _ = io.WriteString(w, `{"success":false,"error":"Deal not found"}`)
+			return
+		}
+		_, _ = io.WriteString(w, fileJSON)
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv.URL)
+
+	const goroutines, calls = 64, 10
+	var wg sync.WaitGroup
+	var ok, notFound atomic.Int64
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range calls {
+				var err error
+				if (g+i)%2 == 0 {
+					_, err = createDoc(context.Background(), c)
+				} else {
+					_, err = c.Files.LinkRemote(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "abc", Item: pipedrive.Person(int64(g + 1))})
+				}
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case assert.ErrorIs(t, err, pipedrive.ErrNotFound):
+					notFound.Add(1)
+				}
+				_ = c.RateLimit()
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int64(goroutines*calls), n.Load(), "each call sent exactly once")
+	assert.Equal(t, int64(goroutines*calls), ok.Load()+notFound.Load())
+	assert.True(t, c.RateLimit().Known)
+}
