@@ -1,0 +1,125 @@
+package pipedrive_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+// requireValidationError checks err is a *ValidationError for field that matches
+// ErrInvalidRequest and no sentinel of a sent request.
+func requireValidationError(t *testing.T, err error, field string) *pipedrive.ValidationError {
+	t.Helper()
+	var vErr *pipedrive.ValidationError
+	require.ErrorAs(t, err, &vErr)
+	assert.Equal(t, field, vErr.Field)
+	assert.NotEmpty(t, vErr.Reason)
+	assert.Equal(t, "pipedrive: invalid request: "+field+": "+vErr.Reason, err.Error())
+	requireSentinels(t, err, "ErrInvalidRequest")
+	var apiErr *pipedrive.APIError
+	assert.NotErrorAs(t, err, &apiErr)
+	return vErr
+}
+
+func TestCreateRemoteValidationSendsNothing(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func(*pipedrive.CreateRemoteFileRequest)
+		field  string
+		reason string // a part the reason must contain
+	}{
+		{"unknown file type", func(r *pipedrive.CreateRemoteFileRequest) { r.FileType = "pdf" }, "FileType", `"pdf"`},
+		{"empty file type", func(r *pipedrive.CreateRemoteFileRequest) { r.FileType = "" }, "FileType", `""`},
+		{"file type in wrong case", func(r *pipedrive.CreateRemoteFileRequest) { r.FileType = "GDOC" }, "FileType", `"GDOC"`},
+		{"unknown item type", func(r *pipedrive.CreateRemoteFileRequest) { r.Item.Type = "lead" }, "Item.Type", `"lead"`},
+		{"empty item type", func(r *pipedrive.CreateRemoteFileRequest) { r.Item = pipedrive.Item{ID: 12} }, "Item.Type", `""`},
+		{"item id 0", func(r *pipedrive.CreateRemoteFileRequest) { r.Item = pipedrive.Deal(0) }, "Item.ID", "positive"},
+		{"item id -1", func(r *pipedrive.CreateRemoteFileRequest) { r.Item = pipedrive.Organization(-1) }, "Item.ID", "positive"},
+		{"empty title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "" }, "Title", "non-space"},
+		{"whitespace-only title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = " \t\n\u00a0" }, "Title", "non-space"},
+		{"zero request", func(r *pipedrive.CreateRemoteFileRequest) { *r = pipedrive.CreateRemoteFileRequest{} }, "FileType", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
+			c := newTokenClient(t, api)
+			req := validCreate()
+			tt.edit(&req)
+
+			f, err := c.Files.CreateRemote(context.Background(), req)
+			assert.Nil(t, f)
+			vErr := requireValidationError(t, err, tt.field)
+			assert.Contains(t, vErr.Reason, tt.reason)
+			assert.Equal(t, err, req.Validate(), "CreateRemote reports what Validate reports")
+			assert.Zero(t, api.count(), "nothing may reach the server")
+		})
+	}
+}
+
+func TestLinkRemoteValidationSendsNothing(t *testing.T) {
+	tests := []struct {
+		name     string
+		edit     func(*pipedrive.LinkRemoteFileRequest)
+		field    string
+		mentions string // a part the reason must contain
+	}{
+		{"empty remote id", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "" }, "RemoteID", "empty"},
+		{"remote id with slash", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "document/d/abc" }, "RemoteID", "RemoteIDFromURL"},
+		{"remote id is a URL", func(r *pipedrive.LinkRemoteFileRequest) {
+			r.RemoteID = "https://docs.google.com/document/d/abc/edit"
+		}, "RemoteID", "RemoteIDFromURL"},
+		{"remote id with question mark", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "abc?usp=sharing" }, "RemoteID", `"?"`},
+		{"remote id with hash", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "abc#gid=0" }, "RemoteID", `"#"`},
+		{"remote id with space", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "abc def" }, "RemoteID", `" "`},
+		{"remote id with tab", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "abc\tdef" }, "RemoteID", `"\t"`},
+		{"remote id with trailing newline", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "abc\n" }, "RemoteID", `"\n"`},
+		{"remote id only spaces", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "   " }, "RemoteID", "RemoteIDFromURL"},
+		{"unknown item type", func(r *pipedrive.LinkRemoteFileRequest) { r.Item.Type = "product" }, "Item.Type", `"product"`},
+		{"item id 0", func(r *pipedrive.LinkRemoteFileRequest) { r.Item = pipedrive.Person(0) }, "Item.ID", "positive"},
+		{"item id -1", func(r *pipedrive.LinkRemoteFileRequest) { r.Item = pipedrive.Deal(-1) }, "Item.ID", "positive"},
+		{"zero request", func(r *pipedrive.LinkRemoteFileRequest) { *r = pipedrive.LinkRemoteFileRequest{} }, "RemoteID", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
+			c := newTokenClient(t, api)
+			req := validLink()
+			tt.edit(&req)
+
+			f, err := c.Files.LinkRemote(context.Background(), req)
+			assert.Nil(t, f)
+			vErr := requireValidationError(t, err, tt.field)
+			assert.Contains(t, vErr.Reason, tt.mentions)
+			assert.Equal(t, err, req.Validate(), "LinkRemote reports what Validate reports")
+			assert.Zero(t, api.count(), "nothing may reach the server")
+		})
+	}
+}
+
+// The rules must not reject what Pipedrive accepts.
+func TestValidRequestsPassValidation(t *testing.T) {
+	for _, ft := range []pipedrive.FileType{pipedrive.GoogleDoc, pipedrive.GoogleSlides, pipedrive.GoogleSheet, pipedrive.GoogleForm, pipedrive.GoogleDrawing} {
+		for _, item := range []pipedrive.Item{pipedrive.Deal(1), pipedrive.Person(2), pipedrive.Organization(3)} {
+			require.NoError(t, pipedrive.CreateRemoteFileRequest{FileType: ft, Title: "x", Item: item}.Validate())
+			require.NoError(t, pipedrive.LinkRemoteFileRequest{RemoteID: "1a-B_2", Item: item}.Validate())
+		}
+	}
+	require.NoError(t, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: " Hello & wörld ", Item: pipedrive.Deal(12)}.Validate())
+}
+
+func TestTypeConstantsAreTheWireValues(t *testing.T) {
+	assert.Equal(t, []string{"gdoc", "gslides", "gsheet", "gform", "gdraw"}, []string{
+		string(pipedrive.GoogleDoc), string(pipedrive.GoogleSlides), string(pipedrive.GoogleSheet),
+		string(pipedrive.GoogleForm), string(pipedrive.GoogleDrawing),
+	})
+	assert.Equal(t, pipedrive.Item{Type: "deal", ID: 1}, pipedrive.Deal(1))
+	assert.Equal(t, pipedrive.Item{Type: "person", ID: 2}, pipedrive.Person(2))
+	assert.Equal(t, pipedrive.Item{Type: "organization", ID: 3}, pipedrive.Organization(3))
+	assert.True(t, pipedrive.ItemOrganization.Valid())
+	assert.False(t, pipedrive.ItemType("org").Valid())
+	assert.False(t, pipedrive.FileType("gdocs").Valid())
+}
