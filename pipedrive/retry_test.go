@@ -298,3 +298,32 @@ func TestRetryPolicyValidation(t *testing.T) {
 	assert.Contains(t, err.Error(), "must not be negative")
 	assert.False(t, errors.Is(err, pipedrive.ErrInvalidRequest), "a bad option is not a bad request")
 }
+
+func TestCancelledContextIsNotOutcomeUnknown(t *testing.T) {
+	srv, n := scriptedServer(t, reply{status: 200, body: fileJSON})
+	c := newTestClient(t, srv.URL)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := createDoc(ctx, c)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown, "nothing was sent")
+	assert.Equal(t, int64(0), n.Load())
+}
+
+func TestCancelledInFlightIsOutcomeUnknown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		n.Add(1)
+		cancel() // the server has the request; the caller gives up
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv.URL)
+	_, err := createDoc(ctx, c)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown, "the server had the request")
+	assert.Equal(t, int64(1), n.Load())
+}

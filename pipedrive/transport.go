@@ -34,6 +34,9 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		if err := t.pace(ctx); err != nil {
 			return nil, err
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("not sent: %w", err)
+		}
 		if attempt > 1 {
 			var err error
 			if req, err = rewind(req); err != nil {
