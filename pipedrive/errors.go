@@ -41,6 +41,8 @@ type ValidationError struct {
 	Reason string // the rule it breaks
 }
 
+// Error names the field and the rule, e.g. "pipedrive: invalid request: Title: must
+// contain a non-space character".
 func (e *ValidationError) Error() string {
 	return "pipedrive: invalid request: " + e.Field + ": " + e.Reason
 }
@@ -67,6 +69,8 @@ type APIError struct {
 	RateLimit RateLimit
 }
 
+// Error gives the operation, the status and Pipedrive's message, or for a body that is
+// not Pipedrive's JSON (an HTML page from a proxy, say) the start of that body.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("pipedrive: ")
@@ -125,6 +129,7 @@ type RateLimitError struct {
 	RetryAfter time.Duration
 }
 
+// Error is the APIError's text plus the wait the server asked for.
 func (e *RateLimitError) Error() string {
 	if e.RetryAfter <= 0 {
 		return e.APIError.Error()
