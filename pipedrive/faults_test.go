@@ -349,3 +349,21 @@ func TestConcurrentUse(t *testing.T) {
 	assert.Equal(t, int64(goroutines*calls), ok.Load()+notFound.Load())
 	assert.True(t, c.RateLimit().Known)
 }
+
+// A redirect would replay the x-api-token header to wherever it points, so the client
+// refuses to follow one and reports the 3xx instead.
+func TestRedirectIsNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		elsewhere.Add(1)
+	}))
+	defer other.Close()
+	srv, n := scriptedServer(t, reply{status: http.StatusTemporaryRedirect, header: map[string]string{"Location": other.URL + "/steal"}, body: ""})
+	c := newTestClient(t, srv.URL, pipedrive.WithClock(newFakeClock()))
+	_, err := createDoc(context.Background(), c)
+	var apiErr *pipedrive.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusTemporaryRedirect, apiErr.StatusCode)
+	assert.Equal(t, int64(1), n.Load())
+	assert.Equal(t, int64(0), elsewhere.Load(), "the token never went to the other host")
+}
