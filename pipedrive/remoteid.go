@@ -38,6 +38,11 @@ func RemoteIDFromURL(raw string) (string, error) {
 	if len(segs) < 2 || segs[0] != "d" {
 		return "", badURL("has no /d/<id>/ part")
 	}
+	if segs[1] == "e" && len(segs) > 2 {
+		// "Publish to the web" and form-responder links (/d/e/<publish id>/pub,
+		// /forms/d/e/<id>/viewform) do not carry the file's id.
+		return "", badURL("is a published /d/e/ link, whose id is not the file's; use the file's edit URL")
+	}
 	return checkID(segs[1])
 }
 
