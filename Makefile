@@ -1,8 +1,10 @@
 # Targets for developers and CI. `make ci` is what .ci/run runs.
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHSTAT   ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCHFLAGS  ?= -count 6 -benchtime 1s
 
-.PHONY: generate check-generated lint test ci
+.PHONY: generate check-generated lint test ci bench
 
 ## generate: regenerate gen/ from openapi/pipedrive-remote-files.yaml
 generate:
@@ -26,3 +28,9 @@ test:
 
 ## ci: everything CI checks
 ci: check-generated lint test
+
+## bench: per-call cost of pipedrive vs the generated client and a net/http baseline (see BENCHMARKS.md); not part of ci
+bench:
+	$(GO) test -run '^$$' -bench '^Benchmark(CreateRemote|LinkRemote)$$' -benchmem $(BENCHFLAGS) ./pipedrive/ | tee bench.txt
+	@grep -q '^ok' bench.txt || { echo "benchmarks failed, see bench.txt"; exit 1; }
+	$(GO) run $(BENCHSTAT) -col /impl bench.txt
