@@ -1,0 +1,33 @@
+// Package pipedrivetest is an in-process fake of Pipedrive's remote-file API, for testing
+// code that uses package pipedrive without a Pipedrive account or a network, in the way
+// net/http/httptest serves fake HTTP servers:
+//
+//	srv := pipedrivetest.NewServer()
+//	defer srv.Close()
+//	client, err := srv.Client() // a *pipedrive.Client pointed at srv, with its token
+//	...
+//	f, err := client.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{...})
+//	// assert on f, on srv.Files() and on srv.Requests()
+//
+// The server answers POST /api/v1/files/remote and POST /api/v1/files/remoteLink the way
+// Pipedrive does. Each request is checked, in this order:
+//
+//   - a failure queued with [Server.FailNext] is answered as given;
+//   - the rate limits ([WithRateLimit], [WithDailyBudget]) answer 429 once spent; every
+//     response carries x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset and
+//     x-daily-requests-left;
+//   - the request is validated against the project's OpenAPI spec (package openapi) with
+//     kin-openapi's openapi3filter: a missing or wrong token is 401, a body that is not
+//     application/x-www-form-urlencoded is 415, a missing, malformed or unexpected field is
+//     400 with a message naming the field;
+//   - [WithoutGoogleAccount] makes every valid call fail with 403;
+//   - the deal, person or organization must exist (404 otherwise), and so must the Google
+//     Drive file named by remote_id when linking.
+//
+// Failures use Pipedrive's envelope: {"success":false,"error":"...","error_info":"...",
+// "data":null,"additional_data":null}. A created or linked file is stored, listed by
+// [Server.Files], and returned with every field filled as Pipedrive fills it.
+//
+// All state lives in memory and goes away with the server. A Server is safe for
+// concurrent use.
+package pipedrivetest

@@ -1,0 +1,171 @@
+package pipedrivetest
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+// timeLayout is Pipedrive's date-time format, in UTC without a zone marker.
+const timeLayout = "2006-01-02 15:04:05"
+
+// errorInfo is the error_info Pipedrive sends with every failure.
+const errorInfo = "Please check developers.pipedrive.com for more information about Pipedrive API."
+
+// wireFile is the data object of a success response, with the keys and the nulls a real
+// response carries (ids of items the file is not linked to are null; strings are "").
+type wireFile struct {
+	ID             int64   `json:"id"`
+	UserID         int64   `json:"user_id"`
+	DealID         *int64  `json:"deal_id"`
+	PersonID       *int64  `json:"person_id"`
+	OrgID          *int64  `json:"org_id"`
+	ProductID      *int64  `json:"product_id"`
+	ActivityID     *int64  `json:"activity_id"`
+	ProjectID      *int64  `json:"project_id"`
+	LeadID         *string `json:"lead_id"`
+	LogID          *int64  `json:"log_id"`
+	AddTime        string  `json:"add_time"`
+	UpdateTime     string  `json:"update_time"`
+	FileName       string  `json:"file_name"`
+	FileType       string  `json:"file_type"`
+	FileSize       int64   `json:"file_size"`
+	ActiveFlag     bool    `json:"active_flag"`
+	InlineFlag     bool    `json:"inline_flag"`
+	RemoteLocation string  `json:"remote_location"`
+	RemoteID       string  `json:"remote_id"`
+	CID            string  `json:"cid"`
+	S3Bucket       string  `json:"s3_bucket"`
+	MailMessageID  string  `json:"mail_message_id"`
+	MailTemplateID string  `json:"mail_template_id"`
+	DealName       string  `json:"deal_name"`
+	PersonName     string  `json:"person_name"`
+	OrgName        string  `json:"org_name"`
+	ProductName    string  `json:"product_name"`
+	LeadName       string  `json:"lead_name"`
+	ProjectName    string  `json:"project_name"`
+	URL            string  `json:"url"`
+	Name           string  `json:"name"`
+	Description    string  `json:"description"`
+}
+
+// store creates or links the file a valid request asks for. The body has passed
+// validation, so its fields are present and well-formed.
+func (s *Server) store(route string, body []byte, now time.Time) reply {
+	form, _ := url.ParseQuery(string(body))
+	itemType := pipedrive.ItemType(form.Get("item_type"))
+	itemID, _ := strconv.ParseInt(form.Get("item_id"), 10, 64)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	target, ok := s.lookupLocked(itemType, itemID)
+	if !ok {
+		return errorReply(http.StatusNotFound, itemName(itemType)+" not found")
+	}
+	id := int64(len(s.files)) + 1
+	var df DriveFile
+	if route == "/files/remote" {
+		df = DriveFile{
+			ID:   googleID("file", id, form.Get("title")),
+			Name: form.Get("title"),
+			Type: pipedrive.FileType(form.Get("file_type")),
+		}
+		s.drive[df.ID] = df
+	} else {
+		if df, ok = s.drive[form.Get("remote_id")]; !ok {
+			return errorReply(http.StatusNotFound, "Remote file not found: no Google Drive file with id "+strconv.Quote(form.Get("remote_id")))
+		}
+	}
+	stamp := now.UTC().Format(timeLayout)
+	f := wireFile{
+		ID:             id,
+		UserID:         UserID,
+		DealID:         optional(target.dealID),
+		PersonID:       optional(target.personID),
+		OrgID:          optional(target.orgID),
+		AddTime:        stamp,
+		UpdateTime:     stamp,
+		FileType:       string(df.Type),
+		ActiveFlag:     true,
+		RemoteLocation: form.Get("remote_location"),
+		RemoteID:       df.ID,
+		DealName:       target.dealName,
+		PersonName:     target.personName,
+		OrgName:        target.orgName,
+		URL:            fmt.Sprintf("https://app.pipedrive.com/api/v1/files/%d/download", id),
+		Name:           df.Name,
+	}
+	s.files = append(s.files, f)
+	data, err := json.Marshal(struct {
+		Success bool      `json:"success"`
+		Data    *wireFile `json:"data"`
+	}{true, &f})
+	if err != nil {
+		return errorReply(http.StatusInternalServerError, "encoding the response: "+err.Error())
+	}
+	return reply{status: http.StatusOK, contentType: "application/json", body: data}
+}
+
+// itemName is the item kind as Pipedrive's 404 messages name it.
+func itemName(t pipedrive.ItemType) string {
+	switch t {
+	case pipedrive.ItemDeal:
+		return "Deal"
+	case pipedrive.ItemPerson:
+		return "Person"
+	}
+	return "Organization"
+}
+
+// optional is nil for an unset id, which Pipedrive sends as null.
+func optional(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// remoteFile is f as pipedrive.Client decodes it.
+func (f wireFile) remoteFile() pipedrive.RemoteFile {
+	deref := func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	}
+	add, _ := time.Parse(timeLayout, f.AddTime)
+	upd, _ := time.Parse(timeLayout, f.UpdateTime)
+	return pipedrive.RemoteFile{
+		ID: f.ID, UserID: f.UserID, DealID: deref(f.DealID), PersonID: deref(f.PersonID), OrgID: deref(f.OrgID),
+		Name: f.Name, FileName: f.FileName, FileType: pipedrive.FileType(f.FileType), FileSize: f.FileSize,
+		RemoteLocation: f.RemoteLocation, RemoteID: f.RemoteID, URL: f.URL, Description: f.Description,
+		DealName: f.DealName, PersonName: f.PersonName, OrgName: f.OrgName,
+		ActiveFlag: f.ActiveFlag, InlineFlag: f.InlineFlag, AddTime: add, UpdateTime: upd,
+	}
+}
+
+// googleID derives a Drive-like file id (44 characters of [A-Za-z0-9_-] starting with
+// "1") from its inputs, so that a test sees the same ids on every run.
+func googleID(kind string, n int64, name string) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("pipedrivetest/%s/%d/%s", kind, n, name)))
+	return "1" + base64.RawURLEncoding.EncodeToString(sum[:])[:43]
+}
+
+// errorReply is a failure in Pipedrive's envelope.
+func errorReply(status int, msg string) reply {
+	data, _ := json.Marshal(struct {
+		Success        bool   `json:"success"`
+		Error          string `json:"error"`
+		ErrorInfo      string `json:"error_info"`
+		Data           any    `json:"data"`
+		AdditionalData any    `json:"additional_data"`
+	}{false, msg, errorInfo, nil, nil})
+	return reply{status: status, contentType: "application/json", body: data}
+}

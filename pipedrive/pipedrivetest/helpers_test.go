@@ -1,0 +1,180 @@
+package pipedrivetest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e97b4d80/pipedrive-remote-files/openapi"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
+)
+
+// conformance checks every response the fake sends against the spec, independently of
+// the fake's own copy of it.
+type conformance struct {
+	t         testing.TB
+	routes    map[string]*routers.Route
+	base      http.RoundTripper
+	validated atomic.Int64
+}
+
+func newConformance(t testing.TB, base http.RoundTripper) *conformance {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec())
+	require.NoError(t, err)
+	require.NoError(t, doc.Validate(context.Background()))
+	c := &conformance{t: t, routes: map[string]*routers.Route{}, base: base}
+	for path, item := range doc.Paths.Map() {
+		c.routes[path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: http.MethodPost, Operation: item.Post}
+	}
+	// Every test that uses it must have validated something, or it proved nothing.
+	t.Cleanup(func() {
+		if !t.Failed() {
+			require.Positive(t, c.validated.Load(), "no response was validated against the spec")
+		}
+	})
+	return c
+}
+
+// RoundTrip sends req and validates the response against the operation's responses.
+func (c *conformance) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	c.check(req, resp.StatusCode, resp.Header, body)
+	return resp, nil
+}
+
+func (c *conformance) check(req *http.Request, status int, header http.Header, body []byte) {
+	path := strings.TrimPrefix(req.URL.Path, pipedrivetest.BasePath)
+	route, ok := c.routes[path]
+	if !assertTrue(c.t, ok, "no operation for %s", req.URL.Path) {
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: route},
+		Status:                 status,
+		Header:                 header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	in.SetBodyBytes(body)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		c.t.Errorf("%s %s answered %d %s, which the spec does not allow: %v", req.Method, req.URL.Path, status, body, err)
+		return
+	}
+	c.validated.Add(1)
+}
+
+func assertTrue(t testing.TB, ok bool, format string, args ...any) bool {
+	t.Helper()
+	if !ok {
+		t.Errorf(format, args...)
+	}
+	return ok
+}
+
+// client returns a client for srv whose responses are all validated against the spec.
+func client(t testing.TB, srv *pipedrivetest.Server, opts ...pipedrive.Option) *pipedrive.Client {
+	t.Helper()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	hc := &http.Client{Transport: newConformance(t, tr)}
+	c, err := srv.Client(append([]pipedrive.Option{pipedrive.WithHTTPClient(hc)}, opts...)...)
+	require.NoError(t, err)
+	return c
+}
+
+// post sends a raw request, bypassing the client's own checks, and validates the answer.
+func post(t testing.TB, srv *pipedrivetest.Server, path, contentType, body string, header http.Header) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, srv.URL()+path, strings.NewReader(body))
+	require.NoError(t, err)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: newConformance(t, tr)}).Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// tokenHeader authenticates a raw request.
+func tokenHeader(srv *pipedrivetest.Server) http.Header {
+	return http.Header{"X-Api-Token": {srv.Token()}}
+}
+
+// fakeClock is shared by the server (WithClock) and the client (pipedrive.WithClock):
+// the client's waits move it forward instead of sleeping.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	sleeps []time.Duration
+}
+
+func newFakeClock(start time.Time) *fakeClock { return &fakeClock{now: start} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sleeps = append(c.sleeps, d)
+	c.now = c.now.Add(d)
+	return ctx.Err()
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func (c *fakeClock) Sleeps() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.sleeps...)
+}
+
+// envelope is Pipedrive's failure body, exactly.
+func envelope(msg string) string {
+	return `{"success":false,"error":` + quoteJSON(msg) + `,"error_info":"Please check developers.pipedrive.com for more information about Pipedrive API.","data":null,"additional_data":null}`
+}
+
+func quoteJSON(s string) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

@@ -1,0 +1,65 @@
+package pipedrivetest
+
+import "time"
+
+// Defaults: generous enough that ordinary tests never meet them, so only a test that asks
+// for rate limiting with WithRateLimit or WithDailyBudget sees a 429.
+const (
+	defaultLimit  = 10000
+	defaultWindow = 2 * time.Second // Pipedrive's burst window
+	defaultDaily  = 100000
+)
+
+// Option configures a Server in NewServer. Options panic on arguments no test could mean
+// (a negative budget, say), as net/http/httptest does on misuse.
+type Option func(*options)
+
+// options collects what the Options say.
+type options struct {
+	noGoogle bool
+	limit    int
+	window   time.Duration
+	daily    int
+	now      func() time.Time
+}
+
+// WithoutGoogleAccount makes the server behave as for a user with no Google account
+// connected in Pipedrive (Settings > Google): every valid call fails with 403 and nothing
+// is stored. Pipedrive documents neither the status nor the text for this case; the fake
+// answers 403 so that code under test sees an error it must not retry.
+func WithoutGoogleAccount() Option {
+	return func(o *options) { o.noGoogle = true }
+}
+
+// WithRateLimit allows n requests per window (Pipedrive's burst limit is per token over
+// 2 seconds). Once they are spent the server answers 429 until the window ends; the window
+// starts with the first request after the previous one ended. x-ratelimit-reset is the
+// time left in the window in whole seconds, rounded up, as Pipedrive sends it. The
+// default is 10,000 requests per 2 seconds. It panics if n < 1 or window <= 0.
+func WithRateLimit(n int, window time.Duration) Option {
+	if n < 1 || window <= 0 {
+		panic("pipedrivetest: WithRateLimit: n must be at least 1 and window positive")
+	}
+	return func(o *options) { o.limit, o.window = n, window }
+}
+
+// WithDailyBudget allows n requests per day (UTC, as the server's clock tells it), shown
+// in x-daily-requests-left. Once it is spent every request is answered 429, with
+// x-ratelimit-reset counting the seconds until midnight, until the day changes. The
+// default is 100,000. It panics if n < 0.
+func WithDailyBudget(n int) Option {
+	if n < 0 {
+		panic("pipedrivetest: WithDailyBudget: n must not be negative")
+	}
+	return func(o *options) { o.daily = n }
+}
+
+// WithClock replaces the server's clock, which stamps add_time and update_time and drives
+// the rate-limit windows. Share it with pipedrive.WithClock on the client to test waits
+// without sleeping. It panics if now is nil.
+func WithClock(now func() time.Time) Option {
+	if now == nil {
+		panic("pipedrivetest: WithClock: now is nil")
+	}
+	return func(o *options) { o.now = now }
+}

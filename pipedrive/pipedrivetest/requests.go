@@ -1,0 +1,90 @@
+package pipedrivetest
+
+import (
+	"mime"
+	"net/http"
+	"net/url"
+)
+
+// Redacted replaces the token wherever Requests shows a credential.
+const Redacted = "[REDACTED]"
+
+// Request is one request the server received, as Requests lists it.
+type Request struct {
+	Method string
+	// Path is the URL path, e.g. "/api/v1/files/remote".
+	Path string
+	// Query is the URL query, with api_token's value replaced by Redacted.
+	Query url.Values
+	// Header holds the request headers, with the values of x-api-token and Authorization
+	// replaced by Redacted ("Bearer [REDACTED]" for a bearer token).
+	Header http.Header
+	// Form is the body parsed as application/x-www-form-urlencoded; nil when the body
+	// was sent with another content type.
+	Form url.Values
+	// Body is the body exactly as sent.
+	Body string
+	// Status is the status the server answered.
+	Status int
+	// Response is the body the server answered.
+	Response string
+}
+
+// Requests returns the requests received so far, oldest first. A request is listed
+// before its response is written, so once a call returns its request is here.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = r.clone()
+	}
+	return out
+}
+
+// record stores what was received and answered, with credentials redacted.
+func (s *Server) record(r *http.Request, body []byte, rep reply) {
+	rec := Request{
+		Method:   r.Method,
+		Path:     r.URL.Path,
+		Query:    r.URL.Query(),
+		Header:   r.Header.Clone(),
+		Body:     string(body),
+		Status:   rep.status,
+		Response: string(rep.body),
+	}
+	if rec.Query.Has("api_token") {
+		rec.Query["api_token"] = []string{Redacted}
+	}
+	if rec.Header.Get("X-Api-Token") != "" {
+		rec.Header["X-Api-Token"] = []string{Redacted}
+	}
+	if auth := rec.Header.Values("Authorization"); len(auth) > 0 {
+		if _, ok := bearerToken(auth[0]); ok {
+			rec.Header["Authorization"] = []string{"Bearer " + Redacted}
+		} else {
+			rec.Header["Authorization"] = []string{Redacted}
+		}
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "application/x-www-form-urlencoded" {
+		rec.Form, _ = url.ParseQuery(rec.Body)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = append(s.requests, rec)
+}
+
+// clone copies the maps so that a caller cannot change the server's record.
+func (r Request) clone() Request {
+	r.Query = cloneValues(r.Query)
+	r.Header = r.Header.Clone()
+	r.Form = cloneValues(r.Form)
+	return r
+}
+
+func cloneValues(v url.Values) url.Values {
+	if v == nil {
+		return nil
+	}
+	return url.Values(http.Header(v).Clone())
+}

@@ -1,0 +1,251 @@
+package pipedrivetest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+// BasePath is the path under which the server answers, as on https://{company}.pipedrive.com.
+const BasePath = "/api/v1"
+
+// UserID is the id of the fake's user: the user_id of every file it stores.
+const UserID int64 = 1
+
+// maxBody caps a request body; a real one is about 100 bytes.
+const maxBody = 1 << 20
+
+// Server is a fake Pipedrive listening on a loopback address. Create it with NewServer
+// and Close it when done.
+type Server struct {
+	ts       *httptest.Server
+	token    string
+	spec     *spec
+	now      func() time.Time
+	noGoogle bool
+
+	mu       sync.Mutex
+	limiter  limiter
+	deals    map[int64]Deal
+	persons  map[int64]Person
+	orgs     map[int64]Organization
+	drive    map[string]DriveFile
+	files    []wireFile
+	requests []Request
+	failures []failure
+}
+
+// NewServer starts a fake Pipedrive on 127.0.0.1 with a fresh random API token.
+//
+// It starts with these items, to which AddDeal, AddPerson, AddOrganization and
+// AddDriveFile add more:
+//
+//   - organizations 1 "Acme Corp" and 2 "Globex";
+//   - persons 5 "John Doe" (of Acme Corp) and 6 "Jane Roe" (of Globex);
+//   - deals 12 "Acme website redesign" (John Doe, Acme Corp) and 13 "Globex renewal"
+//     (Jane Roe, Globex);
+//   - Drive files "123magicfile123" (Google Doc "Price list") and
+//     "1Qx7sheetFORECASTq3_2bT9vLmN0pRsTuVwXyZaBcDe" (Google Sheet "Q3 forecast").
+//
+// File ids start at 1. NewServer panics only if the embedded OpenAPI spec cannot be
+// loaded, which the package's tests rule out.
+func NewServer(opts ...Option) *Server {
+	o := options{limit: defaultLimit, window: defaultWindow, daily: defaultDaily, now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	sp, err := loadSpec()
+	if err != nil {
+		panic(err)
+	}
+	s := &Server{
+		token:    newToken(),
+		spec:     sp,
+		now:      o.now,
+		noGoogle: o.noGoogle,
+		limiter:  limiter{limit: o.limit, window: o.window, daily: o.daily},
+		deals:    make(map[int64]Deal),
+		persons:  make(map[int64]Person),
+		orgs:     make(map[int64]Organization),
+		drive:    make(map[string]DriveFile),
+	}
+	orgs, persons, deals, drive := seed()
+	for _, v := range orgs {
+		s.orgs[v.ID] = v
+	}
+	for _, v := range persons {
+		s.persons[v.ID] = v
+	}
+	for _, v := range deals {
+		s.deals[v.ID] = v
+	}
+	for _, v := range drive {
+		s.drive[v.ID] = v
+	}
+	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	return s
+}
+
+// newToken returns 40 hex digits, the shape of a Pipedrive API token.
+func newToken() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// URL returns the base URL of the API, e.g. "http://127.0.0.1:41234/api/v1", for
+// pipedrive.WithBaseURL.
+func (s *Server) URL() string { return s.ts.URL + BasePath }
+
+// Token returns the API token the server accepts, in the x-api-token header, the
+// api_token query parameter or as an OAuth bearer token.
+func (s *Server) Token() string { return s.token }
+
+// Close shuts the server down, waiting for requests in flight, and closes the idle
+// connections of clients made by Client. Files and Requests still answer afterwards.
+func (s *Server) Close() { s.ts.Close() }
+
+// Client returns a *pipedrive.Client that talks to the server: its base URL is URL(), it
+// sends Token() in the x-api-token header, and it uses an HTTP client whose connections
+// Close shuts. opts are applied after those, so they may replace the HTTP client, the
+// retry policy, the clock or the logger; they must not add a credential or a company
+// domain, which NewClient refuses alongside the ones given here. To test the query or
+// OAuth modes, call pipedrive.NewClient with WithBaseURL(s.URL()) and your credential
+// built from s.Token().
+//
+// The error is NewClient's, for an invalid option; it never contains the token. Client
+// returns an error rather than panicking or taking a testing.TB so that it serves programs
+// (such as a demo) as well as tests.
+func (s *Server) Client(opts ...pipedrive.Option) (*pipedrive.Client, error) {
+	all := append([]pipedrive.Option{
+		pipedrive.WithBaseURL(s.URL()),
+		pipedrive.WithAPIToken(s.token),
+		pipedrive.WithHTTPClient(s.ts.Client()),
+	}, opts...)
+	c, err := pipedrive.NewClient(all...)
+	if err != nil {
+		return nil, fmt.Errorf("pipedrivetest: Server.Client: %w", err)
+	}
+	return c, nil
+}
+
+// reply is a response the server has decided on, written only after it is recorded so
+// that a caller who got the response always finds its request in Requests.
+type reply struct {
+	status      int
+	contentType string
+	body        []byte
+}
+
+// serveHTTP answers one request.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	rep, q := s.answer(r, body, readErr)
+	s.record(r, body, rep)
+
+	h := w.Header()
+	q.setHeaders(h)
+	if rep.contentType != "" {
+		h.Set("Content-Type", rep.contentType)
+	}
+	w.WriteHeader(rep.status)
+	_, _ = w.Write(rep.body)
+}
+
+// answer decides the response, in the order the package documentation gives.
+func (s *Server) answer(r *http.Request, body []byte, readErr error) (reply, quota) {
+	now := s.now()
+	s.mu.Lock()
+	q := s.limiter.admit(now)
+	var scripted *failure
+	if len(s.failures) > 0 {
+		scripted = &s.failures[0]
+		s.failures = s.failures[1:]
+	}
+	s.mu.Unlock()
+
+	switch {
+	case scripted != nil:
+		return scripted.reply(), q
+	case q.over != "":
+		return errorReply(http.StatusTooManyRequests, "Request over limit: the "+q.over+" rate limit is spent. Wait for x-ratelimit-reset seconds."), q
+	case readErr != nil:
+		var tooBig *http.MaxBytesError
+		if errors.As(readErr, &tooBig) {
+			return errorReply(http.StatusRequestEntityTooLarge, "Request body too large"), q
+		}
+		return errorReply(http.StatusBadRequest, "Could not read the request body"), q
+	}
+
+	op, status := s.spec.operation(r.Method, strings.TrimPrefix(r.URL.Path, BasePath), strings.HasPrefix(r.URL.Path, BasePath+"/"))
+	switch status {
+	case http.StatusNotFound:
+		return errorReply(status, "Unknown method: "+r.Method+" "+r.URL.Path+" is not part of the remote-files API"), q
+	case http.StatusMethodNotAllowed:
+		return errorReply(status, "Method "+r.Method+" is not allowed here: use POST"), q
+	}
+	if rep, failed := s.check(r, body, op); failed {
+		return rep, q
+	}
+	if s.noGoogle {
+		return errorReply(http.StatusForbidden, "No Google account is connected: connect Google Drive in Pipedrive under Settings > Google"), q
+	}
+	return s.store(op.Path, body, now), q
+}
+
+// Files returns the files the server has stored, oldest first, as the client decodes
+// them.
+func (s *Server) Files() []pipedrive.RemoteFile {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]pipedrive.RemoteFile, len(s.files))
+	for i, f := range s.files {
+		out[i] = f.remoteFile()
+	}
+	return out
+}
+
+// failure is a scripted response queued by FailNext.
+type failure struct {
+	status int
+	body   string
+}
+
+// FailNext queues a response: the next request that does not find an earlier one queued
+// is answered with status and body, as they are, whatever it asks; nothing is stored.
+// The body is labelled application/json if it starts with '{', text/html if it starts
+// with '<', text/plain otherwise, so Pipedrive's envelope, a CDN's HTML page and an empty
+// body can all be scripted. The rate-limit headers are sent as usual. It panics if status
+// is not in 100-599, as http.ResponseWriter.WriteHeader would.
+func (s *Server) FailNext(status int, body string) {
+	if status < 100 || status > 599 {
+		panic(fmt.Sprintf("pipedrivetest: FailNext: invalid HTTP status %d", status))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = append(s.failures, failure{status: status, body: body})
+}
+
+func (f *failure) reply() reply {
+	rep := reply{status: f.status, body: []byte(f.body)}
+	switch trimmed := bytes.TrimSpace(rep.body); {
+	case len(trimmed) == 0:
+	case trimmed[0] == '{':
+		rep.contentType = "application/json"
+	case trimmed[0] == '<':
+		rep.contentType = "text/html; charset=utf-8"
+	default:
+		rep.contentType = "text/plain; charset=utf-8"
+	}
+	return rep
+}
