@@ -92,7 +92,7 @@ func (s *Server) check(r *http.Request, body []byte, route *routers.Route) (repl
 		return errorReply(http.StatusUnsupportedMediaType,
 			fmt.Sprintf("Unsupported content type %q: send the body as application/x-www-form-urlencoded", r.Header.Get("Content-Type"))), true
 	}
-	problems := fieldProblems(err, route)
+	problems := fieldProblems(err, route, body)
 	problems = append(problems, unexpectedFields(body, route)...)
 	if len(problems) > 0 {
 		return errorReply(http.StatusBadRequest, "Invalid input: "+strings.Join(problems, "; ")), true
@@ -144,7 +144,7 @@ func unsupportedContentType(err error) bool {
 }
 
 // fieldProblems turns validation errors into "field - reason" texts, sorted by field.
-func fieldProblems(err error, route *routers.Route) []string {
+func fieldProblems(err error, route *routers.Route, body []byte) []string {
 	if err == nil {
 		return nil
 	}
@@ -160,7 +160,7 @@ func fieldProblems(err error, route *routers.Route) []string {
 		case errors.As(leaf, &se):
 			out = append(out, schemaProblem(se))
 		case errors.As(leaf, &pe):
-			out = append(out, parseProblem(pe, schema))
+			out = append(out, parseProblem(pe, schema, body))
 		case errors.Is(leaf, openapi3filter.ErrInvalidRequired):
 			out = append(out, "the request body is empty; required fields: "+strings.Join(schema.Required, ", "))
 		case errors.As(leaf, &re):
@@ -218,14 +218,15 @@ func schemaProblem(se *openapi3.SchemaError) string {
 }
 
 // parseProblem describes a value that could not be decoded into its schema type.
-func parseProblem(pe *openapi3filter.ParseError, schema *openapi3.Schema) string {
+func parseProblem(pe *openapi3filter.ParseError, schema *openapi3.Schema, body []byte) string {
 	path := pe.Path()
 	if len(path) == 0 {
 		return "the form body could not be decoded: " + pe.Error()
 	}
 	field := fmt.Sprint(path[0])
 	if prop := schema.Properties[field]; prop != nil && prop.Value.Type.Is(openapi3.TypeInteger) {
-		return field + " - must be an integer, got " + fmt.Sprintf("%q", fmt.Sprint(pe.Value))
+		form, _ := url.ParseQuery(string(body))
+		return field + " - must be an integer, got " + fmt.Sprintf("%q", form.Get(field))
 	}
 	return field + " - could not be decoded: " + pe.Error()
 }

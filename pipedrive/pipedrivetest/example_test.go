@@ -1,0 +1,64 @@
+package pipedrivetest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
+)
+
+// attachProposal is the code under test: it creates a proposal document on a deal and
+// says what it did.
+func attachProposal(ctx context.Context, files *pipedrive.FilesService, dealID int64, customer string) (string, error) {
+	f, err := files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{
+		FileType: pipedrive.GoogleDoc,
+		Title:    "Proposal for " + customer,
+		Item:     pipedrive.Deal(dealID),
+	})
+	if err != nil {
+		return "", fmt.Errorf("attaching the proposal to deal %d: %w", dealID, err)
+	}
+	return fmt.Sprintf("%q on deal %q (file %d)", f.Name, f.DealName, f.ID), nil
+}
+
+// Testing your own code with a fake Pipedrive: no account, no network. In a test, use
+// t.Fatal where this example uses log.Fatal.
+func Example() {
+	srv := pipedrivetest.NewServer() // seeded with deal 12 "Acme website redesign"
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	got, err := attachProposal(ctx, client.Files, 12, "Acme")
+	fmt.Println(got, err)
+
+	// What your code sent, as the server received it; the token is redacted.
+	r := srv.Requests()[0]
+	fmt.Println(r.Method, r.Path, r.Status)
+	fmt.Println(r.Body)
+	fmt.Println("x-api-token:", r.Header.Get("X-Api-Token"))
+
+	// The failures your code must handle: an unknown deal, and one scripted outage.
+	_, err = attachProposal(ctx, client.Files, 999, "Initech")
+	fmt.Println(errors.Is(err, pipedrive.ErrNotFound), err)
+	srv.FailNext(http.StatusServiceUnavailable, `{"success":false,"error":"Service under maintenance"}`)
+	_, err = attachProposal(ctx, client.Files, 12, "Acme")
+	fmt.Println(errors.Is(err, pipedrive.ErrOutcomeUnknown), err)
+
+	fmt.Println(len(srv.Files()), "file stored,", len(srv.Requests()), "requests received")
+	// Output:
+	// "Proposal for Acme" on deal "Acme website redesign" (file 1) <nil>
+	// POST /api/v1/files/remote 200
+	// file_type=gdoc&item_id=12&item_type=deal&remote_location=googledrive&title=Proposal+for+Acme
+	// x-api-token: [REDACTED]
+	// true attaching the proposal to deal 999: pipedrive: POST /files/remote: 404 Not Found: Deal not found
+	// true attaching the proposal to deal 12: pipedrive: POST /files/remote: 503 Service Unavailable: Service under maintenance
+	// 1 file stored, 3 requests received
+}

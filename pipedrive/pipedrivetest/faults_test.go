@@ -1,0 +1,203 @@
+package pipedrivetest_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
+)
+
+var (
+	createDoc = pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Proposal", Item: pipedrive.Deal(12)}
+	linkDoc   = pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: pipedrive.Person(5)}
+)
+
+func statuses(srv *pipedrivetest.Server) []int {
+	var out []int
+	for _, r := range srv.Requests() {
+		out = append(out, r.Status)
+	}
+	return out
+}
+
+func TestWithoutGoogleAccount(t *testing.T) {
+	srv := pipedrivetest.NewServer(pipedrivetest.WithoutGoogleAccount())
+	defer srv.Close()
+	c := client(t, srv)
+	ctx := context.Background()
+
+	_, err := c.Files.CreateRemote(ctx, createDoc)
+	require.ErrorIs(t, err, pipedrive.ErrForbidden)
+	var apiErr *pipedrive.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "No Google account is connected: connect Google Drive in Pipedrive under Settings > Google", apiErr.Message)
+	_, err = c.Files.LinkRemote(ctx, linkDoc)
+	require.ErrorIs(t, err, pipedrive.ErrForbidden)
+	assert.Empty(t, srv.Files())
+	assert.Equal(t, []int{403, 403}, statuses(srv), "a 403 is not retried")
+
+	// An invalid request is still refused for what it is.
+	status, _, body := post(t, srv, "/files/remoteLink", "application/x-www-form-urlencoded", "item_id=12", tokenHeader(srv))
+	assert.Equal(t, http.StatusBadRequest, status, body)
+}
+
+func TestWithRateLimit(t *testing.T) {
+	clk := newFakeClock(start)
+	srv := pipedrivetest.NewServer(pipedrivetest.WithRateLimit(2, 2*time.Second), pipedrivetest.WithClock(clk.Now))
+	defer srv.Close()
+	ctx := context.Background()
+
+	// A client that does not retry sees the limit as it is.
+	strict := client(t, srv, pipedrive.WithRetry(pipedrive.NoRetry), pipedrive.WithClock(clk))
+	_, err := strict.Files.CreateRemote(ctx, createDoc)
+	require.NoError(t, err)
+	rl := strict.RateLimit()
+	assert.Equal(t, [3]int{2, 1, 99999}, [3]int{rl.Limit, rl.Remaining, rl.DailyRequestsLeft})
+	assert.Equal(t, 2*time.Second, rl.Reset)
+	clk.Advance(500 * time.Millisecond)
+	_, err = strict.Files.LinkRemote(ctx, linkDoc)
+	require.NoError(t, err)
+	assert.Equal(t, 0, strict.RateLimit().Remaining)
+	assert.Equal(t, 2*time.Second, strict.RateLimit().Reset, "1.5s left, rounded up to whole seconds")
+
+	_, err = strict.Files.LinkRemote(ctx, linkDoc)
+	require.ErrorIs(t, err, pipedrive.ErrRateLimited)
+	var rlErr *pipedrive.RateLimitError
+	require.ErrorAs(t, err, &rlErr)
+	assert.Equal(t, 2*time.Second, rlErr.RetryAfter)
+	assert.Equal(t, 0, rlErr.RateLimit.Remaining)
+	assert.Equal(t, "Request over limit: the burst rate limit is spent. Wait for x-ratelimit-reset seconds.", rlErr.Message)
+	assert.Len(t, srv.Files(), 2, "a refused request stores nothing")
+
+	// A client with the default policy waits x-ratelimit-reset and sends it again, once.
+	patient := client(t, srv, pipedrive.WithClock(clk))
+	clk.Advance(time.Second)
+	f, err := patient.Files.LinkRemote(ctx, linkDoc)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), f.ID)
+	assert.Equal(t, []time.Duration{time.Second}, clk.Sleeps())
+	assert.Equal(t, []int{200, 200, 429, 429, 200}, statuses(srv))
+
+	// Every response carries the headers, failures included.
+	status, h, _ := post(t, srv, "/files/remote", "application/json", "{}", tokenHeader(srv))
+	require.Equal(t, http.StatusUnsupportedMediaType, status)
+	assert.Equal(t, "2", h.Get("X-Ratelimit-Limit"))
+	assert.Equal(t, "0", h.Get("X-Ratelimit-Remaining"))
+	assert.Equal(t, "2", h.Get("X-Ratelimit-Reset"))
+	assert.Equal(t, "99996", h.Get("X-Daily-Requests-Left"))
+}
+
+func TestWithDailyBudget(t *testing.T) {
+	clk := newFakeClock(time.Date(2026, 3, 14, 23, 59, 0, 0, time.UTC))
+	srv := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(2), pipedrivetest.WithClock(clk.Now))
+	defer srv.Close()
+	c := client(t, srv, pipedrive.WithClock(clk))
+	ctx := context.Background()
+
+	_, err := c.Files.CreateRemote(ctx, createDoc)
+	require.NoError(t, err)
+	assert.Equal(t, 1, c.RateLimit().DailyRequestsLeft)
+	_, err = c.Files.CreateRemote(ctx, createDoc)
+	require.NoError(t, err)
+	assert.Equal(t, 0, c.RateLimit().DailyRequestsLeft)
+
+	// Spent: the server asks to wait until midnight, longer than the client's MaxWait, so
+	// the client gives up at once instead of retrying.
+	_, err = c.Files.CreateRemote(ctx, createDoc)
+	var rlErr *pipedrive.RateLimitError
+	require.ErrorAs(t, err, &rlErr)
+	assert.Equal(t, time.Minute, rlErr.RetryAfter)
+	assert.Equal(t, 0, rlErr.RateLimit.DailyRequestsLeft)
+	assert.Equal(t, "Request over limit: the daily rate limit is spent. Wait for x-ratelimit-reset seconds.", rlErr.Message)
+	assert.Empty(t, clk.Sleeps())
+	assert.Equal(t, []int{200, 200, 429}, statuses(srv))
+
+	// The next day the budget is back.
+	clk.Advance(time.Minute)
+	_, err = c.Files.CreateRemote(ctx, createDoc)
+	require.NoError(t, err)
+	assert.Equal(t, 1, c.RateLimit().DailyRequestsLeft)
+
+	// A budget of zero refuses the first request.
+	empty := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(0))
+	defer empty.Close()
+	_, err = client(t, empty).Files.LinkRemote(ctx, linkDoc)
+	require.ErrorIs(t, err, pipedrive.ErrRateLimited)
+}
+
+func TestFailNext(t *testing.T) {
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	// Scripted bodies need not conform to the spec (HTML, say), so no conformance check.
+	c, err := srv.Client(pipedrive.WithRetry(pipedrive.NoRetry))
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	srv.FailNext(http.StatusInternalServerError, `{"success":false,"error":"boom","error_info":"x","data":null}`)
+	srv.FailNext(http.StatusForbidden, "<html><body>Access denied</body></html>")
+	srv.FailNext(http.StatusOK, `{"success":false,"error":"odd"}`)
+	srv.FailNext(http.StatusBadGateway, "")
+
+	_, err = c.Files.CreateRemote(ctx, createDoc)
+	require.ErrorIs(t, err, pipedrive.ErrServer)
+	require.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+	var apiErr *pipedrive.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "boom", apiErr.Message)
+
+	_, err = c.Files.LinkRemote(ctx, linkDoc)
+	require.ErrorIs(t, err, pipedrive.ErrForbidden)
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "<html><body>Access denied</body></html>", string(apiErr.Body))
+
+	_, err = c.Files.LinkRemote(ctx, linkDoc)
+	require.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusOK, apiErr.StatusCode)
+
+	_, err = c.Files.LinkRemote(ctx, linkDoc)
+	require.ErrorIs(t, err, pipedrive.ErrServer)
+	require.ErrorAs(t, err, &apiErr)
+	assert.Empty(t, apiErr.Body)
+
+	// The queue is empty again: the next call goes through.
+	_, err = c.Files.LinkRemote(ctx, linkDoc)
+	require.NoError(t, err)
+	assert.Len(t, srv.Files(), 1)
+
+	reqs := srv.Requests()
+	assert.Equal(t, []int{500, 403, 200, 502, 200}, statuses(srv))
+	assert.Equal(t, "<html><body>Access denied</body></html>", reqs[1].Response)
+	assert.Equal(t, "/api/v1/files/remote", reqs[0].Path, "a scripted failure is recorded like any request")
+}
+
+func TestFailNextWith429IsRetried(t *testing.T) {
+	clk := newFakeClock(start)
+	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now))
+	defer srv.Close()
+	c, err := srv.Client(pipedrive.WithClock(clk))
+	require.NoError(t, err)
+
+	srv.FailNext(http.StatusTooManyRequests, `{"success":false,"error":"Request over limit"}`)
+	f, err := c.Files.CreateRemote(context.Background(), createDoc)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), f.ID)
+	assert.Equal(t, []int{429, 200}, statuses(srv))
+	assert.Equal(t, []time.Duration{2 * time.Second}, clk.Sleeps(), "waited x-ratelimit-reset of the default 2s window")
+}
+
+func TestOptionMisuse(t *testing.T) {
+	assert.PanicsWithValue(t, "pipedrivetest: WithRateLimit: n must be at least 1 and window positive", func() { pipedrivetest.WithRateLimit(0, time.Second) })
+	assert.Panics(t, func() { pipedrivetest.WithRateLimit(1, 0) })
+	assert.Panics(t, func() { pipedrivetest.WithDailyBudget(-1) })
+	assert.Panics(t, func() { pipedrivetest.WithClock(nil) })
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	assert.PanicsWithValue(t, "pipedrivetest: FailNext: invalid HTTP status 42", func() { srv.FailNext(42, "") })
+}
