@@ -193,19 +193,22 @@ func jsonString(s string) string {
 // recordingTransport is an http.RoundTripper that never touches the network: it records
 // each request URL and answers with a canned success.
 type recordingTransport struct {
-	mu   sync.Mutex
-	urls []string
-	reqs []*http.Request
+	mu     sync.Mutex
+	urls   []string
+	reqs   []*http.Request // as the client sent them; Body already read
+	bodies [][]byte        // each request's body
 }
 
 func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
 	if req.Body != nil {
-		_, _ = io.Copy(io.Discard, req.Body)
+		body, _ = io.ReadAll(req.Body)
 		_ = req.Body.Close()
 	}
 	rt.mu.Lock()
 	rt.urls = append(rt.urls, req.URL.String())
 	rt.reqs = append(rt.reqs, req)
+	rt.bodies = append(rt.bodies, body)
 	rt.mu.Unlock()
 	return &http.Response{
 		StatusCode:    http.StatusOK,

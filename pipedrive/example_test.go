@@ -1,0 +1,170 @@
+package pipedrive_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+// fakePipedrive stands in for Pipedrive in the examples: it answers both operations the
+// way Pipedrive does, echoing the form fields it was sent.
+func fakePipedrive() *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data := map[string]any{
+			"id": 7195, "user_id": 456, "remote_location": "googledrive",
+			"add_time": "2020-02-21 11:52:28", "update_time": "2020-02-21 11:52:28",
+		}
+		data[r.PostFormValue("item_type")+"_id"] = json.Number(r.PostFormValue("item_id"))
+		switch r.URL.Path {
+		case "/api/v1/files/remote":
+			data["name"] = r.PostFormValue("title")
+			data["file_type"] = r.PostFormValue("file_type")
+			data["remote_id"] = "1gzyh6ExBxIb4RBZbAZxsrrBp45yuXhZWq3Zash5b75c"
+		case "/api/v1/files/remoteLink":
+			data["remote_id"] = r.PostFormValue("remote_id")
+			data["name"] = "Signed contract"
+			data["file_type"] = "gdoc"
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"success": true, "data": data})
+	}))
+}
+
+func ExampleFilesService_CreateRemote() {
+	srv := fakePipedrive() // stands in for https://yourcompany.pipedrive.com
+	defer srv.Close()
+
+	client, err := pipedrive.NewClient(
+		pipedrive.WithAPIToken("your-api-token"),
+		// In real code: pipedrive.WithCompanyDomain("yourcompany").
+		pipedrive.WithBaseURL(srv.URL+"/api/v1"),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	f, err := client.Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{
+		FileType: pipedrive.GoogleDoc,
+		Title:    "Proposal for John Doe",
+		Item:     pipedrive.Deal(12),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(f.ID, f.Name, f.FileType, "on deal", f.DealID)
+	fmt.Println("Drive file:", f.RemoteID)
+	fmt.Println("added:", f.AddTime.Format(time.RFC3339))
+	// Output:
+	// 7195 Proposal for John Doe gdoc on deal 12
+	// Drive file: 1gzyh6ExBxIb4RBZbAZxsrrBp45yuXhZWq3Zash5b75c
+	// added: 2020-02-21T11:52:28Z
+}
+
+func ExampleFilesService_LinkRemote() {
+	srv := fakePipedrive()
+	defer srv.Close()
+
+	client, err := pipedrive.NewClient(
+		pipedrive.WithAPIToken("your-api-token"),
+		pipedrive.WithBaseURL(srv.URL+"/api/v1"),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// The file is already in Drive; its URL names it.
+	id, err := pipedrive.RemoteIDFromURL("https://docs.google.com/document/d/123magicfile123/edit")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := client.Files.LinkRemote(context.Background(), pipedrive.LinkRemoteFileRequest{
+		RemoteID: id,
+		Item:     pipedrive.Person(5),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(f.ID, f.RemoteID, "linked to person", f.PersonID)
+	// Output:
+	// 7195 123magicfile123 linked to person 5
+}
+
+func ExampleRemoteIDFromURL() {
+	for _, u := range []string{
+		"https://docs.google.com/document/d/123magicfile123/edit",
+		"https://docs.google.com/spreadsheets/u/1/d/1AbC-_xyz/edit#gid=0",
+		"https://drive.google.com/file/d/0B1x2y3z/view?usp=sharing",
+		"https://drive.google.com/open?id=0B1x2y3z",
+	} {
+		id, err := pipedrive.RemoteIDFromURL(u)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(id)
+	}
+
+	_, err := pipedrive.RemoteIDFromURL("https://example.com/document/d/123magicfile123")
+	fmt.Println(errors.Is(err, pipedrive.ErrInvalidRequest))
+	fmt.Println(err)
+	// Output:
+	// 123magicfile123
+	// 1AbC-_xyz
+	// 0B1x2y3z
+	// 0B1x2y3z
+	// true
+	// pipedrive: invalid request: URL: is not a docs.google.com or drive.google.com URL
+}
+
+func ExampleAPIError() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"success":false,"error":"Deal not found","error_info":"Please check developers.pipedrive.com for more information about Pipedrive API.","data":null,"additional_data":null}`)
+	}))
+	defer srv.Close()
+
+	client, err := pipedrive.NewClient(pipedrive.WithAPIToken("your-api-token"), pipedrive.WithBaseURL(srv.URL+"/api/v1"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	_, err = client.Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{
+		FileType: pipedrive.GoogleSheet, Title: "Budget", Item: pipedrive.Deal(999),
+	})
+
+	// The sentinels cover the common decisions ...
+	var rateLimited *pipedrive.RateLimitError
+	switch {
+	case errors.Is(err, pipedrive.ErrNotFound):
+		fmt.Println("no such deal")
+	case errors.As(err, &rateLimited):
+		fmt.Println("try again in", rateLimited.RetryAfter)
+	case errors.Is(err, pipedrive.ErrOutcomeUnknown):
+		fmt.Println("check the deal's files before trying again")
+	}
+	// ... and *APIError has the details Pipedrive sent.
+	var apiErr *pipedrive.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Operation)
+		fmt.Println(apiErr.Message)
+	}
+	fmt.Println(err)
+	// Output:
+	// no such deal
+	// 404 POST /files/remote
+	// Deal not found
+	// pipedrive: POST /files/remote: 404 Not Found: Deal not found
+}
