@@ -32,6 +32,7 @@ type Client struct {
 	cred      credential
 	userAgent string
 	transport *transport
+	bodies    sync.Pool // *[]byte response buffers, reused between calls (see readBody)
 
 	mu        sync.Mutex
 	domainAPI map[string]*gen.Client // OAuth api_domain base URL -> client
@@ -114,8 +115,11 @@ func (c *Client) newAPI(base string) (*gen.Client, error) {
 
 // editRequest adds the headers and credential every request carries.
 func (c *Client) editRequest(_ context.Context, req *http.Request) error {
-	req.Header["User-Agent"] = []string{c.userAgent}
-	req.Header["Accept"] = []string{"application/json"}
+	// One allocation for both values; each slice is capped, so appending to one copies
+	// rather than overwrites the other.
+	v := &[2]string{c.userAgent, "application/json"}
+	req.Header["User-Agent"] = v[0:1:1]
+	req.Header["Accept"] = v[1:2:2]
 	return c.cred.apply(req)
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 
 	"github.com/e97b4d80/pipedrive-remote-files/gen"
 )
@@ -17,13 +18,21 @@ const maxBodyBytes = 1 << 20
 // maxErrorBody caps the body kept in an APIError.
 const maxErrorBody = 64 << 10
 
+// maxPooledBody is the largest response buffer kept for the next call: a success is about
+// 1 KiB, and keeping a CDN's large error page would pin its memory.
+const maxPooledBody = 64 << 10
+
 // result turns what the generated client returned into a RemoteFile or an error.
 func (c *Client) result(op string, resp *http.Response, err error) (*RemoteFile, error) {
 	if err != nil {
 		return nil, errorf(op, "%w", err)
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp)
+	// body is reused by a later call once result returns: everything kept from it (the
+	// decoded strings, APIError.Body) must be a copy.
+	bp := c.bodyBuffer()
+	body, err := readBody(resp, *bp)
+	defer c.releaseBody(bp, body)
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	if err != nil && ok {
 		return nil, errorf(op, "%w: reading the response: %w", ErrOutcomeUnknown, c.transport.redact.sanitize(err))
@@ -48,24 +57,58 @@ func (c *Client) result(op string, resp *http.Response, err error) (*RemoteFile,
 	return f, nil
 }
 
-// readBody reads at most maxBodyBytes. A body within the cap is read to EOF so the
-// connection can be reused; a longer one is cut, and closing it drops the connection
-// rather than download the rest.
-func readBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n >= 0 && n <= maxBodyBytes {
-		buf := make([]byte, n, n+1)
-		if _, err := io.ReadFull(resp.Body, buf); err != nil {
-			return buf, err
+// readBody reads at most maxBodyBytes into buf's storage, growing it as needed. A body
+// within the cap is read to EOF so the connection can be reused; a longer one is cut, and
+// closing it drops the connection rather than download the rest.
+func readBody(resp *http.Response, buf []byte) ([]byte, error) {
+	if resp.ContentLength >= 0 && resp.ContentLength <= maxBodyBytes {
+		n := int(resp.ContentLength)
+		// One spare byte to reach EOF (or find more than announced) with no other buffer.
+		buf = slices.Grow(buf[:0], n+1)[:n+1]
+		if m, err := io.ReadFull(resp.Body, buf[:n]); err != nil {
+			clear(buf[m:n]) // not a previous response's bytes
+			return buf[:n], err
 		}
 		// Reach EOF so the transport may reuse the connection.
-		var one [1]byte
-		if m, _ := resp.Body.Read(one[:]); m > 0 {
-			return buf, errors.New("response longer than its Content-Length")
+		if m, _ := resp.Body.Read(buf[n:]); m > 0 {
+			return buf[:n], errors.New("response longer than its Content-Length")
 		}
-		return buf, nil
+		return buf[:n], nil
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
-	return body, err
+	// Unknown length: what io.ReadAll(io.LimitReader(body, maxBodyBytes)) does.
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(512, len(buf)))
+		}
+		m, err := resp.Body.Read(buf[len(buf):min(cap(buf), maxBodyBytes)])
+		buf = buf[:len(buf)+m]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return buf, err
+		case len(buf) == maxBodyBytes:
+			return buf, nil
+		}
+	}
+}
+
+// bodyBuffer returns a response buffer from the client's pool (per client, so no state is
+// shared between clients).
+func (c *Client) bodyBuffer() *[]byte {
+	if bp, ok := c.bodies.Get().(*[]byte); ok {
+		return bp
+	}
+	return new([]byte)
+}
+
+// releaseBody returns body's storage to the pool unless it is too large to keep.
+func (c *Client) releaseBody(bp *[]byte, body []byte) {
+	if cap(body) <= maxPooledBody {
+		*bp = body[:0]
+		c.bodies.Put(bp)
+	}
 }
 
 // apiError builds the error for a response that is not a success. problem describes what
