@@ -6,7 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -18,7 +18,12 @@ type transport struct {
 	clock  Clock
 	logger *slog.Logger
 	redact redactor
-	last   atomic.Pointer[observation]
+
+	// The most recent response's rate limit, under a mutex rather than an atomic pointer
+	// so that recording it does not allocate on every response.
+	mu   sync.Mutex
+	last observation
+	seen bool // last is set
 }
 
 // observation is a rate-limit snapshot and when it was taken.
@@ -63,7 +68,9 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		}
 		now := t.clock.Now()
 		rl := parseRateLimit(resp.Header)
-		t.last.Store(&observation{rl: rl, at: now})
+		t.mu.Lock()
+		t.last, t.seen = observation{rl: rl, at: now}, true
+		t.mu.Unlock()
 		wait, retry := t.retryWait(resp, attempt, now)
 		t.log(ctx, req, attempt, resp.StatusCode, wait, rl, start, nil)
 		if !retry {
@@ -92,8 +99,13 @@ func (t *transport) retryWait(resp *http.Response, attempt int, now time.Time) (
 // pace waits for the window to reset when the last response said none was left, rather
 // than spend a 429 (Pipedrive escalates clients that keep sending to a 403 block).
 func (t *transport) pace(ctx context.Context) error {
-	o := t.last.Load()
-	if t.policy.MaxRetries == 0 || o == nil || o.rl.Remaining != 0 || o.rl.Reset <= 0 {
+	if t.policy.MaxRetries == 0 {
+		return nil
+	}
+	t.mu.Lock()
+	o, seen := t.last, t.seen
+	t.mu.Unlock()
+	if !seen || o.rl.Remaining != 0 || o.rl.Reset <= 0 {
 		return nil
 	}
 	wait := o.rl.Reset - t.clock.Now().Sub(o.at)
@@ -108,8 +120,10 @@ func (t *transport) pace(ctx context.Context) error {
 
 // rateLimit is the snapshot from the most recent response.
 func (t *transport) rateLimit() RateLimit {
-	if o := t.last.Load(); o != nil {
-		return o.rl
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.seen {
+		return t.last.rl
 	}
 	return unknownRateLimit()
 }
