@@ -2,7 +2,6 @@ package pipedrive
 
 import (
 	"context"
-	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
@@ -113,31 +112,73 @@ func (s *FilesService) LinkRemote(ctx context.Context, r LinkRemoteFileRequest) 
 // without the reflection and the intermediate map.
 func encodeCreate(b gen.AddFileAndLinkItRequest) string {
 	var sb strings.Builder
-	sb.Grow(96 + len(b.Title))
+	sb.Grow(80 + escapedLen(string(b.FileType)) + escapedLen(string(b.ItemType)) +
+		escapedLen(string(b.RemoteLocation)) + escapedLen(b.Title))
 	sb.WriteString("file_type=")
-	sb.WriteString(url.QueryEscape(string(b.FileType)))
+	writeEscaped(&sb, string(b.FileType))
 	sb.WriteString("&item_id=")
-	sb.WriteString(strconv.FormatInt(b.ItemID, 10))
+	writeInt(&sb, b.ItemID)
 	sb.WriteString("&item_type=")
-	sb.WriteString(url.QueryEscape(string(b.ItemType)))
+	writeEscaped(&sb, string(b.ItemType))
 	sb.WriteString("&remote_location=")
-	sb.WriteString(url.QueryEscape(string(b.RemoteLocation)))
+	writeEscaped(&sb, string(b.RemoteLocation))
 	sb.WriteString("&title=")
-	sb.WriteString(url.QueryEscape(b.Title))
+	writeEscaped(&sb, b.Title)
 	return sb.String()
 }
 
 // encodeLink is encodeCreate for the link body.
 func encodeLink(b gen.LinkFileToItemRequest) string {
 	var sb strings.Builder
-	sb.Grow(80 + len(b.RemoteID))
+	sb.Grow(70 + escapedLen(string(b.ItemType)) + escapedLen(b.RemoteID) + escapedLen(string(b.RemoteLocation)))
 	sb.WriteString("item_id=")
-	sb.WriteString(strconv.FormatInt(b.ItemID, 10))
+	writeInt(&sb, b.ItemID)
 	sb.WriteString("&item_type=")
-	sb.WriteString(url.QueryEscape(string(b.ItemType)))
+	writeEscaped(&sb, string(b.ItemType))
 	sb.WriteString("&remote_id=")
-	sb.WriteString(url.QueryEscape(b.RemoteID))
+	writeEscaped(&sb, b.RemoteID)
 	sb.WriteString("&remote_location=")
-	sb.WriteString(url.QueryEscape(string(b.RemoteLocation)))
+	writeEscaped(&sb, string(b.RemoteLocation))
 	return sb.String()
+}
+
+// writeEscaped writes url.QueryEscape(s) to sb without building the escaped string
+// first: unreserved bytes as they are, space as '+', anything else as %XX.
+func writeEscaped(sb *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case unreserved(c):
+			sb.WriteByte(c)
+		case c == ' ':
+			sb.WriteByte('+')
+		default:
+			sb.WriteByte('%')
+			sb.WriteByte(hex[c>>4])
+			sb.WriteByte(hex[c&15])
+		}
+	}
+}
+
+// escapedLen is len(url.QueryEscape(s)), to size the builder once.
+func escapedLen(s string) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !unreserved(c) && c != ' ' {
+			n += 2
+		}
+	}
+	return n
+}
+
+// unreserved reports whether url.QueryEscape leaves c as it is (RFC 3986 section 2.3).
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '_' || c == '.' || c == '~'
+}
+
+// writeInt writes n in decimal without allocating a string for it.
+func writeInt(sb *strings.Builder, n int64) {
+	var buf [20]byte
+	sb.Write(strconv.AppendInt(buf[:0], n, 10))
 }
