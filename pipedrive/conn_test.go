@@ -174,7 +174,7 @@ func TestErrorResponsesLeaveTheConnectionReusable(t *testing.T) {
 		if tc.want != nil {
 			assert.ErrorIs(t, err, tc.want, tc.name)
 		}
-		assert.Equal(t, int64(1), counts.conns.Load(), "after %s the next request should reuse the connection", tc.name)
+		assert.Equal(t, int64(1), counts.conns.Load(), "%s came on a new connection: the response before it was not read to the end", tc.name)
 	}
 	f, err := connCall(t.Context(), c, len(cases))
 	require.NoError(t, err)
