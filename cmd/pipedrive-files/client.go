@@ -1,0 +1,78 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
+)
+
+// userAgent identifies the command in front of the library's own User-Agent.
+const userAgent = "pipedrive-files/" + pipedrive.Version
+
+// connect builds the client the flags and environment describe. close releases the
+// fake server, if one was started.
+func connect(c common, env func(string) string, stderr io.Writer) (client *pipedrive.Client, close func(), err error) {
+	if c.fake {
+		if c.companyDomain != "" || c.baseURL != "" {
+			return nil, nil, usagef("--fake cannot be combined with --company-domain or --base-url")
+		}
+		srv := pipedrivetest.NewServer()
+		client, err := srv.Client(pipedrive.WithUserAgent(userAgent))
+		if err != nil {
+			srv.Close()
+			return nil, nil, err
+		}
+		fmt.Fprintf(stderr, "pipedrive-files: using a fake Pipedrive at %s (--fake)\n", srv.URL())
+		return client, srv.Close, nil
+	}
+
+	token := env("PIPEDRIVE_API_TOKEN")
+	if token == "" {
+		return nil, nil, usagef("PIPEDRIVE_API_TOKEN is not set: export your Pipedrive API token, or add --fake to try the command without an account")
+	}
+	auth := pipedrive.WithAPIToken(token)
+	// The checks run one option at a time so that the message names the variable or
+	// flag at fault. NewClient's errors never contain the token.
+	if _, err := pipedrive.NewClient(auth); err != nil {
+		return nil, nil, usagef("PIPEDRIVE_API_TOKEN: %v", err)
+	}
+	opts := []pipedrive.Option{auth, pipedrive.WithUserAgent(userAgent)}
+	base, source, err := baseOption(c, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	if base != nil {
+		if _, err := pipedrive.NewClient(auth, base); err != nil {
+			return nil, nil, usagef("%s: %v", source, err)
+		}
+		opts = append(opts, base)
+	}
+	client, err = pipedrive.NewClient(opts...)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	return client, func() {}, nil
+}
+
+// baseOption picks the base URL: the flags if either is given, else the environment;
+// nil means the library's default. source names where it came from.
+func baseOption(c common, env func(string) string) (pipedrive.Option, string, error) {
+	domainName, urlName := "--company-domain", "--base-url"
+	domain, base := c.companyDomain, c.baseURL
+	if domain == "" && base == "" {
+		domainName, urlName = "PIPEDRIVE_COMPANY_DOMAIN", "PIPEDRIVE_BASE_URL"
+		domain, base = strings.TrimSpace(env(domainName)), strings.TrimSpace(env(urlName))
+	}
+	switch {
+	case domain != "" && base != "":
+		return nil, "", usagef("%s and %s both set the base URL: give only one", domainName, urlName)
+	case domain != "":
+		return pipedrive.WithCompanyDomain(domain), domainName, nil
+	case base != "":
+		return pipedrive.WithBaseURL(base), urlName, nil
+	}
+	return nil, "", nil
+}

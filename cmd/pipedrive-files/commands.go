@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+const createHelp = `Usage: pipedrive-files create --title TITLE [--type gdoc] (--deal ID | --person ID | --org ID) [flags]
+
+Creates a new, empty Google file in the user's Drive and links it to the item
+(POST /files/remote). Pipedrive has no idempotency keys: running it twice creates two files.
+Environment, exit status: see pipedrive-files help.
+
+Flags:
+`
+
+const linkHelp = `Usage: pipedrive-files link (--remote-id ID | --url URL) (--deal ID | --person ID | --org ID) [flags]
+
+Links a file that is already in Google Drive to the item (POST /files/remoteLink). Give the
+Drive file id, or the file's docs.google.com or drive.google.com URL and the id is taken
+from it. Environment, exit status: see pipedrive-files help.
+
+Flags:
+`
+
+func runCreate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("create", flag.ContinueOnError)
+	var (
+		c     common
+		items itemFlags
+		typ   = fs.String("type", string(pipedrive.GoogleDoc), "the kind of Google file: gdoc, gsheet, gslides, gform or gdraw")
+		title = fs.String("title", "", "the new file's title (required)")
+	)
+	c.register(fs)
+	items.register(fs)
+	set, done, err := parse(fs, args, createHelp, stdout)
+	if done || err != nil {
+		return report(stderr, "create", err)
+	}
+	if !set["title"] {
+		return report(stderr, "create", usagef("--title is required"))
+	}
+	item, itemFlag, err := items.item(set)
+	if err != nil {
+		return report(stderr, "create", err)
+	}
+	req := pipedrive.CreateRemoteFileRequest{FileType: pipedrive.FileType(*typ), Title: *title, Item: item}
+	if err := req.Validate(); err != nil {
+		return report(stderr, "create", flagError(err, itemFlag))
+	}
+	client, closeFake, err := connect(c, env, stderr)
+	if err != nil {
+		return report(stderr, "create", err)
+	}
+	defer closeFake()
+	f, err := client.Files.CreateRemote(ctx, req)
+	if err != nil {
+		return report(stderr, "create", flagError(err, itemFlag))
+	}
+	return printFile(stdout, stderr, c.json, "Created", "on", item, f)
+}
+
+func runLink(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("link", flag.ContinueOnError)
+	var (
+		c        common
+		items    itemFlags
+		remoteID = fs.String("remote-id", "", "the Google Drive file id")
+		fileURL  = fs.String("url", "", "the file's Google Docs or Drive URL, instead of --remote-id")
+	)
+	c.register(fs)
+	items.register(fs)
+	set, done, err := parse(fs, args, linkHelp, stdout)
+	if done || err != nil {
+		return report(stderr, "link", err)
+	}
+	switch {
+	case set["remote-id"] && set["url"]:
+		return report(stderr, "link", usagef("give only one of --remote-id and --url"))
+	case !set["remote-id"] && !set["url"]:
+		return report(stderr, "link", usagef("one of --remote-id or --url is required"))
+	}
+	item, itemFlag, err := items.item(set)
+	if err != nil {
+		return report(stderr, "link", err)
+	}
+	id := *remoteID
+	if set["url"] {
+		if id, err = pipedrive.RemoteIDFromURL(*fileURL); err != nil {
+			return report(stderr, "link", flagError(err, itemFlag))
+		}
+	}
+	req := pipedrive.LinkRemoteFileRequest{RemoteID: id, Item: item}
+	if err := req.Validate(); err != nil {
+		return report(stderr, "link", flagError(err, itemFlag))
+	}
+	client, closeFake, err := connect(c, env, stderr)
+	if err != nil {
+		return report(stderr, "link", err)
+	}
+	defer closeFake()
+	f, err := client.Files.LinkRemote(ctx, req)
+	if err != nil {
+		return report(stderr, "link", flagError(err, itemFlag))
+	}
+	return printFile(stdout, stderr, c.json, "Linked", "to", item, f)
+}
+
+// flagError rewrites a *pipedrive.ValidationError in terms of the flag that set the
+// field; other errors pass through.
+func flagError(err error, itemFlag string) error {
+	var ve *pipedrive.ValidationError
+	if errors.As(err, &ve) {
+		reason := strings.Replace(ve.Reason, "use RemoteIDFromURL to extract the id from a URL", "pass a URL with --url instead", 1)
+		return usagef("%s: %s", validationFlag(ve.Field, itemFlag), reason)
+	}
+	return err
+}
+
+// report prints err, if any, and returns the exit code for it.
+func report(stderr io.Writer, cmd string, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	prefix := "pipedrive-files " + cmd + ": "
+	var (
+		ue     *usageError
+		apiErr *pipedrive.APIError
+		rlErr  *pipedrive.RateLimitError
+	)
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "%s%s\nRun 'pipedrive-files %s -h' for usage.\n", prefix, ue.msg, cmd)
+		return exitUsage
+	case errors.As(err, &apiErr):
+		msg := apiErr.Message
+		if msg == "" {
+			msg = "(no error message in the response)"
+		}
+		fmt.Fprintf(stderr, "%sPipedrive answered %d %s to %s: %s\n", prefix, apiErr.StatusCode, statusText(apiErr.StatusCode), apiErr.Operation, msg)
+		if errors.As(err, &rlErr) && rlErr.RetryAfter > 0 {
+			fmt.Fprintf(stderr, "Rate limited: try again in %s.\n", rlErr.RetryAfter)
+		}
+	default:
+		fmt.Fprintf(stderr, "%s%v\n", prefix, err)
+	}
+	if errors.Is(err, pipedrive.ErrOutcomeUnknown) {
+		fmt.Fprintln(stderr, "The file may have been created or linked anyway: check the item's files in Pipedrive before running this again.")
+	}
+	return exitAPI
+}

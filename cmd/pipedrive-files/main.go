@@ -1,0 +1,101 @@
+// Command pipedrive-files attaches Google Drive files to Pipedrive deals, persons and
+// organizations from the command line, using package pipedrive:
+//
+//	pipedrive-files create --type gdoc --title "Proposal" --deal 12
+//	pipedrive-files link --url https://docs.google.com/document/d/ID/edit --person 5
+//	pipedrive-files demo
+//
+// The API token comes from PIPEDRIVE_API_TOKEN only, never from a flag, so that it stays
+// out of shell history and process listings. --fake runs a command against a fake
+// Pipedrive (package pipedrivetest) started in the process, and demo shows the whole
+// library at work on that fake: neither needs an account or a network. Run
+// `pipedrive-files help` for the flags, the environment and the exit codes.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+// Exit codes, documented in the usage text.
+const (
+	exitOK    = 0 // success
+	exitAPI   = 1 // Pipedrive or the network failed the call
+	exitUsage = 2 // bad flags, environment or request: nothing was sent
+)
+
+const usage = `pipedrive-files attaches Google Drive files to Pipedrive deals, persons and organizations.
+
+Usage:
+  pipedrive-files create --title TITLE [--type gdoc] (--deal ID | --person ID | --org ID) [flags]
+  pipedrive-files link (--remote-id ID | --url URL) (--deal ID | --person ID | --org ID) [flags]
+  pipedrive-files demo
+  pipedrive-files help [command]
+
+Commands:
+  create   create a new, empty Google file in the user's Drive and link it to the item
+           (POST /files/remote); --type is one of gdoc, gsheet, gslides, gform, gdraw
+  link     link a file that is already in Google Drive (POST /files/remoteLink), given its
+           Drive id or its docs.google.com / drive.google.com URL
+  demo     create and link files, a validation error and a rate-limited retry, all on a
+           fake Pipedrive inside this process: no account, no network
+
+Flags of create and link (one or two dashes):
+  --json                 print the file as JSON instead of text
+  --company-domain NAME  send requests to https://NAME.pipedrive.com/api/v1
+  --base-url URL         send requests to URL, e.g. https://acme.pipedrive.com/api/v1
+  --fake                 use a fake Pipedrive started in this process (pipedrivetest), seeded
+                         with deals 12 and 13, persons 5 and 6, organizations 1 and 2, and
+                         the Drive file 123magicfile123
+
+Environment (flags override it):
+  PIPEDRIVE_API_TOKEN       your API token (Settings > Personal preferences > API); required
+                            unless --fake. There is no flag for it: a token on a command line
+                            ends up in shell history and process listings.
+  PIPEDRIVE_COMPANY_DOMAIN  your company's subdomain, e.g. acme
+  PIPEDRIVE_BASE_URL        the API base URL (default https://api.pipedrive.com/v1)
+
+Exit status:
+  0  success
+  1  API error: Pipedrive (or the network) failed the call; the message gives the HTTP
+     status and Pipedrive's error text
+  2  usage or validation error: the message names the flag or variable; nothing was sent
+
+The token is never printed.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole command, taking its arguments (without the program name),
+// environment and output streams as parameters so that tests run it in-process.
+func run(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "create":
+		return runCreate(ctx, rest, env, stdout, stderr)
+	case "link":
+		return runLink(ctx, rest, env, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 && rest[0] != "help" {
+			return run(ctx, []string{rest[0], "-h"}, env, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "pipedrive-files: unknown command %q: want create, link, demo or help\n", cmd)
+		return exitUsage
+	}
+}

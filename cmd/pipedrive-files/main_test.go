@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
+)
+
+// result is what one run of the command did.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runWith runs the command in-process with exactly the given environment.
+func runWith(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr)
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// envFor points the command at srv through the environment.
+func envFor(srv *pipedrivetest.Server) map[string]string {
+	return map[string]string{"PIPEDRIVE_API_TOKEN": srv.Token(), "PIPEDRIVE_BASE_URL": srv.URL()}
+}
+
+// noToken fails if the token shows up in anything the command printed.
+func noToken(t *testing.T, r result, token string) {
+	t.Helper()
+	assert.NotContains(t, r.stdout, token)
+	assert.NotContains(t, r.stderr, token)
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		r := runWith(t, nil, args...)
+		require.Equal(t, exitOK, r.code, args)
+		assert.Contains(t, r.stdout, "Exit status:\n  0  success\n  1  API error")
+		assert.Contains(t, r.stdout, "  2  usage or validation error")
+		assert.Contains(t, r.stdout, "PIPEDRIVE_API_TOKEN")
+		assert.Empty(t, r.stderr)
+	}
+	r := runWith(t, nil, "create", "-h")
+	require.Equal(t, exitOK, r.code)
+	assert.Contains(t, r.stdout, "Usage: pipedrive-files create")
+	assert.Contains(t, r.stdout, "-title string")
+	r = runWith(t, nil, "help", "link")
+	require.Equal(t, exitOK, r.code)
+	assert.Contains(t, r.stdout, "Usage: pipedrive-files link")
+	assert.Contains(t, r.stdout, "-remote-id string")
+	r = runWith(t, nil, "demo", "--help")
+	require.Equal(t, exitOK, r.code)
+	assert.Contains(t, r.stdout, "Usage: pipedrive-files demo")
+
+	r = runWith(t, nil)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "Usage:")
+	r = runWith(t, nil, "upload")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Equal(t, "pipedrive-files: unknown command \"upload\": want create, link, demo or help\n", r.stderr)
+}
+
+func TestCreateOnTheFake(t *testing.T) {
+	r := runWith(t, nil, "create", "--fake", "--type", "gsheet", "--title", "Budget 2026", "--deal", "12")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	lines := strings.Split(r.stdout, "\n")
+	assert.Equal(t, `Created Google Sheet "Budget 2026" (file 1) on deal 12 "Acme website redesign".`, lines[0])
+	assert.Regexp(t, `^  Drive id        1[A-Za-z0-9_-]{43}$`, lines[1])
+	assert.Regexp(t, `^  Open            https://docs\.google\.com/spreadsheets/d/1[A-Za-z0-9_-]{43}/edit$`, lines[2])
+	assert.Equal(t, "  Download        https://app.pipedrive.com/api/v1/files/1/download", lines[3])
+	assert.Equal(t, `  Also linked to  person 5 "John Doe", organization 1 "Acme Corp"`, lines[4])
+	assert.Regexp(t, `^  Added           \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$`, lines[5])
+	assert.Regexp(t, `^pipedrive-files: using a fake Pipedrive at http://127\.0\.0\.1:\d+/api/v1 \(--fake\)\n$`, r.stderr)
+}
+
+func TestLinkOnTheFakeAsJSON(t *testing.T) {
+	r := runWith(t, nil, "link", "--fake", "--json", "--url", "https://docs.google.com/document/u/1/d/123magicfile123/edit#heading", "--org", "2")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var f pipedrive.RemoteFile
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &f), r.stdout)
+	assert.Equal(t, int64(1), f.ID)
+	assert.Equal(t, "123magicfile123", f.RemoteID)
+	assert.Equal(t, "Price list", f.Name)
+	assert.Equal(t, int64(2), f.OrgID)
+	assert.Equal(t, "Globex", f.OrgName)
+	assert.False(t, f.AddTime.IsZero())
+	assert.NotContains(t, r.stdout, "fake", "stdout holds the JSON only")
+
+	r = runWith(t, nil, "link", "--fake", "--remote-id", "123magicfile123", "--person", "6")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.True(t, strings.HasPrefix(r.stdout, `Linked Google Doc "Price list" (file 1) to person 6 "Jane Roe".`+"\n"), r.stdout)
+}
+
+// Every mistake in the flags or the request is exit 2 with the flag named, and nothing
+// reaches the server.
+func TestUsageErrorsNameTheFlagAndSendNothing(t *testing.T) {
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	env := envFor(srv)
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"create", "--deal", "12"}, "pipedrive-files create: --title is required\n"},
+		{[]string{"create", "--title", "   ", "--deal", "12"}, "pipedrive-files create: --title: must contain a non-space character\n"},
+		{[]string{"create", "--title", "x", "--type", "docx", "--deal", "12"}, `pipedrive-files create: --type: must be one of "gdoc", "gslides", "gsheet", "gform", "gdraw", got "docx"` + "\n"},
+		{[]string{"create", "--title", "x"}, "pipedrive-files create: one of --deal, --person or --org is required\n"},
+		{[]string{"create", "--title", "x", "--deal", "1", "--org", "2"}, "pipedrive-files create: give only one of --deal, --person and --org\n"},
+		{[]string{"create", "--title", "x", "--person", "0"}, "pipedrive-files create: --person: must be a positive item id\n"},
+		{[]string{"create", "--title", "x", "--org", "-3"}, "pipedrive-files create: --org: must be a positive item id\n"},
+		{[]string{"create", "--title", "x", "--deal", "twelve"}, `pipedrive-files create: invalid value "twelve" for flag -deal: parse error` + "\n"},
+		{[]string{"create", "--title", "x", "--deal", "12", "--token", "t"}, "pipedrive-files create: flag provided but not defined: -token\n"},
+		{[]string{"create", "--title", "Big", "proposal", "--deal", "12"}, `pipedrive-files create: unexpected argument "proposal" (quote values that contain spaces)` + "\n"},
+		{[]string{"link", "--deal", "12"}, "pipedrive-files link: one of --remote-id or --url is required\n"},
+		{[]string{"link", "--remote-id", "a", "--url", "https://docs.google.com/document/d/a/edit", "--deal", "12"}, "pipedrive-files link: give only one of --remote-id and --url\n"},
+		{[]string{"link", "--remote-id", "docs.google.com/document/d/abc", "--deal", "12"},
+			`pipedrive-files link: --remote-id: must be a Google Drive file id, not a URL or path (it contains "/"); pass a URL with --url instead` + "\n"},
+		{[]string{"link", "--remote-id", "", "--deal", "12"}, "pipedrive-files link: --remote-id: must not be empty\n"},
+		{[]string{"link", "--url", "https://example.com/d/abc", "--deal", "12"}, "pipedrive-files link: --url: is not a docs.google.com or drive.google.com URL\n"},
+		{[]string{"link", "--remote-id", "abc"}, "pipedrive-files link: one of --deal, --person or --org is required\n"},
+		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--fake", "--base-url", srv.URL()}, "pipedrive-files link: --fake cannot be combined with --company-domain or --base-url\n"},
+		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--company-domain", "acme", "--base-url", srv.URL()}, "pipedrive-files link: --company-domain and --base-url both set the base URL: give only one\n"},
+		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--company-domain", "acme.pipedrive.com"}, `pipedrive-files link: --company-domain: pipedrive: WithCompanyDomain: "acme.pipedrive.com" is not a DNS label (want the subdomain alone, e.g. "acme")` + "\n"},
+		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--base-url", "ftp://example.com"}, `pipedrive-files link: --base-url: pipedrive: WithBaseURL: scheme "ftp" is not http or https` + "\n"},
+		{[]string{"demo", "now"}, `pipedrive-files demo: demo takes no arguments, got "now"` + "\n"},
+	} {
+		r := runWith(t, env, tc.args...)
+		assert.Equal(t, exitUsage, r.code, tc.args)
+		cmd := tc.args[0]
+		assert.Equal(t, tc.msg+"Run 'pipedrive-files "+cmd+" -h' for usage.\n", r.stderr, tc.args)
+		assert.Empty(t, r.stdout, tc.args)
+		noToken(t, r, srv.Token())
+	}
+	assert.Empty(t, srv.Requests(), "no usage error sends a request")
+}
+
+func TestEnvironment(t *testing.T) {
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	args := []string{"create", "--title", "Proposal", "--deal", "12"}
+
+	// Token and base URL from the environment; the token is sent, never printed.
+	r := runWith(t, envFor(srv), args...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	noToken(t, r, srv.Token())
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1)
+	assert.True(t, strings.HasPrefix(reqs[0].Header.Get("User-Agent"), "pipedrive-files/"+pipedrive.Version+" pipedrive-remote-files-go/"), reqs[0].Header.Get("User-Agent"))
+	assert.Equal(t, pipedrivetest.Redacted, reqs[0].Header.Get("X-Api-Token"))
+	assert.Empty(t, reqs[0].Query, "the token is not put in the URL")
+
+	// Flags override the environment: PIPEDRIVE_BASE_URL points at a closed loopback
+	// port and PIPEDRIVE_COMPANY_DOMAIN at a real host; --base-url wins over both.
+	env := map[string]string{"PIPEDRIVE_API_TOKEN": srv.Token(), "PIPEDRIVE_BASE_URL": "http://127.0.0.1:1/api/v1"}
+	r = runWith(t, env, append(args, "--base-url", srv.URL())...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	env = map[string]string{"PIPEDRIVE_API_TOKEN": srv.Token(), "PIPEDRIVE_COMPANY_DOMAIN": "acme"}
+	r = runWith(t, env, append(args, "--base-url", srv.URL())...)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Len(t, srv.Requests(), 3)
+
+	// Missing or conflicting environment is a usage error naming the variables.
+	r = runWith(t, map[string]string{"PIPEDRIVE_BASE_URL": srv.URL()}, args...)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "PIPEDRIVE_API_TOKEN is not set")
+	r = runWith(t, map[string]string{"PIPEDRIVE_API_TOKEN": "has space", "PIPEDRIVE_BASE_URL": srv.URL()}, args...)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Equal(t, "pipedrive-files create: PIPEDRIVE_API_TOKEN: pipedrive: WithAPIToken: token contains whitespace or control characters\nRun 'pipedrive-files create -h' for usage.\n", r.stderr)
+	r = runWith(t, map[string]string{"PIPEDRIVE_API_TOKEN": srv.Token(), "PIPEDRIVE_BASE_URL": srv.URL(), "PIPEDRIVE_COMPANY_DOMAIN": "acme"}, args...)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "PIPEDRIVE_COMPANY_DOMAIN and PIPEDRIVE_BASE_URL both set the base URL")
+	r = runWith(t, map[string]string{"PIPEDRIVE_API_TOKEN": srv.Token(), "PIPEDRIVE_BASE_URL": "not a url"}, args...)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "create: PIPEDRIVE_BASE_URL: pipedrive: WithBaseURL:")
+	assert.Len(t, srv.Requests(), 3)
+}
+
+func TestAPIErrorsExitOne(t *testing.T) {
+	t.Parallel() // the closed-server case waits for the client's dial retries
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+
+	r := runWith(t, envFor(srv), "create", "--title", "x", "--deal", "999")
+	assert.Equal(t, exitAPI, r.code)
+	assert.Equal(t, "pipedrive-files create: Pipedrive answered 404 Not Found to POST /files/remote: Deal not found\n", r.stderr)
+	assert.Empty(t, r.stdout)
+
+	wrong := "0123456789abcdef0123456789abcdef01234567"
+	r = runWith(t, map[string]string{"PIPEDRIVE_API_TOKEN": wrong, "PIPEDRIVE_BASE_URL": srv.URL()}, "link", "--remote-id", "123magicfile123", "--person", "5")
+	assert.Equal(t, exitAPI, r.code)
+	assert.Equal(t, "pipedrive-files link: Pipedrive answered 401 Unauthorized to POST /files/remoteLink: unauthorized access\n", r.stderr)
+	noToken(t, r, wrong)
+
+	srv.FailNext(http.StatusServiceUnavailable, `{"success":false,"error":"Service under maintenance"}`)
+	r = runWith(t, envFor(srv), "create", "--title", "x", "--deal", "12")
+	assert.Equal(t, exitAPI, r.code)
+	assert.Equal(t, "pipedrive-files create: Pipedrive answered 503 Service Unavailable to POST /files/remote: Service under maintenance\n"+
+		"The file may have been created or linked anyway: check the item's files in Pipedrive before running this again.\n", r.stderr)
+
+	srv.FailNext(http.StatusForbidden, "<html>blocked</html>")
+	r = runWith(t, envFor(srv), "create", "--title", "x", "--deal", "12")
+	assert.Equal(t, exitAPI, r.code)
+	assert.Equal(t, "pipedrive-files create: Pipedrive answered 403 Forbidden to POST /files/remote: (no error message in the response)\n", r.stderr)
+
+	spent := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(0))
+	defer spent.Close()
+	r = runWith(t, envFor(spent), "create", "--title", "x", "--deal", "12")
+	assert.Equal(t, exitAPI, r.code)
+	assert.Contains(t, r.stderr, "Pipedrive answered 429 Too Many Requests to POST /files/remote: Request over limit: the daily rate limit is spent.")
+	assert.Contains(t, r.stderr, "Rate limited: try again in ")
+
+	closed := pipedrivetest.NewServer()
+	env := envFor(closed)
+	closed.Close()
+	r = runWith(t, env, "create", "--title", "x", "--deal", "12")
+	assert.Equal(t, exitAPI, r.code)
+	assert.Contains(t, r.stderr, "nothing was sent")
+	assert.NotContains(t, r.stderr, "may have been created")
+	noToken(t, r, closed.Token())
+}
