@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -401,5 +400,4 @@ func TestOAuthEndpoint(t *testing.T) {
 	assert.Equal(t, "https://oauth.pipedrive.com/oauth/authorize", pipedrive.OAuthEndpoint.AuthURL)
 	assert.Equal(t, "https://oauth.pipedrive.com/oauth/token", pipedrive.OAuthEndpoint.TokenURL)
 	assert.Equal(t, oauth2.AuthStyleInHeader, pipedrive.OAuthEndpoint.AuthStyle, "Pipedrive wants HTTP Basic client auth")
-	assert.True(t, strings.HasPrefix(pipedrive.OAuthEndpoint.AuthURL, "https://"))
 }

@@ -107,9 +107,9 @@ func formFieldsProblem(route *routers.Route, contentType string, body []byte) er
 	return errors.Join(errs...)
 }
 
-// rebuild turns what the fake API received back into a client-side request to base's
+// rebuildCaptured turns what the fake API received back into a client-side request to base's
 // host, byte for byte.
-func rebuild(t *testing.T, f *fakeAPI, cr capturedRequest) *http.Request {
+func rebuildCaptured(t *testing.T, f *fakeAPI, cr capturedRequest) *http.Request {
 	t.Helper()
 	u := f.srv.URL + cr.Path
 	if cr.RawQuery != "" {
@@ -189,7 +189,7 @@ func TestConformanceRequests(t *testing.T) {
 			reqs := api.requests()
 			require.Len(t, reqs, len(conformanceCalls))
 			for i, cr := range reqs {
-				req := rebuild(t, api, cr)
+				req := rebuildCaptured(t, api, cr)
 				in, err := validateSpecRequest(router, req)
 				require.NoError(t, err, "%s: %s", conformanceCalls[i].name, cr.Body)
 				assert.Equal(t, conformanceCalls[i].operationID, in.Route.Operation.OperationID)
@@ -215,19 +215,12 @@ func TestConformanceBaseURLsAreSpecServers(t *testing.T) {
 		require.Len(t, reqs, len(conformanceCalls))
 		for i, sent := range reqs {
 			req := sent.Clone(context.Background())
-			req.Body = nopBody(bodies[i])
+			req.Body = io.NopCloser(bytes.NewReader(bodies[i]))
 			_, err := validateSpecRequest(router, req)
 			require.NoError(t, err, "%s %s", sent.URL, bodies[i])
 		}
 	}
 }
-
-// nopBody is a fresh body reader for a request being validated.
-func nopBody(b []byte) *readCloser { return &readCloser{bytes.NewReader(b)} }
-
-type readCloser struct{ *bytes.Reader }
-
-func (readCloser) Close() error { return nil }
 
 // The validator must be able to fail: requests that break the spec are rejected.
 func TestConformanceValidatorRejectsBadRequests(t *testing.T) {

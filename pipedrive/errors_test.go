@@ -15,13 +15,13 @@ import (
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 )
 
-// operation calls one of the two endpoints with a valid request.
-type operation struct {
+// fileOperation calls one of the two endpoints with a valid request.
+type fileOperation struct {
 	name string // as in APIError.Operation
 	call func(context.Context, *pipedrive.Client) (*pipedrive.RemoteFile, error)
 }
 
-var operations = []operation{
+var bothOperations = []fileOperation{
 	{"POST /files/remote", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
 		return c.Files.CreateRemote(ctx, validCreate())
 	}},
@@ -86,7 +86,7 @@ func TestEveryErrorStatusIsAnAPIErrorWithItsSentinel(t *testing.T) {
 		},
 		{name: "empty", body: func(int) string { return "" }},
 	}
-	for _, op := range operations {
+	for _, op := range bothOperations {
 		for _, st := range statusSentinels {
 			for _, kind := range kinds {
 				t.Run(fmt.Sprintf("%s/%d/%s", op.name, st.status, kind.name), func(t *testing.T) {
@@ -215,7 +215,7 @@ func TestUnsuccessfulTwoHundredIsAnAPIError(t *testing.T) {
 			message: "unexpected response: field ", prefix: true,
 		},
 	}
-	for _, op := range operations {
+	for _, op := range bothOperations {
 		for _, tt := range tests {
 			t.Run(op.name+"/"+tt.name, func(t *testing.T) {
 				api := newFakeAPI(t, replyRaw(200, tt.contentType, tt.body))

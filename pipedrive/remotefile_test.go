@@ -65,7 +65,7 @@ const nullEverywhereJSON = `{"success":true,"data":{
   "url":null,"name":null,"description":null}}`
 
 func TestDecodeEveryField(t *testing.T) {
-	for _, op := range operations {
+	for _, op := range bothOperations {
 		t.Run(op.name, func(t *testing.T) {
 			api := newFakeAPI(t, replyJSON(200, everyFieldJSON))
 			c := newTokenClient(t, api)
@@ -83,11 +83,11 @@ func TestDecodeEveryField(t *testing.T) {
 
 func TestDecodeUpstreamExamples(t *testing.T) {
 	tests := []struct {
-		op   operation
+		op   fileOperation
 		body string
 		want pipedrive.RemoteFile
 	}{
-		{operations[0], upstreamCreateExampleJSON, pipedrive.RemoteFile{
+		{bothOperations[0], upstreamCreateExampleJSON, pipedrive.RemoteFile{
 			ID: 7195, UserID: 456, DealID: 36, PersonID: 1, OrgID: 15, ProductID: 1, ActivityID: 1,
 			LeadID:   "adf21080-0e10-11eb-879b-05d71fb426ec",
 			FileType: pipedrive.GoogleDoc, RemoteLocation: "googledocs", RemoteID: "1gzyh6ExBxIb4RBZbAZxsrrBp45yuXhZWq3Zash5b75c",
@@ -97,7 +97,7 @@ func TestDecodeUpstreamExamples(t *testing.T) {
 			AddTime:    time.Date(2020, 2, 21, 11, 52, 28, 0, time.UTC),
 			UpdateTime: time.Date(2020, 2, 21, 11, 52, 24, 0, time.UTC),
 		}},
-		{operations[1], upstreamLinkExampleJSON, pipedrive.RemoteFile{
+		{bothOperations[1], upstreamLinkExampleJSON, pipedrive.RemoteFile{
 			ID: 7196, UserID: 456, DealID: 35, PersonID: 1, OrgID: 1, ProductID: 1, ActivityID: 1,
 			LeadID:   "adf21080-0e10-11eb-879b-05d71fb426ec",
 			FileName: "Test title to remote file", FileType: pipedrive.GoogleDoc,
