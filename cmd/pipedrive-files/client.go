@@ -12,9 +12,9 @@ import (
 // userAgent identifies the command in front of the library's own User-Agent.
 const userAgent = "pipedrive-files/" + pipedrive.Version
 
-// connect builds the client the flags and environment describe. close releases the
+// connect builds the client the flags and environment describe. release stops the
 // fake server, if one was started.
-func connect(c common, env func(string) string, stderr io.Writer) (client *pipedrive.Client, close func(), err error) {
+func connect(c common, env func(string) string, stderr io.Writer) (client *pipedrive.Client, release func(), err error) {
 	if c.fake {
 		if c.companyDomain != "" || c.baseURL != "" {
 			return nil, nil, usagef("--fake cannot be combined with --company-domain or --base-url")

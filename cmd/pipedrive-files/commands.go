@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
@@ -143,7 +144,7 @@ func report(stderr io.Writer, cmd string, err error) int {
 		if msg == "" {
 			msg = "(no error message in the response)"
 		}
-		fmt.Fprintf(stderr, "%sPipedrive answered %d %s to %s: %s\n", prefix, apiErr.StatusCode, statusText(apiErr.StatusCode), apiErr.Operation, msg)
+		fmt.Fprintf(stderr, "%sPipedrive answered %d %s to %s: %s\n", prefix, apiErr.StatusCode, http.StatusText(apiErr.StatusCode), apiErr.Operation, msg)
 		if errors.As(err, &rlErr) && rlErr.RetryAfter > 0 {
 			fmt.Fprintf(stderr, "Rate limited: try again in %s.\n", rlErr.RetryAfter)
 		}

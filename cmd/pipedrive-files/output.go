@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
@@ -112,6 +111,3 @@ func related(item pipedrive.Item, f *pipedrive.RemoteFile) []string {
 	add(pipedrive.ItemOrganization, f.OrgID, f.OrgName)
 	return out
 }
-
-// statusText is the reason phrase, or "" for a status Go does not know.
-func statusText(code int) string { return http.StatusText(code) }

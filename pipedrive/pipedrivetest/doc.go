@@ -16,6 +16,7 @@
 //   - the rate limits ([WithRateLimit], [WithDailyBudget]) answer 429 once spent; every
 //     response carries x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset and
 //     x-daily-requests-left;
+//   - any other path is 404, and any method but POST on those two is 405;
 //   - the request is validated against the project's OpenAPI spec (package openapi) with
 //     kin-openapi's openapi3filter: a missing or wrong token is 401, a body that is not
 //     application/x-www-form-urlencoded is 415, a missing, malformed or unexpected field is

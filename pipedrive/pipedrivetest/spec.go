@@ -80,7 +80,7 @@ func (s *Server) check(r *http.Request, body []byte, route *routers.Route) (repl
 		Route:   route,
 		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: s.authenticate},
 	}
-	err := openapi3filter.ValidateRequest(context.WithoutCancel(r.Context()), in)
+	err := openapi3filter.ValidateRequest(r.Context(), in)
 	var secErr *openapi3filter.SecurityRequirementsError
 	switch {
 	case errors.As(err, &secErr):
