@@ -116,7 +116,9 @@ type ErrorResponse struct {
 	Code      string `json:"code,omitempty"`
 	Error     string `json:"error,omitempty"`
 	ErrorInfo string `json:"error_info,omitempty"`
-	Success   bool   `json:"success,omitempty"`
+
+	// Success false when Pipedrive refused the request; a pointer in Go, so absent is told apart.
+	Success *bool `json:"success,omitempty"`
 }
 
 // FileType The kind of Google file to create.

@@ -155,7 +155,7 @@ func TestErrorResponsesLeaveTheConnectionReusable(t *testing.T) {
 		{"503 empty body", connReply{status: 503}, pipedrive.ErrServer},
 		{"403 HTML from the CDN", connReply{status: 403, contentType: "text/html; charset=UTF-8", body: cdnPage}, pipedrive.ErrForbidden},
 		{"403 HTML from the CDN, chunked", connReply{status: 403, contentType: "text/html; charset=UTF-8", body: cdnPage, chunked: true}, pipedrive.ErrForbidden},
-		{"200 success false", connReply{status: 200, contentType: "application/json", body: errJSON}, pipedrive.ErrOutcomeUnknown},
+		{"200 success false", connReply{status: 200, contentType: "application/json", body: errJSON}, nil}, // Pipedrive declined: no sentinel
 		{"200 HTML", connReply{status: 200, contentType: "text/html", body: cdnPage}, pipedrive.ErrOutcomeUnknown},
 	}
 	replies := make([]connReply, 0, len(cases)+1)

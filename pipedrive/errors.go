@@ -67,6 +67,10 @@ type APIError struct {
 	Body []byte
 	// RateLimit is the rate-limit state that this response reported.
 	RateLimit RateLimit
+
+	// refused is set when a 2xx body said "success": false: Pipedrive declined, so the
+	// outcome is known.
+	refused bool
 }
 
 // Error gives the operation, the status and Pipedrive's message, or for a body that is
@@ -99,7 +103,8 @@ func (e *APIError) Error() string {
 
 // Is matches the sentinel for the status: ErrUnauthorized, ErrPaymentRequired,
 // ErrForbidden, ErrNotFound, ErrRateLimited, ErrServer, and ErrOutcomeUnknown for a 5xx
-// or for a 2xx with a body that is not a successful response.
+// or for a 2xx whose body is not a successful response (unless it said "success": false,
+// which is Pipedrive declining).
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrUnauthorized:
@@ -115,7 +120,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrServer:
 		return e.StatusCode >= 500 && e.StatusCode <= 599
 	case ErrOutcomeUnknown:
-		return e.StatusCode >= 500 && e.StatusCode <= 599 || e.StatusCode >= 200 && e.StatusCode <= 299
+		return e.StatusCode >= 500 && e.StatusCode <= 599 || e.StatusCode >= 200 && e.StatusCode <= 299 && !e.refused
 	}
 	return false
 }

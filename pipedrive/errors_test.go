@@ -168,15 +168,21 @@ func TestUnsuccessfulTwoHundredIsAnAPIError(t *testing.T) {
 		body        string
 		message     string // exact, or a prefix when prefix is set
 		prefix      bool
+		declined    bool // the body says "success": false: Pipedrive did nothing
 	}{
 		{
 			name: "success false", contentType: "application/json",
 			body:    errorEnvelope("Google account is not connected", pipedriveErrorInfo),
-			message: "Google account is not connected",
+			message: "Google account is not connected", declined: true,
 		},
 		{
 			name: "success false without error text", contentType: "application/json",
 			body:    `{"success":false,"data":null}`,
+			message: `unexpected response: "success" is not true`, declined: true,
+		},
+		{
+			name: "success missing", contentType: "application/json",
+			body:    `{"data":{"id":1}}`,
 			message: `unexpected response: "success" is not true`,
 		},
 		{
@@ -233,8 +239,13 @@ func TestUnsuccessfulTwoHundredIsAnAPIError(t *testing.T) {
 				} else {
 					assert.Equal(t, tt.message, apiErr.Message)
 				}
-				// The server answered 2xx, so it may have acted: outcome unknown, nothing else.
-				requireSentinels(t, err, "ErrOutcomeUnknown")
+				if tt.declined {
+					// Pipedrive said it did not do it: no sentinel, not even outcome unknown.
+					requireSentinels(t, err)
+				} else {
+					// The server answered 2xx, so it may have acted: outcome unknown, nothing else.
+					requireSentinels(t, err, "ErrOutcomeUnknown")
+				}
 				assert.Equal(t, int64(1), api.count())
 			})
 		}

@@ -129,6 +129,7 @@ func (c *Client) apiError(op string, resp *http.Response, body []byte, problem s
 			e.Message = c.transport.redact.String(eb.Error)
 			e.Info = c.transport.redact.String(eb.ErrorInfo)
 			e.Code = c.transport.redact.String(eb.Code)
+			e.refused = eb.Success != nil && !*eb.Success
 		}
 	}
 	if e.Message == "" {
