@@ -97,9 +97,14 @@ func httpClient(hc *http.Client) *http.Client {
 		t.MaxIdleConnsPerHost = 64
 		hc = &http.Client{Transport: t, Timeout: defaultTimeout}
 	}
-	if hc.CheckRedirect == nil {
-		// A redirect would replay the x-api-token header to wherever it points.
-		hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	// Go replays custom headers such as x-api-token on a redirect, even to another host.
+	// Refuse redirects by default; honour the caller's policy only within the same origin.
+	follow := hc.CheckRedirect
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if follow == nil || req.URL.Scheme != via[0].URL.Scheme || req.URL.Host != via[0].URL.Host {
+			return http.ErrUseLastResponse
+		}
+		return follow(req, via)
 	}
 	return hc
 }

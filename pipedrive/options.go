@@ -114,8 +114,9 @@ func checkBase(u *url.URL) error {
 }
 
 // WithHTTPClient sends requests through a copy of hc, so the caller's client is never
-// modified. Its Transport and Timeout are used as given; if it has no CheckRedirect, the
-// copy refuses redirects so that the token header is never replayed to another host.
+// modified. Its Transport and Timeout are used as given. Redirects are refused unless hc
+// has a CheckRedirect, which is then consulted only for redirects to the same scheme and
+// host, so the token header is never replayed to another host.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {

@@ -133,25 +133,46 @@ func TestCallerHTTPClientIsNotMutated(t *testing.T) {
 	assert.Equal(t, before.Jar, hc.Jar)
 }
 
-// A caller's own CheckRedirect is used as given, and stays the caller's.
-func TestCallerCheckRedirectIsKept(t *testing.T) {
+// A caller's own CheckRedirect is consulted for redirects within the same origin, stays
+// the caller's, and is never asked to follow one to another host (Go would replay the
+// x-api-token header there).
+func TestCallerCheckRedirect(t *testing.T) {
 	target := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, target.srv.URL+"/moved", http.StatusFound)
-	})
-	var calls int
-	errStop := errors.New("redirect refused by caller")
-	check := func(*http.Request, []*http.Request) error { calls++; return errStop }
-	hc := &http.Client{CheckRedirect: check}
+	for _, tc := range []struct {
+		name      string
+		location  func(api *fakeAPI) string
+		wantCalls int
+	}{
+		{"same origin", func(api *fakeAPI) string { return api.srv.URL + "/moved" }, 1},
+		{"other host", func(*fakeAPI) string { return target.srv.URL + "/moved" }, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var api *fakeAPI
+			api = newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, tc.location(api), http.StatusFound)
+			})
+			var calls int
+			errStop := errors.New("redirect refused by caller")
+			check := func(*http.Request, []*http.Request) error { calls++; return errStop }
+			hc := &http.Client{CheckRedirect: check}
 
-	c, err := pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithBaseURL(api.baseURL()),
-		pipedrive.WithHTTPClient(hc), pipedrive.WithRetry(pipedrive.NoRetry))
-	require.NoError(t, err)
-	_, err = c.Files.CreateRemote(context.Background(), validCreate())
-	require.ErrorIs(t, err, errStop)
-	assert.Equal(t, 1, calls)
-	assert.Zero(t, target.count())
-	assert.Equal(t, reflect.ValueOf(check).Pointer(), reflect.ValueOf(hc.CheckRedirect).Pointer())
+			c, err := pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithBaseURL(api.baseURL()),
+				pipedrive.WithHTTPClient(hc), pipedrive.WithRetry(pipedrive.NoRetry))
+			require.NoError(t, err)
+			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			require.Error(t, err)
+			assert.Equal(t, tc.wantCalls, calls)
+			if tc.wantCalls == 1 {
+				assert.ErrorIs(t, err, errStop)
+			} else {
+				var apiErr *pipedrive.APIError
+				require.ErrorAs(t, err, &apiErr)
+				assert.Equal(t, http.StatusFound, apiErr.StatusCode)
+			}
+			assert.Zero(t, target.count())
+			assert.Equal(t, reflect.ValueOf(check).Pointer(), reflect.ValueOf(hc.CheckRedirect).Pointer())
+		})
+	}
 }
 
 func TestOptionsAreIndependentOfOrder(t *testing.T) {
