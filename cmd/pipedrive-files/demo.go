@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
@@ -129,7 +130,10 @@ func (d *demo) validation(ctx context.Context, client *pipedrive.Client) error {
 // 429, waiting x-ratelimit-reset and succeeding on its second attempt.
 func (d *demo) rateLimit(ctx context.Context) error {
 	d.printf("\n4. A rate-limited call is retried\n")
-	srv := pipedrivetest.NewServer(pipedrivetest.WithRateLimit(1, time.Second))
+	// The fake and the client share a clock that moves only when the client waits (for
+	// real), so the 429 happens however slow the machine is between the two calls.
+	clock := &waitClock{now: time.Now()}
+	srv := pipedrivetest.NewServer(pipedrivetest.WithRateLimit(1, time.Second), pipedrivetest.WithClock(clock.Now))
 	defer srv.Close()
 	d.printf("   A second fake allows 1 request per second (pipedrivetest.WithRateLimit(1, time.Second)).\n")
 	other, err := srv.Client(pipedrive.WithRetry(pipedrive.NoRetry))
@@ -142,7 +146,7 @@ func (d *demo) rateLimit(ctx context.Context) error {
 		return err
 	}
 	d.printf("   Another program using the same token has just spent it. Our client (default retry policy):\n")
-	client, err := srv.Client(pipedrive.WithUserAgent(userAgent), pipedrive.WithLogger(slog.New(&attempts{out: d.out})))
+	client, err := srv.Client(pipedrive.WithUserAgent(userAgent), pipedrive.WithLogger(slog.New(&attempts{out: d.out})), pipedrive.WithClock(clock))
 	if err != nil {
 		return err
 	}
@@ -215,3 +219,32 @@ func (a *attempts) Handle(_ context.Context, r slog.Record) error {
 
 func (a *attempts) WithAttrs([]slog.Attr) slog.Handler { return a }
 func (a *attempts) WithGroup(string) slog.Handler      { return a }
+
+// waitClock is a pipedrive.Clock whose time advances only by the waits it performs; each
+// wait really sleeps.
+type waitClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the start time plus every wait so far.
+func (c *waitClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Sleep waits d (or until ctx is done) and moves the clock on by d.
+func (c *waitClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	return nil
+}
