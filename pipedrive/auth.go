@@ -53,10 +53,10 @@ type bearer struct{ ts oauth2.TokenSource }
 func (b *bearer) token() (*oauth2.Token, error) {
 	tok, err := b.ts.Token()
 	if err != nil {
-		return nil, fmt.Errorf("pipedrive: getting OAuth token: %w", err)
+		return nil, fmt.Errorf("getting OAuth token: %w", err)
 	}
 	if tok.AccessToken == "" {
-		return nil, errors.New("pipedrive: OAuth token source returned an empty access token")
+		return nil, errors.New("OAuth token source returned an empty access token")
 	}
 	return tok, nil
 }
@@ -83,7 +83,7 @@ func apiDomainBase(tok *oauth2.Token) (string, error) {
 		err = checkBase(u)
 	}
 	if err != nil {
-		return "", fmt.Errorf("pipedrive: OAuth token's api_domain %q: %w", domain, err)
+		return "", fmt.Errorf("OAuth token's api_domain %q: %w", domain, err)
 	}
 	return strings.TrimRight(u.String(), "/") + "/api/v1", nil
 }

@@ -87,15 +87,33 @@ func NewClient(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// defaultTransport is Go's default transport with more idle connections per host. An
+// application may have replaced http.DefaultTransport (tracing wrappers do); then a plain
+// transport with Go's default settings is used.
+func defaultTransport() *http.Transport {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if ok {
+		t = t.Clone()
+	} else {
+		t = &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			ForceAttemptHTTP2:     true,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		}
+	}
+	t.MaxIdleConns = 128
+	t.MaxIdleConnsPerHost = 64
+	return t
+}
+
 // httpClient returns the client requests go through: a copy of the caller's, or one with
 // a timeout and enough idle connections per host for concurrent use (Go's default keeps
 // two, so a shared client would open and drop connections under load).
 func httpClient(hc *http.Client) *http.Client {
 	if hc == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConns = 128
-		t.MaxIdleConnsPerHost = 64
-		hc = &http.Client{Transport: t, Timeout: defaultTimeout}
+		hc = &http.Client{Transport: defaultTransport(), Timeout: defaultTimeout}
 	}
 	// Go replays custom headers such as x-api-token on a redirect, even to another host.
 	// Refuse redirects by default; honour the caller's policy only within the same origin.

@@ -212,8 +212,8 @@ func TestUnsuccessfulTwoHundredIsAnAPIError(t *testing.T) {
 		},
 		{
 			name: "time not in Pipedrive's format", contentType: "application/json",
-			body:    `{"success":true,"data":{"id":1,"add_time":"2020-02-21T11:52:28Z"}}`,
-			message: `unexpected response: add_time "2020-02-21T11:52:28Z" is not YYYY-MM-DD HH:MM:SS`,
+			body:    `{"success":true,"data":{"id":1,"add_time":"21.02.2020 11:52"}}`,
+			message: `unexpected response: add_time "21.02.2020 11:52" is not YYYY-MM-DD HH:MM:SS`,
 		},
 		{
 			name: "id of the wrong JSON type", contentType: "application/json",

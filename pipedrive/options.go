@@ -144,8 +144,13 @@ func WithUserAgent(ua string) Option {
 // WithRetry sets the retry policy; WithRetry(NoRetry) turns retries and pacing off.
 func WithRetry(p RetryPolicy) Option {
 	return func(c *config) error {
-		if p.MaxRetries < 0 || p.MaxWait < 0 || p.BaseDelay < 0 {
-			return errors.New("pipedrive: WithRetry: MaxRetries, MaxWait and BaseDelay must not be negative")
+		switch {
+		case p.MaxRetries < 0:
+			return fmt.Errorf("pipedrive: WithRetry: MaxRetries must not be negative, got %d", p.MaxRetries)
+		case p.MaxWait < 0:
+			return fmt.Errorf("pipedrive: WithRetry: MaxWait must not be negative, got %s", p.MaxWait)
+		case p.BaseDelay < 0:
+			return fmt.Errorf("pipedrive: WithRetry: BaseDelay must not be negative, got %s", p.BaseDelay)
 		}
 		c.retry = p
 		return nil

@@ -73,14 +73,19 @@ func newRemoteFile(d *gen.RemoteFile) (*RemoteFile, error) {
 	}, nil
 }
 
-// parseTime reads "YYYY-MM-DD HH:MM:SS" as UTC; empty (or null) is the zero time.
+// parseTime reads "YYYY-MM-DD HH:MM:SS" (or RFC 3339) as UTC; empty (or null) is the zero
+// time.
 func parseTime(field, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(timeLayout, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s %q is not YYYY-MM-DD HH:MM:SS", field, s)
+		// Accept RFC 3339 too, should Pipedrive ever add a zone: failing a call that did
+		// create the file would invite a duplicate.
+		if t, err = time.Parse(time.RFC3339, s); err != nil {
+			return time.Time{}, fmt.Errorf("%s %q is not YYYY-MM-DD HH:MM:SS", field, s)
+		}
 	}
-	return t, nil
+	return t.UTC(), nil
 }

@@ -275,8 +275,8 @@ func TestLoggerOneLinePerAttemptWithoutToken(t *testing.T) {
 
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	require.Len(t, lines, 2, buf.String())
-	assert.Contains(t, lines[0], `operation="POST /api/v1/files/remote" status=429 attempt=1 wait=1s`)
-	assert.Contains(t, lines[1], "status=200 attempt=2 wait=0s remaining=18")
+	assert.Contains(t, lines[0], `operation="POST /files/remote" status=429 attempt=1 wait=1s`)
+	assert.Contains(t, lines[1], "status=200 attempt=2 wait=0s remaining=18 daily_requests_left=-1")
 	assert.Contains(t, lines[1], "duration=")
 	assert.NotContains(t, buf.String(), retryToken)
 }
@@ -326,4 +326,30 @@ func TestCancelledInFlightIsOutcomeUnknown(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown, "the server had the request")
 	assert.Equal(t, int64(1), n.Load())
+}
+
+// A 429 that says to wait 0 seconds still gets a backoff: resending at once is the
+// hammering Pipedrive escalates to a 403 block.
+func TestRetryAfterZeroStillBacksOff(t *testing.T) {
+	for _, h := range []map[string]string{{"Retry-After": "0"}, {"X-Ratelimit-Reset": "0"}} {
+		srv, n := scriptedServer(t, reply{status: 429, header: h, body: rateLimited}, reply{status: 200, body: fileJSON})
+		clk := newFakeClock()
+		c := newTestClient(t, srv.URL, pipedrive.WithClock(clk),
+			pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, BaseDelay: 200 * time.Millisecond}))
+		_, err := createDoc(context.Background(), c)
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), n.Load())
+		sleeps := clk.Sleeps()
+		require.Len(t, sleeps, 1, "%v", h)
+		assert.GreaterOrEqual(t, sleeps[0], 100*time.Millisecond, "%v", h)
+	}
+}
+
+func TestRFC3339TimesAreAccepted(t *testing.T) {
+	srv, _ := scriptedServer(t, reply{status: 200, body: `{"success":true,"data":{"id":1,"add_time":"2020-02-21T13:52:28+02:00"}}`})
+	c := newTestClient(t, srv.URL)
+	f, err := createDoc(context.Background(), c)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2020, 2, 21, 11, 52, 28, 0, time.UTC), f.AddTime)
+	assert.Equal(t, time.UTC, f.AddTime.Location())
 }

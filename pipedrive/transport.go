@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -89,8 +90,9 @@ func (t *transport) retryWait(resp *http.Response, attempt int, now time.Time) (
 	if resp.StatusCode != http.StatusTooManyRequests || attempt > t.policy.MaxRetries {
 		return 0, false
 	}
+	// A zero wait would resend at once, the hammering Pipedrive escalates to a 403 block.
 	wait, ok := retryAfter(resp.Header, now)
-	if !ok {
+	if !ok || wait <= 0 {
 		wait = t.policy.backoff(attempt)
 	}
 	return wait, wait <= t.policy.MaxWait
@@ -163,15 +165,25 @@ func (t *transport) log(ctx context.Context, req *http.Request, attempt, status 
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String("operation", req.Method+" "+req.URL.Path),
+		slog.String("operation", operation(req)),
 		slog.Int("status", status),
 		slog.Int("attempt", attempt),
 		slog.Duration("wait", wait),
 		slog.Int("remaining", rl.Remaining),
+		slog.Int("daily_requests_left", rl.DailyRequestsLeft),
 		slog.Duration("duration", t.clock.Now().Sub(start)),
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	t.logger.LogAttrs(ctx, slog.LevelDebug, "pipedrive request", attrs...)
+}
+
+// operation names the call as errors do ("POST /files/remote"), without the base path.
+func operation(req *http.Request) string {
+	path := req.URL.Path
+	if i := strings.LastIndex(path, "/files/"); i >= 0 {
+		path = path[i:]
+	}
+	return req.Method + " " + path
 }
