@@ -101,14 +101,29 @@ func checkToken(token string) error {
 	return nil
 }
 
-// redactor removes a fixed secret from text that may end up in an error.
-type redactor string
+// redactor removes a fixed secret from text that may end up in an error, both as it is
+// and URL-escaped as the query parameter carries it (a proxy page may echo the URL).
+type redactor struct{ forms []string }
 
-func (r redactor) String(s string) string {
-	if r == "" || !strings.Contains(s, string(r)) {
-		return s
+func newRedactor(secret string) redactor {
+	if secret == "" {
+		return redactor{}
 	}
-	return strings.ReplaceAll(s, string(r), "[REDACTED]")
+	r := redactor{forms: []string{secret}}
+	if escaped := url.QueryEscape(secret); escaped != secret {
+		r.forms = append(r.forms, escaped)
+	}
+	return r
+}
+
+// String returns s with every form of the secret replaced by [REDACTED].
+func (r redactor) String(s string) string {
+	for _, f := range r.forms {
+		if strings.Contains(s, f) {
+			s = strings.ReplaceAll(s, f, "[REDACTED]")
+		}
+	}
+	return s
 }
 
 // sanitize returns err with the token removed: a *url.Error prints the request URL,
@@ -120,8 +135,8 @@ func (r redactor) sanitize(err error) error {
 		cp.URL = stripQueryToken(ue.URL)
 		err = &cp
 	}
-	if r != "" && strings.Contains(err.Error(), string(r)) {
-		return &redactedError{msg: r.String(err.Error()), err: err}
+	if msg := err.Error(); r.String(msg) != msg {
+		return &redactedError{msg: r.String(msg), err: err}
 	}
 	return err
 }

@@ -69,7 +69,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		policy: cfg.retry.withDefaults(),
 		clock:  cfg.clock,
 		logger: cfg.logger,
-		redact: redactor(c.cred.secret()),
+		redact: newRedactor(c.cred.secret()),
 	}
 	base := DefaultBaseURL
 	switch {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -370,4 +371,26 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	assert.Equal(t, http.StatusTemporaryRedirect, apiErr.StatusCode)
 	assert.Equal(t, int64(1), n.Load())
 	assert.Equal(t, int64(0), elsewhere.Load(), "the token never went to the other host")
+}
+
+// A proxy page that echoes the request URL carries the query token URL-escaped; that
+// form is redacted too.
+func TestEscapedQueryTokenIsRedacted(t *testing.T) {
+	const token = "tok+en/with=signs"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, "<html>upstream failed for "+r.URL.RequestURI()+" token "+r.URL.Query().Get("api_token")+"</html>")
+	}))
+	defer srv.Close()
+	c, err := pipedrive.NewClient(pipedrive.WithAPITokenInQuery(token), pipedrive.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	_, err = createDoc(context.Background(), c)
+	var apiErr *pipedrive.APIError
+	require.ErrorAs(t, err, &apiErr)
+	require.Contains(t, string(apiErr.Body), "api_token=[REDACTED]", "the echoed URL is there, without the token")
+	for _, form := range []string{token, url.QueryEscape(token)} {
+		assert.NotContains(t, err.Error(), form)
+		assert.NotContains(t, string(apiErr.Body), form)
+	}
 }
