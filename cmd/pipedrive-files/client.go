@@ -20,11 +20,7 @@ func connect(c common, env func(string) string, stderr io.Writer) (client *piped
 			return nil, nil, usagef("--fake cannot be combined with --company-domain or --base-url")
 		}
 		srv := pipedrivetest.NewServer()
-		client, err := srv.Client(pipedrive.WithUserAgent(userAgent))
-		if err != nil {
-			srv.Close()
-			return nil, nil, err
-		}
+		client := srv.Client(pipedrive.WithUserAgent(userAgent))
 		fmt.Fprintf(stderr, "pipedrive-files: using a fake Pipedrive at %s (--fake)\n", srv.URL())
 		return client, srv.Close, nil
 	}

@@ -43,10 +43,7 @@ func (d *demo) printf(format string, args ...any) { fmt.Fprintf(d.out, format, a
 func (d *demo) run(ctx context.Context) error {
 	d.srv = pipedrivetest.NewServer()
 	defer d.srv.Close()
-	client, err := d.srv.Client(pipedrive.WithUserAgent(userAgent))
-	if err != nil {
-		return err
-	}
+	client := d.srv.Client(pipedrive.WithUserAgent(userAgent))
 	d.printf("pipedrive-files demo: package pipedrive against pipedrivetest, a fake Pipedrive running\n")
 	d.printf("in this process at %s. No account, no network.\n", d.srv.URL())
 	d.printf("The fake knows deal 12 %q, person 5 %q and the Drive file 123magicfile123.\n", "Acme website redesign", "John Doe")
@@ -136,20 +133,14 @@ func (d *demo) rateLimit(ctx context.Context) error {
 	srv := pipedrivetest.NewServer(pipedrivetest.WithRateLimit(1, time.Second), pipedrivetest.WithClock(clock.Now))
 	defer srv.Close()
 	d.printf("   A second fake allows 1 request per second (pipedrivetest.WithRateLimit(1, time.Second)).\n")
-	other, err := srv.Client(pipedrive.WithRetry(pipedrive.NoRetry))
-	if err != nil {
-		return err
-	}
+	other := srv.Client(pipedrive.WithRetry(pipedrive.NoRetry))
 	if _, err := other.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{
 		FileType: pipedrive.GoogleSheet, Title: "Forecast", Item: pipedrive.Deal(13),
 	}); err != nil {
 		return err
 	}
 	d.printf("   Another program using the same token has just spent it. Our client (default retry policy):\n")
-	client, err := srv.Client(pipedrive.WithUserAgent(userAgent), pipedrive.WithLogger(slog.New(&attempts{out: d.out})), pipedrive.WithClock(clock))
-	if err != nil {
-		return err
-	}
+	client := srv.Client(pipedrive.WithUserAgent(userAgent), pipedrive.WithLogger(slog.New(&attempts{out: d.out})), pipedrive.WithClock(clock))
 	began := time.Now()
 	f, err := client.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{
 		FileType: pipedrive.GoogleDoc, Title: "Proposal for Globex", Item: pipedrive.Deal(13),

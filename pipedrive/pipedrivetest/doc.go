@@ -4,7 +4,7 @@
 //
 //	srv := pipedrivetest.NewServer()
 //	defer srv.Close()
-//	client, err := srv.Client() // a *pipedrive.Client pointed at srv, with its token
+//	client := srv.Client() // a *pipedrive.Client pointed at srv, with its token
 //	...
 //	f, err := client.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{...})
 //	// assert on f, on srv.Files() and on srv.Requests()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
 	"net/http"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
@@ -25,15 +24,11 @@ func attachProposal(ctx context.Context, files *pipedrive.FilesService, dealID i
 	return fmt.Sprintf("%q on deal %q (file %d)", f.Name, f.DealName, f.ID), nil
 }
 
-// Testing your own code with a fake Pipedrive: no account, no network. In a test, use
-// t.Fatal where this example uses log.Fatal.
+// Testing your own code with a fake Pipedrive: no account, no network.
 func Example() {
 	srv := pipedrivetest.NewServer() // seeded with deal 12 "Acme website redesign"
 	defer srv.Close()
-	client, err := srv.Client()
-	if err != nil {
-		log.Fatal(err)
-	}
+	client := srv.Client()
 	ctx := context.Background()
 
 	got, err := attachProposal(ctx, client.Files, 12, "Acme")

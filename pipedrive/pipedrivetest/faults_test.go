@@ -135,8 +135,7 @@ func TestFailNext(t *testing.T) {
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	// Scripted bodies need not conform to the spec (HTML, say), so no conformance check.
-	c, err := srv.Client(pipedrive.WithRetry(pipedrive.NoRetry))
-	require.NoError(t, err)
+	c := srv.Client(pipedrive.WithRetry(pipedrive.NoRetry))
 	ctx := context.Background()
 
 	srv.FailNext(http.StatusInternalServerError, `{"success":false,"error":"boom","error_info":"x","data":null}`)
@@ -144,7 +143,7 @@ func TestFailNext(t *testing.T) {
 	srv.FailNext(http.StatusOK, `{"success":false,"error":"odd"}`)
 	srv.FailNext(http.StatusBadGateway, "")
 
-	_, err = c.Files.CreateRemote(ctx, createDoc)
+	_, err := c.Files.CreateRemote(ctx, createDoc)
 	require.ErrorIs(t, err, pipedrive.ErrServer)
 	require.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
 	var apiErr *pipedrive.APIError
@@ -183,8 +182,7 @@ func TestFailNextWith429IsRetried(t *testing.T) {
 	clk := newFakeClock(start)
 	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
-	c, err := srv.Client(pipedrive.WithClock(clk))
-	require.NoError(t, err)
+	c := srv.Client(pipedrive.WithClock(clk))
 
 	srv.FailNext(http.StatusTooManyRequests, `{"success":false,"error":"Request over limit"}`)
 	f, err := c.Files.CreateRemote(context.Background(), createDoc)

@@ -16,8 +16,7 @@ import (
 func TestAttachProposal(t *testing.T) {
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
-	client, err := srv.Client()
-	require.NoError(t, err)
+	client := srv.Client()
 	ctx := context.Background()
 
 	got, err := attachProposal(ctx, client.Files, 12, "Acme") // your code

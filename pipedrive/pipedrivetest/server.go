@@ -115,18 +115,18 @@ func (s *Server) Token() string { return s.token }
 // connections of clients made by Client. Files and Requests still answer afterwards.
 func (s *Server) Close() { s.ts.Close() }
 
-// Client returns a *pipedrive.Client that talks to the server: its base URL is URL(), it
-// sends Token() in the x-api-token header, and it uses an HTTP client whose connections
-// Close shuts. opts are applied after those, so they may replace the HTTP client, the
-// retry policy, the clock or the logger; they must not add a credential or a company
-// domain, which NewClient refuses alongside the ones given here. To test the query or
-// OAuth modes, call pipedrive.NewClient with WithBaseURL(s.URL()) and your credential
-// built from s.Token().
+// Client returns a *pipedrive.Client that talks to the server, as
+// httptest.Server.Client returns an *http.Client: its base URL is URL(), it sends Token()
+// in the x-api-token header, and it uses an HTTP client whose connections Close shuts.
+// opts are applied after those, so they may replace the HTTP client, the retry policy,
+// the clock or the logger; they must not add a credential or a company domain, which
+// NewClient refuses alongside the ones given here. To test the query or OAuth modes, call
+// pipedrive.NewClient with WithBaseURL(s.URL()) and your credential built from s.Token().
 //
-// The error is NewClient's, for an invalid option; it never contains the token. Client
-// returns an error rather than panicking or taking a testing.TB so that it serves programs
-// (such as a demo) as well as tests.
-func (s *Server) Client(opts ...pipedrive.Option) (*pipedrive.Client, error) {
+// An invalid option is a mistake in the calling code, not a condition to handle, so
+// Client panics with NewClient's error text, as net/http/httptest panics on misuse. The
+// token is removed from that text, should an option have echoed it.
+func (s *Server) Client(opts ...pipedrive.Option) *pipedrive.Client {
 	all := append([]pipedrive.Option{
 		pipedrive.WithBaseURL(s.URL()),
 		pipedrive.WithAPIToken(s.token),
@@ -134,9 +134,9 @@ func (s *Server) Client(opts ...pipedrive.Option) (*pipedrive.Client, error) {
 	}, opts...)
 	c, err := pipedrive.NewClient(all...)
 	if err != nil {
-		return nil, fmt.Errorf("pipedrivetest: Server.Client: %w", err)
+		panic("pipedrivetest: Server.Client: " + strings.ReplaceAll(err.Error(), s.token, Redacted))
 	}
-	return c, nil
+	return c
 }
 
 // reply is a response the server has decided on, written only after it is recorded so
