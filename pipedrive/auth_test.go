@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
 	"syscall"
@@ -137,9 +136,9 @@ func TestTokenIsAbsentFromEveryError(t *testing.T) {
 
 // In query mode Go's *url.Error prints the request URL, token included, unless stripped.
 func TestTokenIsAbsentFromTransportErrors(t *testing.T) {
-	closed := httptest.NewServer(http.NotFoundHandler())
-	refusedBase := closed.URL + testAPIPath
-	closed.Close() // nothing listens there any more: connection refused
+	// Port 1 has no listener: connection refused. (A closed ephemeral port could be
+	// taken meanwhile by another package's test server.)
+	refusedBase := "http://127.0.0.1:1" + testAPIPath
 
 	release := make(chan struct{})
 	slow := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
@@ -175,7 +174,7 @@ func TestTokenIsAbsentFromTransportErrors(t *testing.T) {
 			c, err := pipedrive.NewClient(
 				pipedrive.WithBaseURL(slow.baseURL()),
 				mode.opt(testToken), // default retry policy: a timeout must still not be retried
-				pipedrive.WithHTTPClient(&http.Client{Timeout: 100 * time.Millisecond}),
+				pipedrive.WithHTTPClient(&http.Client{Timeout: 750 * time.Millisecond}),
 				pipedrive.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 			)
 			require.NoError(t, err)
