@@ -91,6 +91,7 @@ func TestLinkOnTheFakeAsJSON(t *testing.T) {
 	assert.Equal(t, int64(1), f.ID)
 	assert.Equal(t, "123magicfile123", f.RemoteID)
 	assert.Equal(t, "Price list", f.Name)
+	assert.Equal(t, "Price list", f.FileName)
 	assert.Equal(t, int64(2), f.OrgID)
 	assert.Equal(t, "Globex", f.OrgName)
 	assert.False(t, f.AddTime.IsZero())

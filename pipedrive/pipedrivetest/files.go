@@ -70,7 +70,10 @@ func (s *Server) store(route string, body []byte, now time.Time) reply {
 		return errorReply(http.StatusNotFound, itemName(itemType)+" not found")
 	}
 	id := int64(len(s.files)) + 1
-	var df DriveFile
+	var (
+		df       DriveFile
+		fileName string // Pipedrive's examples: "" for a new file, the Drive file's title for a linked one
+	)
 	if route == "/files/remote" {
 		df = DriveFile{
 			ID:   googleID("file", id, form.Get("title")),
@@ -82,6 +85,7 @@ func (s *Server) store(route string, body []byte, now time.Time) reply {
 		if df, ok = s.drive[form.Get("remote_id")]; !ok {
 			return errorReply(http.StatusNotFound, "Remote file not found: no Google Drive file with id "+strconv.Quote(form.Get("remote_id")))
 		}
+		fileName = df.Name
 	}
 	stamp := now.UTC().Format(timeLayout)
 	f := wireFile{
@@ -92,6 +96,7 @@ func (s *Server) store(route string, body []byte, now time.Time) reply {
 		OrgID:          optional(target.orgID),
 		AddTime:        stamp,
 		UpdateTime:     stamp,
+		FileName:       fileName,
 		FileType:       string(df.Type),
 		ActiveFlag:     true,
 		RemoteLocation: form.Get("remote_location"),

@@ -29,7 +29,7 @@ type Organization struct {
 // link. Files created through POST /files/remote are added to the Drive too.
 type DriveFile struct {
 	ID   string             // the Drive file id (remote_id); "" generates a Google-like one
-	Name string             // becomes the linked file's name
+	Name string             // becomes the linked file's name and file_name
 	Type pipedrive.FileType // becomes its file_type; "" means pipedrive.GoogleDoc
 }
 

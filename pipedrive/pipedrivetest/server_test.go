@@ -66,10 +66,11 @@ func TestCreateRemoteFillsEveryField(t *testing.T) {
 	assert.Equal(t, `"2026-03-14 09:26:53"`, string(env.Data["update_time"]))
 	assert.Equal(t, `"gsheet"`, string(env.Data["file_type"]))
 	assert.Equal(t, `0`, string(env.Data["file_size"]))
+	assert.Equal(t, `""`, string(env.Data["file_name"]), "a new file has no file_name, as in Pipedrive's create example")
 }
 
 func TestLinkRemoteUsesTheDriveFile(t *testing.T) {
-	srv := pipedrivetest.NewServer()
+	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(newFakeClock(start).Now))
 	defer srv.Close()
 	c := client(t, srv)
 	ctx := context.Background()
@@ -78,12 +79,18 @@ func TestLinkRemoteUsesTheDriveFile(t *testing.T) {
 	require.NoError(t, err)
 	f, err := c.Files.LinkRemote(ctx, pipedrive.LinkRemoteFileRequest{RemoteID: id, Item: pipedrive.Person(5)})
 	require.NoError(t, err)
-	assert.Equal(t, int64(1), f.ID)
-	assert.Equal(t, "123magicfile123", f.RemoteID)
-	assert.Equal(t, "Price list", f.Name)
-	assert.Equal(t, pipedrive.GoogleDoc, f.FileType)
-	assert.Equal(t, [3]int64{0, 5, 1}, [3]int64{f.DealID, f.PersonID, f.OrgID})
-	assert.Equal(t, [3]string{"", "John Doe", "Acme Corp"}, [3]string{f.DealName, f.PersonName, f.OrgName})
+	stamp := time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
+	// Pipedrive's link example fills file_name with the Drive file's title, as it does name.
+	want := pipedrive.RemoteFile{
+		ID: 1, UserID: pipedrivetest.UserID, PersonID: 5, OrgID: 1,
+		Name: "Price list", FileName: "Price list", FileType: pipedrive.GoogleDoc, RemoteLocation: "googledrive",
+		RemoteID: "123magicfile123", URL: "https://app.pipedrive.com/api/v1/files/1/download",
+		PersonName: "John Doe", OrgName: "Acme Corp",
+		ActiveFlag: true, AddTime: stamp, UpdateTime: stamp,
+	}
+	require.Equal(t, want, *f)
+	require.Equal(t, []pipedrive.RemoteFile{want}, srv.Files())
+	assert.Contains(t, srv.Requests()[0].Response, `"file_name":"Price list",`)
 
 	// A file created through the API is in the Drive afterwards and can be linked again.
 	created, err := c.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{
@@ -96,6 +103,8 @@ func TestLinkRemoteUsesTheDriveFile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), again.ID)
 	assert.Equal(t, "Pitch", again.Name)
+	assert.Equal(t, "Pitch", again.FileName)
+	assert.Empty(t, created.FileName)
 	assert.Equal(t, pipedrive.GoogleSlides, again.FileType)
 	assert.Equal(t, "Globex renewal", again.DealName)
 	require.Len(t, srv.Files(), 3)
@@ -148,6 +157,7 @@ func TestAddedItemsCanBeLinked(t *testing.T) {
 	assert.Equal(t, [3]int64{14, 40, 3}, [3]int64{f.DealID, f.PersonID, f.OrgID})
 	assert.Equal(t, [3]string{"TPS reports", "Peter Gibbons", "Initech"}, [3]string{f.DealName, f.PersonName, f.OrgName})
 	assert.Equal(t, "Cover sheet", f.Name)
+	assert.Equal(t, "Cover sheet", f.FileName)
 	assert.Equal(t, pipedrive.GoogleDoc, f.FileType, "the default Drive file type")
 }
 
