@@ -6,7 +6,7 @@
 //	pipedrive-files demo
 //
 // The API token comes from PIPEDRIVE_API_TOKEN only, never from a flag, so that it stays
-// out of shell history and process listings. --fake runs a command against a fake
+// out of shell history and process listings. --fake runs create or link against a fake
 // Pipedrive (package pipedrivetest) started in the process, and demo shows the whole
 // library at work on that fake: neither needs an account or a network. Run
 // `pipedrive-files help` for the flags, the environment and the exit codes.

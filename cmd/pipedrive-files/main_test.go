@@ -134,6 +134,7 @@ func TestUsageErrorsNameTheFlagAndSendNothing(t *testing.T) {
 		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--company-domain", "acme.pipedrive.com"}, `pipedrive-files link: --company-domain: pipedrive: WithCompanyDomain: "acme.pipedrive.com" is not a DNS label (want the subdomain alone, e.g. "acme")` + "\n"},
 		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--base-url", "ftp://example.com"}, `pipedrive-files link: --base-url: pipedrive: WithBaseURL: scheme "ftp" is not http or https` + "\n"},
 		{[]string{"demo", "now"}, `pipedrive-files demo: demo takes no arguments, got "now"` + "\n"},
+		{[]string{"demo", "--fake"}, `pipedrive-files demo: demo takes no arguments, got "--fake"` + "\n"}, // the README says so
 	} {
 		r := runWith(t, env, tc.args...)
 		assert.Equal(t, exitUsage, r.code, tc.args)

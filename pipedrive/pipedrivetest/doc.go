@@ -29,6 +29,8 @@
 // "data":null,"additional_data":null}. A created or linked file is stored, listed by
 // [Server.Files], and returned with every field filled as Pipedrive fills it.
 //
-// All state lives in memory and goes away with the server. A Server is safe for
-// concurrent use.
+// All state lives in memory, in the Server alone: servers share nothing, and nothing is
+// written anywhere. Close stops the server listening; Files and Requests still answer
+// afterwards, so a test can inspect what was received once the server is down. A Server
+// is safe for concurrent use.
 package pipedrivetest

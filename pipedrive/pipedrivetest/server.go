@@ -112,7 +112,8 @@ func (s *Server) URL() string { return s.ts.URL + BasePath }
 func (s *Server) Token() string { return s.token }
 
 // Close shuts the server down, waiting for requests in flight, and closes the idle
-// connections of clients made by Client. Files and Requests still answer afterwards.
+// connections of clients made by Client. The server's state stays readable: Files and
+// Requests still answer afterwards, with everything received before Close.
 func (s *Server) Close() { s.ts.Close() }
 
 // Client returns a *pipedrive.Client that talks to the server, as

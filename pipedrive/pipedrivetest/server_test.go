@@ -314,7 +314,14 @@ func TestCloseStopsTheServer(t *testing.T) {
 	_, err = c.Files.LinkRemote(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: pipedrive.Deal(12)})
 	require.Error(t, err)
 	assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown, "a closed server refuses the connection: nothing was sent")
-	assert.Len(t, srv.Files(), 1)
+
+	// What was received before Close can still be inspected.
+	files, reqs := srv.Files(), srv.Requests()
+	require.Len(t, files, 1)
+	assert.Equal(t, "Price list", files[0].Name)
+	require.Len(t, reqs, 1)
+	assert.Equal(t, "/api/v1/files/remoteLink", reqs[0].Path)
+	assert.Equal(t, http.StatusOK, reqs[0].Status)
 }
 
 // An invalid option panics, as httptest does on misuse, and the panic never shows the
