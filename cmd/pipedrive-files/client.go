@@ -29,23 +29,15 @@ func connect(c common, env func(string) string, stderr io.Writer) (client *piped
 	if token == "" {
 		return nil, nil, usagef("PIPEDRIVE_API_TOKEN is not set: export your Pipedrive API token, or add --fake to try the command without an account")
 	}
-	auth := pipedrive.WithAPIToken(token)
-	// The checks run one option at a time so that the message names the variable or
-	// flag at fault. NewClient's errors never contain the token.
-	if _, err := pipedrive.NewClient(auth); err != nil {
-		return nil, nil, usagef("PIPEDRIVE_API_TOKEN: %v", err)
-	}
-	opts := []pipedrive.Option{auth, pipedrive.WithUserAgent(userAgent)}
-	base, source, err := baseOption(c, env)
+	opts := []pipedrive.Option{from("PIPEDRIVE_API_TOKEN", pipedrive.WithAPIToken(token)), pipedrive.WithUserAgent(userAgent)}
+	base, err := baseOption(c, env)
 	if err != nil {
 		return nil, nil, err
 	}
 	if base != nil {
-		if _, err := pipedrive.NewClient(auth, base); err != nil {
-			return nil, nil, usagef("%s: %v", source, err)
-		}
 		opts = append(opts, base)
 	}
+	// NewClient's errors never contain the token.
 	client, err = pipedrive.NewClient(opts...)
 	if err != nil {
 		return nil, nil, usagef("%v", err)
@@ -53,9 +45,20 @@ func connect(c common, env func(string) string, stderr io.Writer) (client *piped
 	return client, func() {}, nil
 }
 
+// from makes an option's error start with the flag or variable its value came from. It
+// is generic only so that it can wrap a pipedrive.Option, a func of an unexported type.
+func from[C any](source string, opt func(C) error) func(C) error {
+	return func(c C) error {
+		if err := opt(c); err != nil {
+			return fmt.Errorf("%s: %w", source, err)
+		}
+		return nil
+	}
+}
+
 // baseOption picks the base URL: the flags if either is given, else the environment;
-// nil means the library's default. source names where it came from.
-func baseOption(c common, env func(string) string) (pipedrive.Option, string, error) {
+// nil means the library's default. Its error names the flag or variable at fault.
+func baseOption(c common, env func(string) string) (pipedrive.Option, error) {
 	domainName, urlName := "--company-domain", "--base-url"
 	domain, base := c.companyDomain, c.baseURL
 	if domain == "" && base == "" {
@@ -64,11 +67,11 @@ func baseOption(c common, env func(string) string) (pipedrive.Option, string, er
 	}
 	switch {
 	case domain != "" && base != "":
-		return nil, "", usagef("%s and %s both set the base URL: give only one", domainName, urlName)
+		return nil, usagef("%s and %s both set the base URL: give only one", domainName, urlName)
 	case domain != "":
-		return pipedrive.WithCompanyDomain(domain), domainName, nil
+		return from(domainName, pipedrive.WithCompanyDomain(domain)), nil
 	case base != "":
-		return pipedrive.WithBaseURL(base), urlName, nil
+		return from(urlName, pipedrive.WithBaseURL(base)), nil
 	}
-	return nil, "", nil
+	return nil, nil
 }

@@ -184,6 +184,12 @@ func TestEnvironment(t *testing.T) {
 	r = runWith(t, map[string]string{"PIPEDRIVE_API_TOKEN": srv.Token(), "PIPEDRIVE_BASE_URL": "not a url"}, args...)
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.stderr, "create: PIPEDRIVE_BASE_URL: pipedrive: WithBaseURL:")
+	r = runWith(t, map[string]string{"PIPEDRIVE_API_TOKEN": "has space", "PIPEDRIVE_COMPANY_DOMAIN": "acme.pipedrive.com"}, args...)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "create: PIPEDRIVE_API_TOKEN: pipedrive: WithAPIToken:", "the first mistake is reported")
+	r = runWith(t, map[string]string{"PIPEDRIVE_API_TOKEN": srv.Token(), "PIPEDRIVE_COMPANY_DOMAIN": "acme.pipedrive.com"}, args...)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "create: PIPEDRIVE_COMPANY_DOMAIN: pipedrive: WithCompanyDomain:")
 	assert.Len(t, srv.Requests(), 3)
 }
 
