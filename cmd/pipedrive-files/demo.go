@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
@@ -129,7 +128,7 @@ func (d *demo) rateLimit(ctx context.Context) error {
 	d.printf("\n4. A rate-limited call is retried\n")
 	// The fake and the client share a clock that moves only when the client waits (for
 	// real), so the 429 happens however slow the machine is between the two calls.
-	clock := &waitClock{now: time.Now()}
+	clock := realWaits{pipedrivetest.NewClock(time.Now())}
 	srv := pipedrivetest.NewServer(pipedrivetest.WithRateLimit(1, time.Second), pipedrivetest.WithClock(clock.Now))
 	defer srv.Close()
 	d.printf("   A second fake allows 1 request per second (pipedrivetest.WithRateLimit(1, time.Second)).\n")
@@ -211,22 +210,12 @@ func (a *attempts) Handle(_ context.Context, r slog.Record) error {
 func (a *attempts) WithAttrs([]slog.Attr) slog.Handler { return a }
 func (a *attempts) WithGroup(string) slog.Handler      { return a }
 
-// waitClock is a pipedrive.Clock whose time advances only by the waits it performs; each
-// wait really sleeps.
-type waitClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// realWaits is a pipedrivetest.Clock whose waits really wait, so that the demo shows a
+// retry taking time while the clock it shares with the fake still moves only by the waits.
+type realWaits struct{ *pipedrivetest.Clock }
 
-// Now returns the start time plus every wait so far.
-func (c *waitClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Sleep waits d (or until ctx is done) and moves the clock on by d.
-func (c *waitClock) Sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d (or until ctx is done), then moves the clock on by d.
+func (c realWaits) Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -234,8 +223,6 @@ func (c *waitClock) Sleep(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	case <-t.C:
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	c.Advance(d)
 	return nil
 }

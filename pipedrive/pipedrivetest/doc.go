@@ -29,6 +29,9 @@
 // "data":null,"additional_data":null}. A created or linked file is stored, listed by
 // [Server.Files], and returned with every field filled as Pipedrive fills it.
 //
+// A [Clock] given to both the server ([WithClock]) and the client (pipedrive.WithClock)
+// lets a test meet rate limits and retries without waiting.
+//
 // All state lives in memory, in the Server alone: servers share nothing, and nothing is
 // written anywhere. Close stops the server listening; Files and Requests still answer
 // afterwards, so a test can inspect what was received once the server is down. A Server

@@ -48,7 +48,7 @@ func TestWithoutGoogleAccount(t *testing.T) {
 }
 
 func TestWithRateLimit(t *testing.T) {
-	clk := newFakeClock(start)
+	clk := pipedrivetest.NewClock(start)
 	srv := pipedrivetest.NewServer(pipedrivetest.WithRateLimit(2, 2*time.Second), pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
 	ctx := context.Background()
@@ -94,7 +94,7 @@ func TestWithRateLimit(t *testing.T) {
 }
 
 func TestWithDailyBudget(t *testing.T) {
-	clk := newFakeClock(time.Date(2026, 3, 14, 23, 59, 0, 0, time.UTC))
+	clk := pipedrivetest.NewClock(time.Date(2026, 3, 14, 23, 59, 0, 0, time.UTC))
 	srv := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(2), pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
 	c := client(t, srv, pipedrive.WithClock(clk))
@@ -179,7 +179,7 @@ func TestFailNext(t *testing.T) {
 }
 
 func TestFailNextWith429IsRetried(t *testing.T) {
-	clk := newFakeClock(start)
+	clk := pipedrivetest.NewClock(start)
 	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
 	c := srv.Client(pipedrive.WithClock(clk))

@@ -55,8 +55,9 @@ func WithDailyBudget(n int) Option {
 }
 
 // WithClock replaces the server's clock, which stamps add_time and update_time and drives
-// the rate-limit windows. Share it with pipedrive.WithClock on the client to test waits
-// without sleeping. It panics if now is nil.
+// the rate-limit windows. To test waits without sleeping, give the server and the client
+// the same Clock: WithClock(clk.Now) here, pipedrive.WithClock(clk) on the client. It
+// panics if now is nil.
 func WithClock(now func() time.Time) Option {
 	if now == nil {
 		panic("pipedrivetest: WithClock: now is nil")

@@ -22,7 +22,7 @@ import (
 var start = time.Date(2026, 3, 14, 9, 26, 53, 589_000_000, time.UTC)
 
 func TestCreateRemoteFillsEveryField(t *testing.T) {
-	clk := newFakeClock(start)
+	clk := pipedrivetest.NewClock(start)
 	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
 	c := client(t, srv)
@@ -70,7 +70,7 @@ func TestCreateRemoteFillsEveryField(t *testing.T) {
 }
 
 func TestLinkRemoteUsesTheDriveFile(t *testing.T) {
-	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(newFakeClock(start).Now))
+	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(pipedrivetest.NewClock(start).Now))
 	defer srv.Close()
 	c := client(t, srv)
 	ctx := context.Background()
