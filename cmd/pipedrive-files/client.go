@@ -12,15 +12,15 @@ import (
 // userAgent identifies the command in front of the library's own User-Agent.
 const userAgent = "pipedrive-files/" + pipedrive.Version
 
-// connect builds the client the flags and environment describe. release stops the
-// fake server, if one was started.
-func connect(c common, env func(string) string, stderr io.Writer) (client *pipedrive.Client, release func(), err error) {
+// connect builds the client the flags and environment describe, with extra applied last.
+// release stops the fake server, if one was started.
+func connect(c common, env func(string) string, stderr io.Writer, extra []pipedrive.Option) (client *pipedrive.Client, release func(), err error) {
 	if c.fake {
 		if c.companyDomain != "" || c.baseURL != "" {
 			return nil, nil, usagef("--fake cannot be combined with --company-domain or --base-url")
 		}
 		srv := pipedrivetest.NewServer()
-		client := srv.Client(pipedrive.WithUserAgent(userAgent))
+		client := srv.Client(append([]pipedrive.Option{pipedrive.WithUserAgent(userAgent)}, extra...)...)
 		fmt.Fprintf(stderr, "pipedrive-files: using a fake Pipedrive at %s (--fake)\n", srv.URL())
 		return client, srv.Close, nil
 	}
@@ -37,6 +37,7 @@ func connect(c common, env func(string) string, stderr io.Writer) (client *piped
 	if base != nil {
 		opts = append(opts, base)
 	}
+	opts = append(opts, extra...)
 	// NewClient's errors never contain the token.
 	client, err = pipedrive.NewClient(opts...)
 	if err != nil {

@@ -30,7 +30,7 @@ from it. Environment, exit status: see pipedrive-files help.
 Flags:
 `
 
-func runCreate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
+func runCreate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("create", flag.ContinueOnError)
 	var (
 		c     common
@@ -55,7 +55,7 @@ func runCreate(ctx context.Context, args []string, env func(string) string, stdo
 	if err := req.Validate(); err != nil {
 		return report(stderr, "create", flagError(err, itemFlag))
 	}
-	client, closeFake, err := connect(c, env, stderr)
+	client, closeFake, err := connect(c, env, stderr, extra)
 	if err != nil {
 		return report(stderr, "create", err)
 	}
@@ -67,7 +67,7 @@ func runCreate(ctx context.Context, args []string, env func(string) string, stdo
 	return printFile(stdout, stderr, c.json, "Created", "on", item, f)
 }
 
-func runLink(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
+func runLink(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("link", flag.ContinueOnError)
 	var (
 		c        common
@@ -101,7 +101,7 @@ func runLink(ctx context.Context, args []string, env func(string) string, stdout
 	if err := req.Validate(); err != nil {
 		return report(stderr, "link", flagError(err, itemFlag))
 	}
-	client, closeFake, err := connect(c, env, stderr)
+	client, closeFake, err := connect(c, env, stderr, extra)
 	if err != nil {
 		return report(stderr, "link", err)
 	}

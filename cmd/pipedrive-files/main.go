@@ -18,6 +18,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 )
 
 // Exit codes, documented in the usage text.
@@ -75,22 +77,24 @@ func main() {
 }
 
 // run is the whole command, taking its arguments (without the program name),
-// environment and output streams as parameters so that tests run it in-process.
-func run(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
+// environment and output streams as parameters so that tests run it in-process. extra
+// options go to the client create and link make, after their own: tests pass an HTTP
+// client that connects to loopback addresses only and a clock that does not sleep.
+func run(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra ...pipedrive.Option) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "create":
-		return runCreate(ctx, rest, env, stdout, stderr)
+		return runCreate(ctx, rest, env, stdout, stderr, extra)
 	case "link":
-		return runLink(ctx, rest, env, stdout, stderr)
+		return runLink(ctx, rest, env, stdout, stderr, extra)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && rest[0] != "help" {
-			return run(ctx, []string{rest[0], "-h"}, env, stdout, stderr)
+			return run(ctx, []string{rest[0], "-h"}, env, stdout, stderr, extra...)
 		}
 		fmt.Fprint(stdout, usage)
 		return exitOK

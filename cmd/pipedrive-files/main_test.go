@@ -4,8 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -19,14 +25,69 @@ import (
 type result struct {
 	code           int
 	stdout, stderr string
+	dialed         []string // the addresses its HTTP client connected to, in order
 }
 
-// runWith runs the command in-process with exactly the given environment.
+// runWith runs the command in-process with exactly the given environment. Its client
+// connects to loopback addresses only, so that no test can send a token to a real host,
+// however the command's choice of base URL breaks.
 func runWith(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr)
-	return result{code, stdout.String(), stderr.String()}
+	hc, dialed := loopbackOnly(t)
+	code := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr,
+		pipedrive.WithHTTPClient(hc))
+	return result{code, stdout.String(), stderr.String(), dialed()}
+}
+
+// loopbackOnly returns an HTTP client that refuses to connect anywhere but a loopback IP
+// address, and a function listing the addresses it connected to.
+func loopbackOnly(t *testing.T) (*http.Client, func() []string) {
+	var (
+		mu     sync.Mutex
+		dialed []string
+		d      net.Dialer
+	)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil // a proxy from the environment would be connected to instead
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		if ip, err := netip.ParseAddr(host); err != nil || !ip.IsLoopback() {
+			return nil, fmt.Errorf("test client refuses to connect to %s: not a loopback address", addr)
+		}
+		mu.Lock()
+		dialed = append(dialed, addr)
+		mu.Unlock()
+		return d.DialContext(ctx, network, addr)
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(dialed)
+	}
+}
+
+// hostOf is srv's host:port, as the client dials it.
+func hostOf(t *testing.T, srv *pipedrivetest.Server) string {
+	t.Helper()
+	u, err := url.Parse(srv.URL())
+	require.NoError(t, err)
+	return u.Host
+}
+
+func TestLoopbackOnlyRefusesOtherHosts(t *testing.T) {
+	hc, dialed := loopbackOnly(t)
+	for _, target := range []string{"https://acme.pipedrive.com/api/v1/files/remote", "http://192.0.2.1/", "http://localhost:1/"} {
+		req, err := http.NewRequest(http.MethodPost, target, strings.NewReader("x=1"))
+		require.NoError(t, err)
+		_, err = hc.Do(req)
+		require.ErrorContains(t, err, "not a loopback address", target)
+	}
+	assert.Empty(t, dialed())
 }
 
 // envFor points the command at srv through the environment.
@@ -141,6 +202,7 @@ func TestUsageErrorsNameTheFlagAndSendNothing(t *testing.T) {
 		cmd := tc.args[0]
 		assert.Equal(t, tc.msg+"Run 'pipedrive-files "+cmd+" -h' for usage.\n", r.stderr, tc.args)
 		assert.Empty(t, r.stdout, tc.args)
+		assert.Empty(t, r.dialed, tc.args)
 		noToken(t, r, srv.Token())
 	}
 	assert.Empty(t, srv.Requests(), "no usage error sends a request")
@@ -154,6 +216,7 @@ func TestEnvironment(t *testing.T) {
 	// Token and base URL from the environment; the token is sent, never printed.
 	r := runWith(t, envFor(srv), args...)
 	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, []string{hostOf(t, srv)}, r.dialed)
 	noToken(t, r, srv.Token())
 	reqs := srv.Requests()
 	require.Len(t, reqs, 1)
@@ -161,15 +224,21 @@ func TestEnvironment(t *testing.T) {
 	assert.Equal(t, pipedrivetest.Redacted, reqs[0].Header.Get("X-Api-Token"))
 	assert.Empty(t, reqs[0].Query, "the token is not put in the URL")
 
-	// Flags override the environment: PIPEDRIVE_BASE_URL points at a closed loopback
-	// port and PIPEDRIVE_COMPANY_DOMAIN at a real host; --base-url wins over both.
-	env := map[string]string{"PIPEDRIVE_API_TOKEN": srv.Token(), "PIPEDRIVE_BASE_URL": "http://127.0.0.1:1/api/v1"}
+	// Flags override the environment: PIPEDRIVE_BASE_URL points at a decoy fake and
+	// PIPEDRIVE_COMPANY_DOMAIN at a real host (which runWith's client refuses to connect
+	// to); --base-url wins over both.
+	decoy := pipedrivetest.NewServer()
+	defer decoy.Close()
+	env := map[string]string{"PIPEDRIVE_API_TOKEN": srv.Token(), "PIPEDRIVE_BASE_URL": decoy.URL()}
 	r = runWith(t, env, append(args, "--base-url", srv.URL())...)
 	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, []string{hostOf(t, srv)}, r.dialed)
 	env = map[string]string{"PIPEDRIVE_API_TOKEN": srv.Token(), "PIPEDRIVE_COMPANY_DOMAIN": "acme"}
 	r = runWith(t, env, append(args, "--base-url", srv.URL())...)
 	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, []string{hostOf(t, srv)}, r.dialed)
 	assert.Len(t, srv.Requests(), 3)
+	assert.Empty(t, decoy.Requests())
 
 	// Missing or conflicting environment is a usage error naming the variables.
 	r = runWith(t, map[string]string{"PIPEDRIVE_BASE_URL": srv.URL()}, args...)
