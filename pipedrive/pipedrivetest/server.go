@@ -2,15 +2,18 @@ package pipedrivetest
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
@@ -29,6 +32,8 @@ const maxBody = 1 << 20
 // and Close it when done.
 type Server struct {
 	ts       *httptest.Server
+	tr       *http.Transport // the transport of the clients Client makes
+	closed   atomic.Bool
 	token    string
 	spec     *spec
 	now      func() time.Time
@@ -92,8 +97,22 @@ func NewServer(opts ...Option) *Server {
 	for _, v := range drive {
 		s.drive[v.ID] = v
 	}
+	s.tr = &http.Transport{DialContext: s.dial}
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s
+}
+
+// errClosed is why a client made by Client cannot connect once the server is closed.
+var errClosed = errors.New("pipedrivetest: the server is closed")
+
+// dial connects the clients made by Client. Once the server is closed it fails as a
+// refused connection would, rather than reach whichever server has taken the port since.
+func (s *Server) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if s.closed.Load() {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: errClosed}
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, addr)
 }
 
 // newToken returns 40 hex digits, the shape of a Pipedrive API token.
@@ -112,9 +131,15 @@ func (s *Server) URL() string { return s.ts.URL + BasePath }
 func (s *Server) Token() string { return s.token }
 
 // Close shuts the server down, waiting for requests in flight, and closes the idle
-// connections of clients made by Client. The server's state stays readable: Files and
-// Requests still answer afterwards, with everything received before Close.
-func (s *Server) Close() { s.ts.Close() }
+// connections of clients made by Client; from then on those clients fail to connect, with
+// a dial error, which package pipedrive reports as nothing sent. The server's state stays
+// readable: Files and Requests still answer afterwards, with everything received before
+// Close.
+func (s *Server) Close() {
+	s.closed.Store(true)
+	s.ts.Close()
+	s.tr.CloseIdleConnections()
+}
 
 // Client returns a *pipedrive.Client that talks to the server, as
 // httptest.Server.Client returns an *http.Client: its base URL is URL(), it sends Token()
@@ -131,7 +156,7 @@ func (s *Server) Client(opts ...pipedrive.Option) *pipedrive.Client {
 	all := append([]pipedrive.Option{
 		pipedrive.WithBaseURL(s.URL()),
 		pipedrive.WithAPIToken(s.token),
-		pipedrive.WithHTTPClient(s.ts.Client()),
+		pipedrive.WithHTTPClient(&http.Client{Transport: s.tr}),
 	}, opts...)
 	c, err := pipedrive.NewClient(all...)
 	if err != nil {

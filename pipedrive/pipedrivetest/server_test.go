@@ -3,6 +3,7 @@ package pipedrivetest_test
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -311,9 +312,15 @@ func TestCloseStopsTheServer(t *testing.T) {
 	_, err := c.Files.LinkRemote(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: pipedrive.Deal(12)})
 	require.NoError(t, err)
 	srv.Close()
+	// The client fails to connect, as to any stopped server, and nothing was sent: it does
+	// not reach whichever server may have taken the port since (another test package's,
+	// in a parallel go test ./...).
 	_, err = c.Files.LinkRemote(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: pipedrive.Deal(12)})
-	require.Error(t, err)
-	assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown, "a closed server refuses the connection: nothing was sent")
+	var opErr *net.OpError
+	require.ErrorAs(t, err, &opErr)
+	assert.Equal(t, "dial", opErr.Op)
+	assert.ErrorContains(t, err, "pipedrivetest: the server is closed")
+	assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown, "nothing was sent")
 
 	// What was received before Close can still be inspected.
 	files, reqs := srv.Files(), srv.Requests()
