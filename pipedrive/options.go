@@ -88,7 +88,12 @@ func WithBaseURL(base string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(base)
 		if err != nil {
-			return fmt.Errorf("pipedrive: WithBaseURL: %w", err)
+			// url.Parse quotes the whole input, which may hold a secret; keep only the reason.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
+			return fmt.Errorf("pipedrive: WithBaseURL: not a valid URL: %w", err)
 		}
 		if err := checkBase(u); err != nil {
 			return fmt.Errorf("pipedrive: WithBaseURL: %w", err)

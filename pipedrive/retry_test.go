@@ -353,3 +353,11 @@ func TestRFC3339TimesAreAccepted(t *testing.T) {
 	assert.Equal(t, time.Date(2020, 2, 21, 11, 52, 28, 0, time.UTC), f.AddTime)
 	assert.Equal(t, time.UTC, f.AddTime.Location())
 }
+
+// url.Parse errors quote the whole input; a URL holding a secret must not be echoed.
+func TestWithBaseURLErrorDoesNotEchoTheURL(t *testing.T) {
+	_, err := pipedrive.NewClient(pipedrive.WithAPIToken("t"), pipedrive.WithBaseURL("https://acme.pipedrive.com/api/v1?api_token=s3cret\x7f"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "WithBaseURL: not a valid URL")
+	assert.NotContains(t, err.Error(), "s3cret")
+}
