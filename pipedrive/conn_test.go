@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -189,7 +190,8 @@ func TestRetriedRateLimitKeepsTheConnection(t *testing.T) {
 		connReply{status: 429, contentType: "application/json", body: `{"success":false,"error":"Request over limit","data":null}`, retryAfter: "0"},
 		connReply{status: 200, contentType: "application/json", body: benchBody},
 	)
-	c := connClient(t, srv)
+	// Retry-After: 0 falls back to the backoff; keep it at a millisecond.
+	c := connClient(t, srv, pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 1, BaseDelay: time.Millisecond}))
 	f, err := connCall(t.Context(), c, 0)
 	require.NoError(t, err)
 	assert.Equal(t, int64(7195), f.ID)
