@@ -398,3 +398,20 @@ func TestEscapedQueryTokenIsRedacted(t *testing.T) {
 		assert.NotContains(t, string(apiErr.Body), form)
 	}
 }
+
+// A 404 cut short keeps what arrived, nothing more (the buffer is reused between calls).
+func TestTruncatedErrorBodyKeepsWhatArrived(t *testing.T) {
+	const partial = `{"success":false,"error":"Deal not fo`
+	srv, n := hijackServer(t, func(c net.Conn, rw *bufio.ReadWriter) {
+		_, _ = rw.WriteString("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n" + partial)
+		_ = rw.Flush()
+		_ = c.Close()
+	})
+	c := newTestClient(t, srv.URL)
+	_, err := createDoc(context.Background(), c)
+	var apiErr *pipedrive.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, partial, string(apiErr.Body))
+	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
+	assert.Equal(t, int64(1), n.Load())
+}

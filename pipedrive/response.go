@@ -66,8 +66,7 @@ func readBody(resp *http.Response, buf []byte) ([]byte, error) {
 		// One spare byte to reach EOF (or find more than announced) with no other buffer.
 		buf = slices.Grow(buf[:0], n+1)[:n+1]
 		if m, err := io.ReadFull(resp.Body, buf[:n]); err != nil {
-			clear(buf[m:n]) // not a previous response's bytes
-			return buf[:n], err
+			return buf[:m], err // what arrived, not a previous response's bytes
 		}
 		// Reach EOF so the transport may reuse the connection.
 		if m, _ := resp.Body.Read(buf[n:]); m > 0 {
