@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
 // authModes are the two ways a token travels; every fault is checked in both, since the
@@ -32,7 +33,7 @@ var authModes = map[string]func(string) pipedrive.Option{
 }
 
 // faultClient builds a client for a fault scenario with a debug logger writing to logs.
-func faultClient(t *testing.T, auth func(string) pipedrive.Option, base string, logs *bytes.Buffer, opts ...pipedrive.Option) (*pipedrive.Client, *fakeClock) {
+func faultClient(t *testing.T, auth func(string) pipedrive.Option, base string, logs *bytes.Buffer, opts ...pipedrive.Option) (*pipedrive.Client, *pipedrivetest.Clock) {
 	t.Helper()
 	clk := newFakeClock()
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
