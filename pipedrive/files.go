@@ -2,6 +2,8 @@ package pipedrive
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strconv"
 	"strings"
 	"unicode"
@@ -80,12 +82,7 @@ func (s *FilesService) CreateRemote(ctx context.Context, r CreateRemoteFileReque
 		ItemID:         r.Item.ID,
 		RemoteLocation: gen.RemoteLocationGoogledrive,
 	})
-	api, err := s.client.apiFor()
-	if err != nil {
-		return nil, errorf(opCreate, "%w", err)
-	}
-	resp, err := api.AddFileAndLinkItWithBody(ctx, formContentType, strings.NewReader(body))
-	return s.client.result(opCreate, resp, err)
+	return s.send(ctx, opCreate, body, (*gen.Client).AddFileAndLinkItWithBody)
 }
 
 // LinkRemote links the Google Drive file r.RemoteID to r.Item (POST /files/remoteLink).
@@ -99,12 +96,21 @@ func (s *FilesService) LinkRemote(ctx context.Context, r LinkRemoteFileRequest) 
 		ItemID:         r.Item.ID,
 		RemoteLocation: gen.RemoteLocationGoogledrive,
 	})
+	return s.send(ctx, opLink, body, (*gen.Client).LinkFileToItemWithBody)
+}
+
+// genCall is a generated operation that takes a raw body, e.g. AddFileAndLinkItWithBody.
+type genCall func(c *gen.Client, ctx context.Context, contentType string, body io.Reader, editors ...gen.RequestEditorFn) (*http.Response, error)
+
+// send posts the form body through the generated operation and turns the answer into a
+// file or an error.
+func (s *FilesService) send(ctx context.Context, op, body string, call genCall) (*RemoteFile, error) {
 	api, err := s.client.apiFor()
 	if err != nil {
-		return nil, errorf(opLink, "%w", err)
+		return nil, errorf(op, "%w", err)
 	}
-	resp, err := api.LinkFileToItemWithBody(ctx, formContentType, strings.NewReader(body))
-	return s.client.result(opLink, resp, err)
+	resp, err := call(api, ctx, formContentType, strings.NewReader(body))
+	return s.client.result(op, resp, err)
 }
 
 // encodeCreate writes the form body with keys in sorted order, byte for byte what
