@@ -71,6 +71,8 @@ type APIError struct {
 	// refused is set when a 2xx body said "success": false: Pipedrive declined, so the
 	// outcome is known.
 	refused bool
+	// read is set for a GET, which changes nothing, so its outcome is never unknown.
+	read bool
 }
 
 // Error gives the operation, the status and Pipedrive's message, or for a body that is
@@ -104,7 +106,7 @@ func (e *APIError) Error() string {
 // Is matches the sentinel for the status: ErrUnauthorized, ErrPaymentRequired,
 // ErrForbidden, ErrNotFound, ErrRateLimited, ErrServer, and ErrOutcomeUnknown for a 5xx
 // or for a 2xx whose body is not a successful response (unless it said "success": false,
-// which is Pipedrive declining).
+// which is Pipedrive declining), except after a read (a GET), which changes nothing.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrUnauthorized:
@@ -120,7 +122,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrServer:
 		return e.StatusCode >= 500 && e.StatusCode <= 599
 	case ErrOutcomeUnknown:
-		return e.StatusCode >= 500 && e.StatusCode <= 599 || e.StatusCode >= 200 && e.StatusCode <= 299 && !e.refused
+		return !e.read && (e.StatusCode >= 500 && e.StatusCode <= 599 || e.StatusCode >= 200 && e.StatusCode <= 299 && !e.refused)
 	}
 	return false
 }
@@ -164,6 +166,6 @@ func snippet(b []byte, n int) string {
 }
 
 // errorf adds the operation to an error and wraps it.
-func errorf(op string, format string, args ...any) error {
-	return fmt.Errorf("pipedrive: "+op+": "+format, args...)
+func errorf(op operation, format string, args ...any) error {
+	return fmt.Errorf("pipedrive: "+string(op)+": "+format, args...)
 }
