@@ -58,21 +58,39 @@ func queryCheck(err error) (reply, bool) {
 	if err == nil {
 		return reply{}, false
 	}
-	var problems []string
-	for _, leaf := range leaves(err) {
-		var re *openapi3filter.RequestError
-		var se *openapi3.SchemaError
-		switch {
-		case errors.As(leaf, &re) && re.Parameter != nil && errors.As(leaf, &se):
-			problems = append(problems, re.Parameter.Name+" - "+schemaProblem(se))
-		case errors.As(leaf, &re) && re.Parameter != nil:
-			problems = append(problems, re.Parameter.Name+" - "+re.Reason)
-		default:
-			problems = append(problems, leaf.Error())
-		}
-	}
+	problems := paramProblems(err, "")
 	slices.Sort(problems)
 	return errorReply(http.StatusBadRequest, "Invalid input: "+strings.Join(slices.Compact(problems), "; ")), true
+}
+
+// paramProblems describes each leaf of err as "parameter - reason"; param is the
+// parameter the enclosing error is about.
+func paramProblems(err error, param string) []string {
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		var out []string
+		for _, inner := range e {
+			out = append(out, paramProblems(inner, param)...)
+		}
+		return out
+	case *openapi3filter.RequestError:
+		if e.Parameter != nil {
+			param = e.Parameter.Name
+		}
+		if e.Err != nil {
+			return paramProblems(e.Err, param)
+		}
+		return []string{param + " - " + e.Reason}
+	}
+	var se *openapi3.SchemaError
+	reason := err.Error()
+	if errors.As(err, &se) {
+		reason = schemaProblem(se)
+	}
+	if param == "" {
+		return []string{reason}
+	}
+	return []string{param + " - " + reason}
 }
 
 // pagination is Pipedrive's additional_data.pagination; next_start only when there is more.
