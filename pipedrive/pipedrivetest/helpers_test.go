@@ -120,6 +120,12 @@ func post(t testing.TB, srv *pipedrivetest.Server, path, contentType, body strin
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	return exchange(t, req)
+}
+
+// exchange sends req and validates the answer against the spec.
+func exchange(t testing.TB, req *http.Request) (int, http.Header, string) {
+	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	defer tr.CloseIdleConnections()
 	resp, err := (&http.Client{Transport: newConformance(t, tr)}).Do(req)
@@ -137,14 +143,8 @@ func get(t testing.TB, srv *pipedrivetest.Server, path, query string) (int, stri
 	req, err := http.NewRequest(http.MethodGet, srv.URL()+path+"?"+query, nil)
 	require.NoError(t, err)
 	req.Header = tokenHeader(srv)
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	defer tr.CloseIdleConnections()
-	resp, err := (&http.Client{Transport: newConformance(t, tr)}).Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp.StatusCode, string(b)
+	status, _, body := exchange(t, req)
+	return status, body
 }
 
 // tokenHeader authenticates a raw request.
