@@ -30,7 +30,8 @@ var (
 	// ErrOutcomeUnknown matches failures after which Pipedrive may have created or linked
 	// the file anyway: a 5xx, a timeout or broken connection once the request was sent,
 	// or a 2xx whose body could not be read. Such requests are never sent again
-	// automatically; check the item's files before trying again yourself.
+	// automatically: FilesService.EnsureLinked and FilesService.FindCreated find out what
+	// happened. A list (a GET) changes nothing, so its failures never match it.
 	ErrOutcomeUnknown = errors.New("pipedrive: outcome unknown, the request may have been carried out")
 )
 
