@@ -49,8 +49,8 @@ func (e envelope) page() (page, error) {
 		return p, nil
 	}
 	var raws []json.RawMessage
-	if err := json.Unmarshal(e.Data, &raws); err != nil {
-		return p, errors.New(`"data" is not a list: ` + jsonProblem(err))
+	if json.Unmarshal(e.Data, &raws) != nil {
+		return p, errors.New(`"data" is not a list`)
 	}
 	p.files = make([]*RemoteFile, 0, len(raws))
 	for _, raw := range raws {
