@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -266,4 +267,48 @@ func TestListDecodesEveryFileThroughOnePath(t *testing.T) {
 	require.Len(t, errs, 1)
 	assert.Contains(t, errs[0].Error(), `add_time "yesterday" is not YYYY-MM-DD HH:MM:SS`)
 	assert.False(t, errors.Is(errs[0], pipedrive.ErrOutcomeUnknown))
+}
+
+func TestListRetriesABodyCutShort(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	srv, requests := hijackServer(t, func(c net.Conn, rw *bufio.ReadWriter) {
+		body := `{"success":true,"data":[{"id":7,"remote_id":"abc","active_flag":true}]}`
+		if n.Add(1) == 1 {
+			_, _ = fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n%s", body[:20])
+		} else {
+			_, _ = fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+		}
+		_ = rw.Flush()
+		_ = c.Close()
+	})
+	clk := newFakeClock()
+	c, err := pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithBaseURL(srv.URL+"/api/v1"), pipedrive.WithClock(clk))
+	require.NoError(t, err)
+	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	require.Empty(t, errs)
+	require.Len(t, files, 1)
+	assert.Equal(t, int64(7), files[0].ID)
+	assert.Equal(t, int64(2), requests.Load())
+	assert.Len(t, clk.Sleeps(), 1)
+}
+
+func TestListRetriesATimeout(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			<-r.Context().Done() // hang until the client gives up
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprint(w, emptyPageJSON)
+	})
+	clk := newFakeClock()
+	c := newTestClient(t, api.srv.URL, pipedrive.WithClock(clk), pipedrive.WithHTTPClient(&http.Client{Timeout: 200 * time.Millisecond}))
+	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	require.Empty(t, errs)
+	assert.Empty(t, files)
+	assert.Equal(t, int64(2), api.count())
+	assert.Len(t, clk.Sleeps(), 1)
 }

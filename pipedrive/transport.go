@@ -1,6 +1,7 @@
 package pipedrive
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -50,7 +51,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			}
 		}
 		start := t.clock.Now()
-		resp, err := t.hc.Do(req)
+		resp, err := t.attempt(op, req)
 		if err != nil {
 			err = t.redact.sanitize(err)
 			retry := ctx.Err() == nil && (notSent(err) || op.idempotent() && transient(err)) && attempt <= t.policy.MaxRetries
@@ -82,6 +83,22 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("waiting to retry after %d: %w", resp.StatusCode, err)
 		}
 	}
+}
+
+// attempt sends req once. For a read the body is read here too, so that a connection
+// broken mid-body is a failed attempt, retried like any other broken connection.
+func (t *transport) attempt(op operation, req *http.Request) (*http.Response, error) {
+	resp, err := t.hc.Do(req)
+	if err != nil || !op.idempotent() {
+		return resp, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	if err != nil {
+		return nil, fmt.Errorf("reading the response: %w", err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
 }
 
 // retryWait decides whether a response is retried and after how long: a 429, or for an
