@@ -29,7 +29,8 @@ func runList(ctx context.Context, args []string, env func(string) string, stdout
 		items itemFlags
 	)
 	c.register(fs)
-	items.register(fs)
+	fs.Lookup("json").Usage = "print the files as a JSON array instead of text"
+	items.registerFor(fs, "list the files of")
 	set, done, err := parse(fs, args, listHelp, stdout)
 	if done || err != nil {
 		return report(stderr, "list", err)
