@@ -32,7 +32,9 @@ const googleDrive = "googledrive"
 //
 // One race remains: a link whose lost answer takes effect only after SettleTime (a
 // request stuck in a queue at Pipedrive, say) is not seen by the second list, so the
-// file may end up linked twice. Calling EnsureLinked again later shows both.
+// file may end up linked twice; List shows both. After an error matching
+// ErrOutcomeUnknown, calling EnsureLinked again later finds out, sending no link if one
+// took effect.
 func (s *FilesService) EnsureLinked(ctx context.Context, r LinkRemoteFileRequest) (f *RemoteFile, linked bool, err error) {
 	if err := r.Validate(); err != nil {
 		return nil, false, err
