@@ -15,6 +15,21 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for FileListResponseSuccess.
+const (
+	FileListResponseSuccessTrue FileListResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the FileListResponseSuccess enum.
+func (e FileListResponseSuccess) Valid() bool {
+	switch e {
+	case FileListResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FileType.
 const (
 	FileTypeGdoc    FileType = "gdoc"
@@ -121,6 +136,19 @@ type ErrorResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
+// FileListResponse defines model for FileListResponse.
+type FileListResponse struct {
+	AdditionalData *struct {
+		// Pagination Where this page sits in the list; next_start is absent on the last page.
+		Pagination *Pagination `json:"pagination,omitempty"`
+	} `json:"additional_data,omitempty"`
+	Data    *[]RemoteFile           `json:"data"`
+	Success FileListResponseSuccess `json:"success"`
+}
+
+// FileListResponseSuccess defines model for FileListResponse.Success.
+type FileListResponseSuccess bool
+
 // FileType The kind of Google file to create.
 type FileType string
 
@@ -143,6 +171,14 @@ type LinkFileToItemRequest struct {
 
 	// RemoteLocation Where the file lives. Only googledrive is supported.
 	RemoteLocation RemoteLocation `json:"remote_location"`
+}
+
+// Pagination Where this page sits in the list; next_start is absent on the last page.
+type Pagination struct {
+	Limit                 int  `json:"limit,omitempty"`
+	MoreItemsInCollection bool `json:"more_items_in_collection,omitempty"`
+	NextStart             int  `json:"next_start,omitempty"`
+	Start                 int  `json:"start,omitempty"`
 }
 
 // PipedriveTime UTC time as YYYY-MM-DD HH:MM:SS, without a zone marker.
@@ -204,11 +240,62 @@ type RemoteFileResponseSuccess bool
 // RemoteLocation Where the file lives. Only googledrive is supported.
 type RemoteLocation string
 
+// ItemIDPath The id of the deal, person or organization.
+type ItemIDPath = ItemID
+
+// Limit defines model for Limit.
+type Limit = int
+
+// Sort defines model for Sort.
+type Sort = string
+
+// Start defines model for Start.
+type Start = int
+
 // Error Pipedrive's failure envelope. code is present on some 403s.
 type Error = ErrorResponse
 
+// FileListSuccess defines model for FileListSuccess.
+type FileListSuccess = FileListResponse
+
 // RemoteFileSuccess defines model for RemoteFileSuccess.
 type RemoteFileSuccess = RemoteFileResponse
+
+// GetDealFilesParams defines parameters for GetDealFiles.
+type GetDealFilesParams struct {
+	// Start Pagination start (the next_start of the previous page); 0 by default.
+	Start *Start `form:"start,omitempty" json:"start,omitempty"`
+
+	// Limit Items per page, at most 100.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Sort Field to sort by, id or update_time, optionally followed by " ASC" or " DESC".
+	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
+}
+
+// GetOrganizationFilesParams defines parameters for GetOrganizationFiles.
+type GetOrganizationFilesParams struct {
+	// Start Pagination start (the next_start of the previous page); 0 by default.
+	Start *Start `form:"start,omitempty" json:"start,omitempty"`
+
+	// Limit Items per page, at most 100.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Sort Field to sort by, id or update_time, optionally followed by " ASC" or " DESC".
+	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
+}
+
+// GetPersonFilesParams defines parameters for GetPersonFiles.
+type GetPersonFilesParams struct {
+	// Start Pagination start (the next_start of the previous page); 0 by default.
+	Start *Start `form:"start,omitempty" json:"start,omitempty"`
+
+	// Limit Items per page, at most 100.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Sort Field to sort by, id or update_time, optionally followed by " ASC" or " DESC".
+	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
+}
 
 // AddFileAndLinkItFormdataRequestBody defines body for AddFileAndLinkIt for application/x-www-form-urlencoded ContentType.
 type AddFileAndLinkItFormdataRequestBody = AddFileAndLinkItRequest
@@ -290,6 +377,15 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetDealFiles List the files attached to a deal
+	//
+	// Lists the files attached to the deal, uploaded and remote alike, a page at a time.
+	// A deleted file has active_flag false. data is null when the deal has no files.
+	// Idempotent. Costs 20 rate-limit tokens per page.
+	//
+	// Corresponds with GET /deals/{id}/files (the `GetDealFiles` operationId).
+	GetDealFiles(ctx context.Context, id ItemIDPath, params *GetDealFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AddFileAndLinkItWithBody Create a remote file and link it to an item
 	//
 	// Creates a new, empty Google file in the authenticated user's Drive and links it to the
@@ -331,6 +427,43 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
 	LinkFileToItemWithFormdataBody(ctx context.Context, body LinkFileToItemFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrganizationFiles List the files attached to a organization
+	//
+	// Lists the files attached to the organization, uploaded and remote alike, a page at a time.
+	// A deleted file has active_flag false. data is null when the organization has no files.
+	// Idempotent. Costs 20 rate-limit tokens per page.
+	//
+	// Corresponds with GET /organizations/{id}/files (the `GetOrganizationFiles` operationId).
+	GetOrganizationFiles(ctx context.Context, id ItemIDPath, params *GetOrganizationFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPersonFiles List the files attached to a person
+	//
+	// Lists the files attached to the person, uploaded and remote alike, a page at a time.
+	// A deleted file has active_flag false. data is null when the person has no files.
+	// Idempotent. Costs 20 rate-limit tokens per page.
+	//
+	// Corresponds with GET /persons/{id}/files (the `GetPersonFiles` operationId).
+	GetPersonFiles(ctx context.Context, id ItemIDPath, params *GetPersonFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GetDealFiles List the files attached to a deal
+//
+// Lists the files attached to the deal, uploaded and remote alike, a page at a time.
+// A deleted file has active_flag false. data is null when the deal has no files.
+// Idempotent. Costs 20 rate-limit tokens per page.
+//
+// Corresponds with GET /deals/{id}/files (the `GetDealFiles` operationId).
+func (c *Client) GetDealFiles(ctx context.Context, id ItemIDPath, params *GetDealFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDealFilesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // AddFileAndLinkItWithBody Create a remote file and link it to an item
@@ -415,6 +548,129 @@ func (c *Client) LinkFileToItemWithFormdataBody(ctx context.Context, body LinkFi
 	return c.Client.Do(req)
 }
 
+// GetOrganizationFiles List the files attached to a organization
+//
+// Lists the files attached to the organization, uploaded and remote alike, a page at a time.
+// A deleted file has active_flag false. data is null when the organization has no files.
+// Idempotent. Costs 20 rate-limit tokens per page.
+//
+// Corresponds with GET /organizations/{id}/files (the `GetOrganizationFiles` operationId).
+func (c *Client) GetOrganizationFiles(ctx context.Context, id ItemIDPath, params *GetOrganizationFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrganizationFilesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPersonFiles List the files attached to a person
+//
+// Lists the files attached to the person, uploaded and remote alike, a page at a time.
+// A deleted file has active_flag false. data is null when the person has no files.
+// Idempotent. Costs 20 rate-limit tokens per page.
+//
+// Corresponds with GET /persons/{id}/files (the `GetPersonFiles` operationId).
+func (c *Client) GetPersonFiles(ctx context.Context, id ItemIDPath, params *GetPersonFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPersonFilesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewGetDealFilesRequest constructs an http.Request for the GetDealFiles method
+func NewGetDealFilesRequest(server string, id ItemIDPath, params *GetDealFilesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/deals/%s/files", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Start != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start", *params.Start, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAddFileAndLinkItRequestWithFormdataBody calls the generic AddFileAndLinkIt builder with application/x-www-form-urlencoded body
 func NewAddFileAndLinkItRequestWithFormdataBody(server string, body AddFileAndLinkItFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -495,6 +751,176 @@ func NewLinkFileToItemRequestWithBody(server string, contentType string, body io
 	return req, nil
 }
 
+// NewGetOrganizationFilesRequest constructs an http.Request for the GetOrganizationFiles method
+func NewGetOrganizationFilesRequest(server string, id ItemIDPath, params *GetOrganizationFilesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/organizations/%s/files", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Start != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start", *params.Start, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPersonFilesRequest constructs an http.Request for the GetPersonFiles method
+func NewGetPersonFilesRequest(server string, id ItemIDPath, params *GetPersonFilesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/persons/%s/files", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Start != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start", *params.Start, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -539,6 +965,17 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetDealFilesWithResponse List the files attached to a deal
+	//
+	// Lists the files attached to the deal, uploaded and remote alike, a page at a time.
+	// A deleted file has active_flag false. data is null when the deal has no files.
+	// Idempotent. Costs 20 rate-limit tokens per page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /deals/{id}/files (the `GetDealFiles` operationId).
+	GetDealFilesWithResponse(ctx context.Context, id ItemIDPath, params *GetDealFilesParams, reqEditors ...RequestEditorFn) (*GetDealFilesResponse, error)
+
 	// AddFileAndLinkItWithBodyWithResponse Create a remote file and link it to an item
 	//
 	// Creates a new, empty Google file in the authenticated user's Drive and links it to the
@@ -580,6 +1017,146 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
 	LinkFileToItemWithFormdataBodyWithResponse(ctx context.Context, body LinkFileToItemFormdataRequestBody, reqEditors ...RequestEditorFn) (*LinkFileToItemResponse, error)
+
+	// GetOrganizationFilesWithResponse List the files attached to a organization
+	//
+	// Lists the files attached to the organization, uploaded and remote alike, a page at a time.
+	// A deleted file has active_flag false. data is null when the organization has no files.
+	// Idempotent. Costs 20 rate-limit tokens per page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /organizations/{id}/files (the `GetOrganizationFiles` operationId).
+	GetOrganizationFilesWithResponse(ctx context.Context, id ItemIDPath, params *GetOrganizationFilesParams, reqEditors ...RequestEditorFn) (*GetOrganizationFilesResponse, error)
+
+	// GetPersonFilesWithResponse List the files attached to a person
+	//
+	// Lists the files attached to the person, uploaded and remote alike, a page at a time.
+	// A deleted file has active_flag false. data is null when the person has no files.
+	// Idempotent. Costs 20 rate-limit tokens per page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /persons/{id}/files (the `GetPersonFiles` operationId).
+	GetPersonFilesWithResponse(ctx context.Context, id ItemIDPath, params *GetPersonFilesParams, reqEditors ...RequestEditorFn) (*GetPersonFilesResponse, error)
+}
+
+type GetDealFilesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FileListSuccess
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON402 the response for an HTTP 402 `application/json` response
+	JSON402 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDealFilesResponse) GetJSON200() *FileListSuccess {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetDealFilesResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDealFilesResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON402 returns the response for an HTTP 402 `application/json` response
+func (r GetDealFilesResponse) GetJSON402() *Error {
+	return r.JSON402
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDealFilesResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDealFilesResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r GetDealFilesResponse) GetJSON410() *Error {
+	return r.JSON410
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetDealFilesResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetDealFilesResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetDealFilesResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetDealFilesResponse) GetJSON5XX() *Error {
+	return r.JSON5XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetDealFilesResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDealFilesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDealFilesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDealFilesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDealFilesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type AddFileAndLinkItResponse struct {
@@ -818,6 +1395,259 @@ func (r LinkFileToItemResponse) ContentType() string {
 	return ""
 }
 
+type GetOrganizationFilesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FileListSuccess
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON402 the response for an HTTP 402 `application/json` response
+	JSON402 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrganizationFilesResponse) GetJSON200() *FileListSuccess {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetOrganizationFilesResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOrganizationFilesResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON402 returns the response for an HTTP 402 `application/json` response
+func (r GetOrganizationFilesResponse) GetJSON402() *Error {
+	return r.JSON402
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetOrganizationFilesResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetOrganizationFilesResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r GetOrganizationFilesResponse) GetJSON410() *Error {
+	return r.JSON410
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetOrganizationFilesResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetOrganizationFilesResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetOrganizationFilesResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetOrganizationFilesResponse) GetJSON5XX() *Error {
+	return r.JSON5XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetOrganizationFilesResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrganizationFilesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrganizationFilesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrganizationFilesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrganizationFilesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPersonFilesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FileListSuccess
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON402 the response for an HTTP 402 `application/json` response
+	JSON402 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPersonFilesResponse) GetJSON200() *FileListSuccess {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPersonFilesResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPersonFilesResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON402 returns the response for an HTTP 402 `application/json` response
+func (r GetPersonFilesResponse) GetJSON402() *Error {
+	return r.JSON402
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetPersonFilesResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPersonFilesResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r GetPersonFilesResponse) GetJSON410() *Error {
+	return r.JSON410
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetPersonFilesResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetPersonFilesResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetPersonFilesResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetPersonFilesResponse) GetJSON5XX() *Error {
+	return r.JSON5XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetPersonFilesResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPersonFilesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPersonFilesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPersonFilesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPersonFilesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetDealFilesWithResponse List the files attached to a deal
+//
+// Lists the files attached to the deal, uploaded and remote alike, a page at a time.
+// A deleted file has active_flag false. data is null when the deal has no files.
+// Idempotent. Costs 20 rate-limit tokens per page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /deals/{id}/files (the `GetDealFiles` operationId).
+func (c *ClientWithResponses) GetDealFilesWithResponse(ctx context.Context, id ItemIDPath, params *GetDealFilesParams, reqEditors ...RequestEditorFn) (*GetDealFilesResponse, error) {
+	rsp, err := c.GetDealFiles(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDealFilesResponse(rsp)
+}
+
 // AddFileAndLinkItWithBodyWithResponse Create a remote file and link it to an item
 //
 // Creates a new, empty Google file in the authenticated user's Drive and links it to the
@@ -882,6 +1712,143 @@ func (c *ClientWithResponses) LinkFileToItemWithFormdataBodyWithResponse(ctx con
 		return nil, err
 	}
 	return ParseLinkFileToItemResponse(rsp)
+}
+
+// GetOrganizationFilesWithResponse List the files attached to a organization
+//
+// Lists the files attached to the organization, uploaded and remote alike, a page at a time.
+// A deleted file has active_flag false. data is null when the organization has no files.
+// Idempotent. Costs 20 rate-limit tokens per page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /organizations/{id}/files (the `GetOrganizationFiles` operationId).
+func (c *ClientWithResponses) GetOrganizationFilesWithResponse(ctx context.Context, id ItemIDPath, params *GetOrganizationFilesParams, reqEditors ...RequestEditorFn) (*GetOrganizationFilesResponse, error) {
+	rsp, err := c.GetOrganizationFiles(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrganizationFilesResponse(rsp)
+}
+
+// GetPersonFilesWithResponse List the files attached to a person
+//
+// Lists the files attached to the person, uploaded and remote alike, a page at a time.
+// A deleted file has active_flag false. data is null when the person has no files.
+// Idempotent. Costs 20 rate-limit tokens per page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /persons/{id}/files (the `GetPersonFiles` operationId).
+func (c *ClientWithResponses) GetPersonFilesWithResponse(ctx context.Context, id ItemIDPath, params *GetPersonFilesParams, reqEditors ...RequestEditorFn) (*GetPersonFilesResponse, error) {
+	rsp, err := c.GetPersonFiles(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPersonFilesResponse(rsp)
+}
+
+// ParseGetDealFilesResponse parses an HTTP response from a GetDealFilesWithResponse call
+func ParseGetDealFilesResponse(rsp *http.Response) (*GetDealFilesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDealFilesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FileListSuccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 402:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON402 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseAddFileAndLinkItResponse parses an HTTP response from a AddFileAndLinkItWithResponse call
@@ -1003,6 +1970,212 @@ func ParseLinkFileToItemResponse(rsp *http.Response) (*LinkFileToItemResponse, e
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest RemoteFileSuccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 402:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON402 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrganizationFilesResponse parses an HTTP response from a GetOrganizationFilesWithResponse call
+func ParseGetOrganizationFilesResponse(rsp *http.Response) (*GetOrganizationFilesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrganizationFilesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FileListSuccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 402:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON402 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPersonFilesResponse parses an HTTP response from a GetPersonFilesWithResponse call
+func ParseGetPersonFilesResponse(rsp *http.Response) (*GetPersonFilesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPersonFilesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FileListSuccess
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -37,6 +37,23 @@ func TestSpecIsValid(t *testing.T) {
 			require.NotNil(t, op.Responses.Value(status), "%s %s", path, status)
 		}
 	}
+	for path, id := range map[string]string{"/deals/{id}/files": "getDealFiles", "/persons/{id}/files": "getPersonFiles", "/organizations/{id}/files": "getOrganizationFiles"} {
+		op := doc.Paths.Find(path).Get
+		require.NotNil(t, op, path)
+		require.Equal(t, id, op.OperationID)
+		limit := op.Parameters.GetByInAndName("query", "limit")
+		require.NotNil(t, limit, path)
+		require.Equal(t, 100.0, *limit.Schema.Value.Max, "Pipedrive pages hold at most 100")
+		for _, name := range []string{"start", "sort"} {
+			require.NotNil(t, op.Parameters.GetByInAndName("query", name), "%s %s", path, name)
+		}
+		require.NotNil(t, op.Parameters.GetByInAndName("path", "id"), path)
+		data := op.Responses.Value("200").Value.Content.Get("application/json").Schema.Value.Properties["data"].Value
+		require.True(t, data.Nullable, "data is null for an item without files")
+		for _, status := range []string{"400", "401", "402", "403", "404", "410", "415", "422", "429", "5XX", "default"} {
+			require.NotNil(t, op.Responses.Value(status), "%s %s", path, status)
+		}
+	}
 	for _, name := range []string{"api_key", "api_token_query", "oauth2"} {
 		require.Contains(t, doc.Components.SecuritySchemes, name)
 	}

@@ -32,7 +32,6 @@ type Client struct {
 	cred      credential
 	userAgent string
 	transport *transport
-	bodies    sync.Pool // *[]byte response buffers, reused between calls (see readBody)
 
 	mu        sync.Mutex
 	domainAPI map[string]*gen.Client // OAuth api_domain base URL -> client

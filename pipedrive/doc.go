@@ -1,19 +1,23 @@
 // Package pipedrive attaches Google Drive files to Pipedrive deals, persons and
-// organizations through Pipedrive's API v1.
-//
-// Two calls cover the whole feature:
+// organizations through Pipedrive's API v1, and lists an item's files.
 //
 //   - [FilesService.CreateRemote] (POST /files/remote) creates a new, empty Google Doc,
 //     Sheet, Slides, Form or Drawing in the user's Drive and links it to the item;
 //   - [FilesService.LinkRemote] (POST /files/remoteLink) links a file that is already in
-//     Drive, identified by its id ([RemoteIDFromURL] extracts it from a Google URL).
+//     Drive, identified by its id ([RemoteIDFromURL] extracts it from a Google URL);
+//   - [FilesService.List] (GET /deals|persons|organizations/{id}/files) ranges over the
+//     files attached to an item, a page at a time.
+//
+// Neither POST is idempotent, so the client sends one again only when the server cannot
+// have acted on it (a 429, or a connection that was never made); anything else whose
+// outcome is unknown matches [ErrOutcomeUnknown]. Two calls turn that into a known
+// outcome: [FilesService.EnsureLinked] links a Drive file exactly once, and
+// [FilesService.FindCreated] finds the file a create with an unknown outcome made. A list
+// changes nothing, so it is also retried on a 5xx, a timeout or a broken connection.
 //
 // Requests are validated before anything is sent; a rule broken is a *[ValidationError]
 // naming the field. Every failure Pipedrive or a proxy answers is an *[APIError] (a
 // *[RateLimitError] for 429) that matches sentinels such as [ErrNotFound] with errors.Is.
-// Neither operation is idempotent, so the client sends a request again only when the
-// server cannot have acted on it (a 429, or a connection that was never made); anything
-// else whose outcome is unknown matches [ErrOutcomeUnknown].
 //
 // The package wraps the client generated from openapi/pipedrive-remote-files.yaml (package
 // gen); no generated type appears in its API. A [Client] is safe for concurrent use.

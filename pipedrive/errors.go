@@ -30,7 +30,8 @@ var (
 	// ErrOutcomeUnknown matches failures after which Pipedrive may have created or linked
 	// the file anyway: a 5xx, a timeout or broken connection once the request was sent,
 	// or a 2xx whose body could not be read. Such requests are never sent again
-	// automatically; check the item's files before trying again yourself.
+	// automatically: FilesService.EnsureLinked and FilesService.FindCreated find out what
+	// happened. A list (a GET) changes nothing, so its failures never match it.
 	ErrOutcomeUnknown = errors.New("pipedrive: outcome unknown, the request may have been carried out")
 )
 
@@ -71,6 +72,8 @@ type APIError struct {
 	// refused is set when a 2xx body said "success": false: Pipedrive declined, so the
 	// outcome is known.
 	refused bool
+	// read is set for a GET, which changes nothing, so its outcome is never unknown.
+	read bool
 }
 
 // Error gives the operation, the status and Pipedrive's message, or for a body that is
@@ -104,7 +107,7 @@ func (e *APIError) Error() string {
 // Is matches the sentinel for the status: ErrUnauthorized, ErrPaymentRequired,
 // ErrForbidden, ErrNotFound, ErrRateLimited, ErrServer, and ErrOutcomeUnknown for a 5xx
 // or for a 2xx whose body is not a successful response (unless it said "success": false,
-// which is Pipedrive declining).
+// which is Pipedrive declining), except after a read (a GET), which changes nothing.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrUnauthorized:
@@ -120,7 +123,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrServer:
 		return e.StatusCode >= 500 && e.StatusCode <= 599
 	case ErrOutcomeUnknown:
-		return e.StatusCode >= 500 && e.StatusCode <= 599 || e.StatusCode >= 200 && e.StatusCode <= 299 && !e.refused
+		return !e.read && (e.StatusCode >= 500 && e.StatusCode <= 599 || e.StatusCode >= 200 && e.StatusCode <= 299 && !e.refused)
 	}
 	return false
 }
@@ -164,6 +167,6 @@ func snippet(b []byte, n int) string {
 }
 
 // errorf adds the operation to an error and wraps it.
-func errorf(op string, format string, args ...any) error {
-	return fmt.Errorf("pipedrive: "+op+": "+format, args...)
+func errorf(op operation, format string, args ...any) error {
+	return fmt.Errorf("pipedrive: "+string(op)+": "+format, args...)
 }

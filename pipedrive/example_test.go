@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
 // fakePipedrive stands in for Pipedrive in the examples: it answers both operations the
@@ -167,4 +168,80 @@ func ExampleAPIError() {
 	// 404 POST /files/remote
 	// Deal not found
 	// pipedrive: POST /files/remote: 404 Not Found: Deal not found
+}
+
+// After a create whose answer was lost, FindCreated finds out whether the file was
+// created. pipedrivetest stands in for Pipedrive and loses the answer on purpose.
+func ExampleFilesService_FindCreated() {
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	client := srv.Client() // in real code: pipedrive.NewClient(...)
+	ctx := context.Background()
+	srv.FailNextAfterCommit(http.StatusBadGateway, "<html>502 Bad Gateway</html>")
+
+	req := pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Proposal for John Doe", Item: pipedrive.Deal(12)}
+	start := time.Now()
+	f, err := client.Files.CreateRemote(ctx, req)
+	if errors.Is(err, pipedrive.ErrOutcomeUnknown) {
+		fmt.Println("outcome unknown:", err)
+		f, err = client.Files.FindCreated(ctx, req, start)
+	}
+	switch {
+	case errors.Is(err, pipedrive.ErrNotFound):
+		fmt.Println("not created: safe to send again")
+	case err != nil:
+		fmt.Println(err)
+	default:
+		fmt.Println("created:", f.ID, f.Name, "on deal", f.DealID)
+	}
+	// Output:
+	// outcome unknown: pipedrive: POST /files/remote: 502 Bad Gateway: unexpected response body "<html>502 Bad Gateway</html>"
+	// created: 1 Proposal for John Doe on deal 12
+}
+
+// EnsureLinked links a Drive file once, however often it is called.
+func ExampleFilesService_EnsureLinked() {
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	client := srv.Client()
+	ctx := context.Background()
+
+	req := pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: pipedrive.Deal(12)}
+	for range 2 {
+		f, linked, err := client.Files.EnsureLinked(ctx, req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println("file", f.ID, "linked now:", linked)
+	}
+	fmt.Println("files on the deal:", len(srv.Files()))
+	// Output:
+	// file 1 linked now: true
+	// file 1 linked now: false
+	// files on the deal: 1
+}
+
+// List ranges over an item's files, fetching pages as the loop goes.
+func ExampleFilesService_List() {
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	client := srv.Client()
+	ctx := context.Background()
+	for _, title := range []string{"Proposal", "Budget"} {
+		if _, err := client.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleSheet, Title: title, Item: pipedrive.Person(5)}); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	for f, err := range client.Files.List(ctx, pipedrive.Person(5)) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(f.ID, f.Name, f.FileType)
+	}
+	// Output:
+	// 1 Proposal gsheet
+	// 2 Budget gsheet
 }

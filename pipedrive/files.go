@@ -2,19 +2,13 @@ package pipedrive
 
 import (
 	"context"
-	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/e97b4d80/pipedrive-remote-files/gen"
-)
-
-// Operation names, as they appear in errors.
-const (
-	opCreate = "POST /files/remote"
-	opLink   = "POST /files/remoteLink"
 )
 
 const formContentType = "application/x-www-form-urlencoded"
@@ -70,121 +64,51 @@ func (r LinkRemoteFileRequest) Validate() error {
 
 // CreateRemote creates a new Google file of r.FileType titled r.Title in the user's
 // Drive and links it to r.Item (POST /files/remote). It is not idempotent: a failure
-// matching ErrOutcomeUnknown may still have created the file.
+// matching ErrOutcomeUnknown may still have created the file; FindCreated finds it.
 func (s *FilesService) CreateRemote(ctx context.Context, r CreateRemoteFileRequest) (*RemoteFile, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	body := encodeCreate(gen.AddFileAndLinkItRequest{
-		FileType:       gen.FileType(r.FileType),
-		Title:          r.Title,
-		ItemType:       gen.ItemType(r.Item.Type),
-		ItemID:         r.Item.ID,
-		RemoteLocation: gen.RemoteLocationGoogledrive,
-	})
-	return s.send(ctx, opCreate, body, (*gen.Client).AddFileAndLinkItWithBody)
+	body := url.Values{
+		"file_type":       {string(r.FileType)},
+		"title":           {r.Title},
+		"item_type":       {string(r.Item.Type)},
+		"item_id":         {strconv.FormatInt(r.Item.ID, 10)},
+		"remote_location": {string(gen.RemoteLocationGoogledrive)},
+	}.Encode()
+	return send(ctx, s.client, opCreate, func(ctx context.Context, api *gen.Client) (*http.Response, error) {
+		return api.AddFileAndLinkItWithBody(ctx, formContentType, strings.NewReader(body))
+	}, envelope.file)
 }
 
 // LinkRemote links the Google Drive file r.RemoteID to r.Item (POST /files/remoteLink).
+// It is not idempotent: EnsureLinked links exactly once.
 func (s *FilesService) LinkRemote(ctx context.Context, r LinkRemoteFileRequest) (*RemoteFile, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	body := encodeLink(gen.LinkFileToItemRequest{
-		RemoteID:       r.RemoteID,
-		ItemType:       gen.ItemType(r.Item.Type),
-		ItemID:         r.Item.ID,
-		RemoteLocation: gen.RemoteLocationGoogledrive,
-	})
-	return s.send(ctx, opLink, body, (*gen.Client).LinkFileToItemWithBody)
+	body := url.Values{
+		"remote_id":       {r.RemoteID},
+		"item_type":       {string(r.Item.Type)},
+		"item_id":         {strconv.FormatInt(r.Item.ID, 10)},
+		"remote_location": {string(gen.RemoteLocationGoogledrive)},
+	}.Encode()
+	return send(ctx, s.client, opLink, func(ctx context.Context, api *gen.Client) (*http.Response, error) {
+		return api.LinkFileToItemWithBody(ctx, formContentType, strings.NewReader(body))
+	}, envelope.file)
 }
 
-// genCall is a generated operation that takes a raw body, e.g. AddFileAndLinkItWithBody.
-type genCall func(c *gen.Client, ctx context.Context, contentType string, body io.Reader, editors ...gen.RequestEditorFn) (*http.Response, error)
-
-// send posts the form body through the generated operation and turns the answer into a
-// file or an error.
-func (s *FilesService) send(ctx context.Context, op, body string, call genCall) (*RemoteFile, error) {
-	api, err := s.client.apiFor()
+// send runs one generated operation and decodes its answer with decode; ctx tells the
+// transport which operation it is sending.
+func send[T any](ctx context.Context, c *Client, op operation, call func(context.Context, *gen.Client) (*http.Response, error), decode func(envelope) (T, error)) (T, error) {
+	var zero T
+	api, err := c.apiFor()
 	if err != nil {
-		return nil, errorf(op, "%w", err)
+		return zero, errorf(op, "%w", err)
 	}
-	resp, err := call(api, ctx, formContentType, strings.NewReader(body))
-	return s.client.result(op, resp, err)
-}
-
-// encodeCreate writes the form body with keys in sorted order, byte for byte what
-// url.Values.Encode (and so the generated client's reflection-based encoder) produces,
-// without the reflection and the intermediate map.
-func encodeCreate(b gen.AddFileAndLinkItRequest) string {
-	var sb strings.Builder
-	sb.Grow(80 + escapedLen(string(b.FileType)) + escapedLen(string(b.ItemType)) +
-		escapedLen(string(b.RemoteLocation)) + escapedLen(b.Title))
-	sb.WriteString("file_type=")
-	writeEscaped(&sb, string(b.FileType))
-	sb.WriteString("&item_id=")
-	writeInt(&sb, b.ItemID)
-	sb.WriteString("&item_type=")
-	writeEscaped(&sb, string(b.ItemType))
-	sb.WriteString("&remote_location=")
-	writeEscaped(&sb, string(b.RemoteLocation))
-	sb.WriteString("&title=")
-	writeEscaped(&sb, b.Title)
-	return sb.String()
-}
-
-// encodeLink is encodeCreate for the link body.
-func encodeLink(b gen.LinkFileToItemRequest) string {
-	var sb strings.Builder
-	sb.Grow(70 + escapedLen(string(b.ItemType)) + escapedLen(b.RemoteID) + escapedLen(string(b.RemoteLocation)))
-	sb.WriteString("item_id=")
-	writeInt(&sb, b.ItemID)
-	sb.WriteString("&item_type=")
-	writeEscaped(&sb, string(b.ItemType))
-	sb.WriteString("&remote_id=")
-	writeEscaped(&sb, b.RemoteID)
-	sb.WriteString("&remote_location=")
-	writeEscaped(&sb, string(b.RemoteLocation))
-	return sb.String()
-}
-
-// writeEscaped writes url.QueryEscape(s) to sb without building the escaped string
-// first: unreserved bytes as they are, space as '+', anything else as %XX.
-func writeEscaped(sb *strings.Builder, s string) {
-	const hex = "0123456789ABCDEF"
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case unreserved(c):
-			sb.WriteByte(c)
-		case c == ' ':
-			sb.WriteByte('+')
-		default:
-			sb.WriteByte('%')
-			sb.WriteByte(hex[c>>4])
-			sb.WriteByte(hex[c&15])
-		}
+	resp, err := call(withOperation(ctx, op), api)
+	if err != nil {
+		return zero, errorf(op, "%w", err)
 	}
-}
-
-// escapedLen is len(url.QueryEscape(s)), to size the builder once.
-func escapedLen(s string) int {
-	n := len(s)
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !unreserved(c) && c != ' ' {
-			n += 2
-		}
-	}
-	return n
-}
-
-// unreserved reports whether url.QueryEscape leaves c as it is (RFC 3986 section 2.3).
-func unreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		c == '-' || c == '_' || c == '.' || c == '~'
-}
-
-// writeInt writes n in decimal without allocating a string for it.
-func writeInt(sb *strings.Builder, n int64) {
-	var buf [20]byte
-	sb.Write(strconv.AppendInt(buf[:0], n, 10))
+	return result(c, op, resp, decode)
 }

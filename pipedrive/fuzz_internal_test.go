@@ -41,11 +41,11 @@ func FuzzResponse(f *testing.F) {
 		now := time.Now()
 		_ = parseRateLimit(h)
 		_, _ = retryAfter(h, now)
-		if wait, retry := c.transport.retryWait(resp, 1, now); retry && (wait < 0 || wait > c.transport.policy.MaxWait) {
+		if wait, retry := c.transport.retryWait(opCreate, resp, 1, now); retry && (wait < 0 || wait > c.transport.policy.MaxWait) {
 			t.Fatalf("retry after %v outside [0, MaxWait]", wait)
 		}
 
-		file, err := c.result(opCreate, resp, nil)
+		file, err := result(c, opCreate, resp, envelope.file)
 		if (file == nil) == (err == nil) {
 			t.Fatalf("want a file or an error, got %v and %v", file, err)
 		}

@@ -190,8 +190,11 @@ func jsonString(s string) string {
 	return string(b)
 }
 
+// emptyPageJSON is a list answer for an item without files.
+const emptyPageJSON = `{"success":true,"data":null,"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":false}}}`
+
 // recordingTransport is an http.RoundTripper that never touches the network: it records
-// each request URL and answers with a canned success.
+// each request URL and answers with a canned success (an empty page for a GET).
 type recordingTransport struct {
 	mu     sync.Mutex
 	urls   []string
@@ -210,6 +213,10 @@ func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	rt.reqs = append(rt.reqs, req)
 	rt.bodies = append(rt.bodies, body)
 	rt.mu.Unlock()
+	answer := minimalSuccessJSON
+	if req.Method == http.MethodGet {
+		answer = emptyPageJSON
+	}
 	return &http.Response{
 		StatusCode:    http.StatusOK,
 		Status:        "200 OK",
@@ -217,8 +224,8 @@ func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		ProtoMajor:    1,
 		ProtoMinor:    1,
 		Header:        http.Header{"Content-Type": {"application/json"}},
-		Body:          io.NopCloser(strings.NewReader(minimalSuccessJSON)),
-		ContentLength: int64(len(minimalSuccessJSON)),
+		Body:          io.NopCloser(strings.NewReader(answer)),
+		ContentLength: int64(len(answer)),
 		Request:       req,
 	}, nil
 }

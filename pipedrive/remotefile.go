@@ -1,6 +1,8 @@
 package pipedrive
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -48,6 +50,16 @@ type RemoteFile struct {
 	InlineFlag bool
 	AddTime    time.Time // when the file was added, in UTC
 	UpdateTime time.Time // when it last changed, in UTC
+}
+
+// decodeFile decodes one file object of a response, the single place where the files of
+// every operation's answer are read.
+func decodeFile(raw json.RawMessage) (*RemoteFile, error) {
+	var d gen.RemoteFile
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return nil, errors.New(jsonProblem(err))
+	}
+	return newRemoteFile(&d)
 }
 
 // newRemoteFile maps the generated type; a time that is not in Pipedrive's format is an

@@ -3,16 +3,21 @@ package pipedrive
 import (
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
+	"net/http"
+	"syscall"
 	"time"
 )
 
-// RetryPolicy says when a request is sent again. Neither remote-file operation is
-// idempotent, so only requests the server cannot have acted on are retried: a 429, or a
-// connection that failed before the request was written (refused, DNS failure). A 5xx, a
-// timeout or a connection broken after sending is never retried; it matches
-// ErrOutcomeUnknown instead.
+// RetryPolicy says when a request is sent again. Creating and linking are not
+// idempotent, so for them only requests the server cannot have acted on are retried: a
+// 429, or a connection that failed before the request was written (refused, DNS failure).
+// A 5xx, a timeout or a connection broken after sending is never retried; it matches
+// ErrOutcomeUnknown instead. Listing an item's files changes nothing, so it is also
+// retried on a 500, 502, 503 or 504, a timeout and a broken connection, within the same
+// budget and waits, and its failures never match ErrOutcomeUnknown.
 type RetryPolicy struct {
 	// MaxRetries is how many times a request may be sent again; 0 turns retries and
 	// pacing off.
@@ -87,4 +92,27 @@ func notSent(err error) bool {
 	}
 	var opErr *net.OpError
 	return errors.As(err, &opErr) && opErr.Op == "dial"
+}
+
+// retryableStatus reports whether an answer with status may be followed by another try:
+// a 429 always (the request was refused), a 5xx that may be passing only for a read.
+func retryableStatus(op operation, status int) bool {
+	switch status {
+	case http.StatusTooManyRequests:
+		return true
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return op.idempotent()
+	}
+	return false
+}
+
+// transient reports whether a failure after the request may have been sent is worth
+// another try for a read: a timeout or a connection broken mid-exchange.
+func transient(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE)
 }

@@ -1,12 +1,12 @@
 package pipedrive
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -36,6 +36,7 @@ type observation struct {
 // Do implements gen.HttpRequestDoer.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	op := operationOf(ctx)
 	for attempt := 1; ; attempt++ {
 		if err := t.pace(ctx); err != nil {
 			return nil, err
@@ -50,17 +51,17 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			}
 		}
 		start := t.clock.Now()
-		resp, err := t.hc.Do(req)
+		resp, err := t.attempt(op, req)
 		if err != nil {
 			err = t.redact.sanitize(err)
-			retry := ctx.Err() == nil && notSent(err) && attempt <= t.policy.MaxRetries
+			retry := ctx.Err() == nil && (notSent(err) || op.idempotent() && transient(err)) && attempt <= t.policy.MaxRetries
 			var wait time.Duration
 			if retry {
 				wait = t.policy.backoff(attempt)
 			}
-			t.log(ctx, req, attempt, 0, wait, unknownRateLimit(), start, err)
+			t.log(ctx, op, attempt, 0, wait, unknownRateLimit(), start, err)
 			if !retry {
-				return nil, classify(err)
+				return nil, classify(op, err)
 			}
 			if err := t.clock.Sleep(ctx, wait); err != nil {
 				return nil, fmt.Errorf("waiting to retry after a failed connection: %w", err)
@@ -72,26 +73,46 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		t.mu.Lock()
 		t.last, t.seen = observation{rl: rl, at: now}, true
 		t.mu.Unlock()
-		wait, retry := t.retryWait(resp, attempt, now)
-		t.log(ctx, req, attempt, resp.StatusCode, wait, rl, start, nil)
+		wait, retry := t.retryWait(op, resp, attempt, now)
+		t.log(ctx, op, attempt, resp.StatusCode, wait, rl, start, nil)
 		if !retry {
 			return resp, nil
 		}
 		discard(resp)
 		if err := t.clock.Sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("waiting to retry after 429: %w", err)
+			return nil, fmt.Errorf("waiting to retry after %d: %w", resp.StatusCode, err)
 		}
 	}
 }
 
-// retryWait decides whether a response is retried and after how long: only a 429,
-// within the retry budget, asking for no more than MaxWait.
-func (t *transport) retryWait(resp *http.Response, attempt int, now time.Time) (time.Duration, bool) {
-	if resp.StatusCode != http.StatusTooManyRequests || attempt > t.policy.MaxRetries {
+// attempt sends req once. For a read the body is read here too, so that a connection
+// broken mid-body is a failed attempt, retried like any other broken connection.
+func (t *transport) attempt(op operation, req *http.Request) (*http.Response, error) {
+	resp, err := t.hc.Do(req)
+	if err != nil || !op.idempotent() {
+		return resp, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	if err != nil {
+		return nil, fmt.Errorf("reading the response: %w", err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	return resp, nil
+}
+
+// retryWait decides whether a response is retried and after how long: a 429, or for an
+// idempotent operation a 500, 502, 503 or 504 too, within the retry budget, asking for no
+// more than MaxWait.
+func (t *transport) retryWait(op operation, resp *http.Response, attempt int, now time.Time) (time.Duration, bool) {
+	if !retryableStatus(op, resp.StatusCode) || attempt > t.policy.MaxRetries {
 		return 0, false
 	}
 	// A zero wait would resend at once, the hammering Pipedrive escalates to a 403 block.
 	wait, ok := retryAfter(resp.Header, now)
+	if resp.StatusCode != http.StatusTooManyRequests && resp.Header.Get(hdrRetryAfter) == "" {
+		ok = false // x-ratelimit-reset times the rate-limit window, not a server's recovery
+	}
 	if !ok || wait <= 0 {
 		wait = t.policy.backoff(attempt)
 	}
@@ -130,11 +151,15 @@ func (t *transport) rateLimit() RateLimit {
 	return unknownRateLimit()
 }
 
-// classify marks a transport error: one that proves nothing was sent stays as it is,
-// anything else may have reached Pipedrive and matches ErrOutcomeUnknown.
-func classify(err error) error {
-	if notSent(err) {
+// classify marks a transport error: one that proves nothing was sent stays as it is, as
+// does any failure of a read; anything else may have reached Pipedrive and matches
+// ErrOutcomeUnknown.
+func classify(op operation, err error) error {
+	switch {
+	case notSent(err):
 		return fmt.Errorf("could not connect, nothing was sent: %w", err)
+	case op.idempotent():
+		return err
 	}
 	return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
 }
@@ -158,14 +183,14 @@ func discard(resp *http.Response) {
 	_ = resp.Body.Close()
 }
 
-// log writes the debug line for one attempt; the URL's query (which may hold the token)
-// is never logged.
-func (t *transport) log(ctx context.Context, req *http.Request, attempt, status int, wait time.Duration, rl RateLimit, start time.Time, err error) {
+// log writes the debug line for one attempt; the URL (whose query may hold the token) is
+// never logged, only the operation's name.
+func (t *transport) log(ctx context.Context, op operation, attempt, status int, wait time.Duration, rl RateLimit, start time.Time, err error) {
 	if t.logger == nil || !t.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String("operation", operation(req)),
+		slog.String("operation", string(op)),
 		slog.Int("status", status),
 		slog.Int("attempt", attempt),
 		slog.Duration("wait", wait),
@@ -177,13 +202,4 @@ func (t *transport) log(ctx context.Context, req *http.Request, attempt, status 
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
 	t.logger.LogAttrs(ctx, slog.LevelDebug, "pipedrive request", attrs...)
-}
-
-// operation names the call as errors do ("POST /files/remote"), without the base path.
-func operation(req *http.Request) string {
-	path := req.URL.Path
-	if i := strings.LastIndex(path, "/files/"); i >= 0 {
-		path = path[i:]
-	}
-	return req.Method + " " + path
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 )
@@ -16,7 +17,9 @@ const createHelp = `Usage: pipedrive-files create --title TITLE [--type gdoc] (-
 
 Creates a new, empty Google file in the user's Drive and links it to the item
 (POST /files/remote). Pipedrive has no idempotency keys: running it twice creates two files.
-Environment, exit status: see pipedrive-files help.
+When the answer is lost (a 5xx or a dropped connection), the item's files are listed to find
+out whether the file was created: "created (confirmed after an unknown outcome)" if it was,
+otherwise a message saying what is known. Environment, exit status: see pipedrive-files help.
 
 Flags:
 `
@@ -25,7 +28,10 @@ const linkHelp = `Usage: pipedrive-files link (--remote-id ID | --url URL) (--de
 
 Links a file that is already in Google Drive to the item (POST /files/remoteLink). Give the
 Drive file id, or the file's docs.google.com or drive.google.com URL and the id is taken
-from it. Environment, exit status: see pipedrive-files help.
+from it. Exactly once: the item's files are listed first, and if the Drive file is already
+linked it prints "already linked: file N" and exits 0; a link whose answer is lost is
+checked the same way, and sent once more only if it did not take effect. --no-check sends
+the link without looking first. Environment, exit status: see pipedrive-files help.
 
 Flags:
 `
@@ -60,11 +66,31 @@ func runCreate(ctx context.Context, args []string, env func(string) string, stdo
 		return report(stderr, "create", err)
 	}
 	defer closeFake()
+	start := time.Now()
 	f, err := client.Files.CreateRemote(ctx, req)
+	if errors.Is(err, pipedrive.ErrOutcomeUnknown) {
+		return recoverCreate(ctx, client, req, start, err, c.json, itemFlag, stdout, stderr)
+	}
 	if err != nil {
 		return report(stderr, "create", flagError(err, itemFlag))
 	}
 	return printFile(stdout, stderr, c.json, "Created", "on", item, f)
+}
+
+// recoverCreate finds out, after a create whose outcome is unknown, whether the file
+// was created, and says so.
+func recoverCreate(ctx context.Context, client *pipedrive.Client, req pipedrive.CreateRemoteFileRequest, start time.Time, cause error, asJSON bool, itemFlag string, stdout, stderr io.Writer) int {
+	listCmd := fmt.Sprintf("pipedrive-files list %s %d", itemFlag, req.Item.ID)
+	f, err := client.Files.FindCreated(ctx, req, start)
+	var apiErr *pipedrive.APIError
+	switch {
+	case err == nil:
+		fmt.Fprintf(stderr, "pipedrive-files create: created (confirmed after an unknown outcome: %v)\n", cause)
+		return printFile(stdout, stderr, asJSON, "Created", "on", req.Item, f)
+	case errors.Is(err, pipedrive.ErrNotFound) && !errors.As(err, &apiErr): // no such file, not a failed list
+		return report(stderr, "create", cause, "Looked at the item's files: no such file, so the create most likely did not take effect. Check with '"+listCmd+"' before running this again.")
+	}
+	return report(stderr, "create", cause, fmt.Sprintf("The file may exist: looking for it failed (%v). Check with '%s' before running this again.", err, listCmd))
 }
 
 func runLink(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra []pipedrive.Option) int {
@@ -74,6 +100,7 @@ func runLink(ctx context.Context, args []string, env func(string) string, stdout
 		items    itemFlags
 		remoteID = fs.String("remote-id", "", "the Google Drive file id")
 		fileURL  = fs.String("url", "", "the file's Google Docs or Drive URL, instead of --remote-id")
+		noCheck  = fs.Bool("no-check", false, "send the link without first checking whether the file is already linked")
 	)
 	c.register(fs)
 	items.register(fs)
@@ -106,9 +133,24 @@ func runLink(ctx context.Context, args []string, env func(string) string, stdout
 		return report(stderr, "link", err)
 	}
 	defer closeFake()
-	f, err := client.Files.LinkRemote(ctx, req)
+	var f *pipedrive.RemoteFile
+	linked := true
+	if *noCheck {
+		f, err = client.Files.LinkRemote(ctx, req)
+	} else {
+		f, linked, err = client.Files.EnsureLinked(ctx, req)
+	}
 	if err != nil {
 		return report(stderr, "link", flagError(err, itemFlag))
+	}
+	if !linked {
+		if c.json { // stdout holds the JSON only
+			fmt.Fprintf(stderr, "already linked: file %d\n", f.ID)
+		} else if _, err := fmt.Fprintf(stdout, "already linked: file %d\n", f.ID); err != nil {
+			return report(stderr, "link", fmt.Errorf("writing output: %w", err))
+		} else {
+			return exitOK
+		}
 	}
 	return printFile(stdout, stderr, c.json, "Linked", "to", item, f)
 }
@@ -124,8 +166,9 @@ func flagError(err error, itemFlag string) error {
 	return err
 }
 
-// report prints err, if any, and returns the exit code for it.
-func report(stderr io.Writer, cmd string, err error) int {
+// report prints err, if any, and returns the exit code for it. hint replaces the
+// generic advice printed after an error whose outcome is unknown.
+func report(stderr io.Writer, cmd string, err error, hint ...string) int {
 	if err == nil {
 		return exitOK
 	}
@@ -151,8 +194,11 @@ func report(stderr io.Writer, cmd string, err error) int {
 	default:
 		fmt.Fprintf(stderr, "%s%v\n", prefix, err)
 	}
-	if errors.Is(err, pipedrive.ErrOutcomeUnknown) {
-		fmt.Fprintln(stderr, "The file may have been created or linked anyway: check the item's files in Pipedrive before running this again.")
+	switch {
+	case len(hint) > 0:
+		fmt.Fprintln(stderr, strings.Join(hint, "\n"))
+	case errors.Is(err, pipedrive.ErrOutcomeUnknown):
+		fmt.Fprintln(stderr, "The file may have been created or linked anyway: check the item's files (pipedrive-files list) before running this again.")
 	}
 	return exitAPI
 }

@@ -39,10 +39,15 @@ type itemFlags struct {
 	deal, person, org int64
 }
 
-func (it *itemFlags) register(fs *flag.FlagSet) {
-	fs.Int64Var(&it.deal, "deal", 0, "link the file to the deal with this id")
-	fs.Int64Var(&it.person, "person", 0, "link the file to the person with this id")
-	fs.Int64Var(&it.org, "org", 0, "link the file to the organization with this id")
+// register adds the flags of a command that links a file to the item.
+func (it *itemFlags) register(fs *flag.FlagSet) { it.registerFor(fs, "link the file to") }
+
+// registerFor adds the flags; action says what the command does with the item, e.g. "list
+// the files of".
+func (it *itemFlags) registerFor(fs *flag.FlagSet, action string) {
+	fs.Int64Var(&it.deal, "deal", 0, action+" the deal with this id")
+	fs.Int64Var(&it.person, "person", 0, action+" the person with this id")
+	fs.Int64Var(&it.org, "org", 0, action+" the organization with this id")
 }
 
 // item returns the one item flag given, and its name for messages.

@@ -3,10 +3,11 @@
 //
 //	pipedrive-files create --type gdoc --title "Proposal" --deal 12
 //	pipedrive-files link --url https://docs.google.com/document/d/ID/edit --person 5
+//	pipedrive-files list --deal 12
 //	pipedrive-files demo
 //
 // The API token comes from PIPEDRIVE_API_TOKEN only, never from a flag, so that it stays
-// out of shell history and process listings. --fake runs create or link against a fake
+// out of shell history and process listings. --fake runs create, link or list against a fake
 // Pipedrive (package pipedrivetest) started in the process, and demo shows the whole
 // library at work on that fake: neither needs an account or a network. Run
 // `pipedrive-files help` for the flags, the environment and the exit codes.
@@ -33,7 +34,8 @@ const usage = `pipedrive-files attaches Google Drive files to Pipedrive deals, p
 
 Usage:
   pipedrive-files create --title TITLE [--type gdoc] (--deal ID | --person ID | --org ID) [flags]
-  pipedrive-files link (--remote-id ID | --url URL) (--deal ID | --person ID | --org ID) [flags]
+  pipedrive-files link (--remote-id ID | --url URL) (--deal ID | --person ID | --org ID) [--no-check] [flags]
+  pipedrive-files list (--deal ID | --person ID | --org ID) [flags]
   pipedrive-files demo
   pipedrive-files help [command]
 
@@ -41,12 +43,15 @@ Commands:
   create   create a new, empty Google file in the user's Drive and link it to the item
            (POST /files/remote); --type is one of gdoc, gsheet, gslides, gform, gdraw
   link     link a file that is already in Google Drive (POST /files/remoteLink), given its
-           Drive id or its docs.google.com / drive.google.com URL
+           Drive id or its docs.google.com / drive.google.com URL; exactly once: prints
+           "already linked: file N" if it is, --no-check links without looking first
+  list     list the files attached to the item, one per line (id, name, type, Drive id,
+           added), or a JSON array with --json
   demo     create and link files, a validation error and a rate-limited retry, all on a
            fake Pipedrive inside this process: no account, no network
 
-Flags of create and link (one or two dashes):
-  --json                 print the file as JSON instead of text
+Flags of create, link and list (one or two dashes):
+  --json                 print the file (list: the files) as JSON instead of text
   --company-domain NAME  send requests to https://NAME.pipedrive.com/api/v1
   --base-url URL         send requests to URL, e.g. https://acme.pipedrive.com/api/v1
   --fake                 use a fake Pipedrive started in this process (pipedrivetest), seeded
@@ -78,7 +83,7 @@ func main() {
 
 // run is the whole command, taking its arguments (without the program name),
 // environment and output streams as parameters so that tests run it in-process. extra
-// options go to the client create and link make, after their own: tests pass an HTTP
+// options go to the client create, link and list make, after their own: tests pass an HTTP
 // client that connects to loopback addresses only and a clock that does not sleep.
 func run(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra ...pipedrive.Option) int {
 	if len(args) == 0 {
@@ -90,6 +95,8 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		return runCreate(ctx, rest, env, stdout, stderr, extra)
 	case "link":
 		return runLink(ctx, rest, env, stdout, stderr, extra)
+	case "list":
+		return runList(ctx, rest, env, stdout, stderr, extra)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -99,7 +106,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "pipedrive-files: unknown command %q: want create, link, demo or help\n", cmd)
+		fmt.Fprintf(stderr, "pipedrive-files: unknown command %q: want create, link, list, demo or help\n", cmd)
 		return exitUsage
 	}
 }

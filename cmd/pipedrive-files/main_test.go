@@ -131,7 +131,7 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, r.stderr, "Usage:")
 	r = runWith(t, nil, "upload")
 	assert.Equal(t, exitUsage, r.code)
-	assert.Equal(t, "pipedrive-files: unknown command \"upload\": want create, link, demo or help\n", r.stderr)
+	assert.Equal(t, "pipedrive-files: unknown command \"upload\": want create, link, list, demo or help\n", r.stderr)
 }
 
 func TestCreateOnTheFake(t *testing.T) {
@@ -197,6 +197,9 @@ func TestUsageErrorsNameTheFlagAndSendNothing(t *testing.T) {
 		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--company-domain", "acme", "--base-url", srv.URL()}, "pipedrive-files link: --company-domain and --base-url both set the base URL: give only one\n"},
 		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--company-domain", "acme.pipedrive.com"}, `pipedrive-files link: --company-domain: pipedrive: WithCompanyDomain: "acme.pipedrive.com" is not a DNS label (want the subdomain alone, e.g. "acme")` + "\n"},
 		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--base-url", "ftp://example.com"}, `pipedrive-files link: --base-url: pipedrive: WithBaseURL: scheme "ftp" is not http or https` + "\n"},
+		{[]string{"list"}, "pipedrive-files list: one of --deal, --person or --org is required\n"},
+		{[]string{"list", "--deal", "0"}, "pipedrive-files list: --deal: must be a positive item id\n"},
+		{[]string{"list", "--deal", "12", "--title", "x"}, "pipedrive-files list: flag provided but not defined: -title\n"},
 		{[]string{"demo", "now"}, `pipedrive-files demo: demo takes no arguments, got "now"` + "\n"},
 		{[]string{"demo", "--fake"}, `pipedrive-files demo: demo takes no arguments, got "--fake"` + "\n"}, // the README says so
 	} {
@@ -277,6 +280,10 @@ func TestAPIErrorsExitOne(t *testing.T) {
 	wrong := "0123456789abcdef0123456789abcdef01234567"
 	r = runWith(t, map[string]string{"PIPEDRIVE_API_TOKEN": wrong, "PIPEDRIVE_BASE_URL": srv.URL()}, "link", "--remote-id", "123magicfile123", "--person", "5")
 	assert.Equal(t, exitAPI, r.code)
+	assert.Equal(t, "pipedrive-files link: Pipedrive answered 401 Unauthorized to GET /persons/{id}/files: unauthorized access\n", r.stderr, "link looks first")
+	noToken(t, r, wrong)
+	r = runWith(t, map[string]string{"PIPEDRIVE_API_TOKEN": wrong, "PIPEDRIVE_BASE_URL": srv.URL()}, "link", "--no-check", "--remote-id", "123magicfile123", "--person", "5")
+	assert.Equal(t, exitAPI, r.code)
 	assert.Equal(t, "pipedrive-files link: Pipedrive answered 401 Unauthorized to POST /files/remoteLink: unauthorized access\n", r.stderr)
 	noToken(t, r, wrong)
 
@@ -284,7 +291,8 @@ func TestAPIErrorsExitOne(t *testing.T) {
 	r = runWith(t, envFor(srv), "create", "--title", "x", "--deal", "12")
 	assert.Equal(t, exitAPI, r.code)
 	assert.Equal(t, "pipedrive-files create: Pipedrive answered 503 Service Unavailable to POST /files/remote: Service under maintenance\n"+
-		"The file may have been created or linked anyway: check the item's files in Pipedrive before running this again.\n", r.stderr)
+		"Looked at the item's files: no such file, so the create most likely did not take effect. Check with 'pipedrive-files list --deal 12' before running this again.\n", r.stderr)
+	assert.Empty(t, srv.Files())
 
 	srv.FailNext(http.StatusForbidden, "<html>blocked</html>")
 	r = runWith(t, envFor(srv), "create", "--title", "x", "--deal", "12")

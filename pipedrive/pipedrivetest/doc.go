@@ -9,25 +9,31 @@
 //	f, err := client.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{...})
 //	// assert on f, on srv.Files() and on srv.Requests()
 //
-// The server answers POST /api/v1/files/remote and POST /api/v1/files/remoteLink the way
-// Pipedrive does. Each request is checked, in this order:
+// The server answers POST /api/v1/files/remote, POST /api/v1/files/remoteLink and
+// GET /api/v1/deals|persons|organizations/{id}/files the way Pipedrive does. Each request
+// is checked, in this order:
 //
 //   - a failure queued with [Server.FailNext] is answered as given;
 //   - the rate limits ([WithRateLimit], [WithDailyBudget]) answer 429 once spent; every
 //     response carries x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset and
 //     x-daily-requests-left;
-//   - any other path is 404, and any method but POST on those two is 405;
+//   - any other path is 404, and any other method on those paths is 405;
 //   - the request is validated against the project's OpenAPI spec (package openapi) with
 //     kin-openapi's openapi3filter: a missing or wrong token is 401, a body that is not
-//     application/x-www-form-urlencoded is 415, a missing, malformed or unexpected field is
-//     400 with a message naming the field;
-//   - [WithoutGoogleAccount] makes every valid call fail with 403;
+//     application/x-www-form-urlencoded is 415, a missing, malformed or unexpected field or
+//     query parameter is 400 with a message naming it (so is a limit above 100);
+//   - [WithoutGoogleAccount] makes every valid POST fail with 403;
 //   - the deal, person or organization must exist (404 otherwise), and so must the Google
-//     Drive file named by remote_id when linking.
+//     Drive file named by remote_id when linking;
+//   - a failure queued with [Server.FailNextAfterCommit] replaces the answer of a request
+//     that has been carried out, as a proxy that loses Pipedrive's answer would.
 //
 // Failures use Pipedrive's envelope: {"success":false,"error":"...","error_info":"...",
 // "data":null,"additional_data":null}. A created or linked file is stored, listed by
-// [Server.Files], and returned with every field filled as Pipedrive fills it.
+// [Server.Files] and by the GET of its item, and returned with every field filled as
+// Pipedrive fills it. The GETs page as Pipedrive does (start, limit up to 100, sort by id
+// or update_time; additional_data.pagination with next_start while more remain; data
+// null for an empty page). [Server.DeleteFile] marks a file deleted (active_flag false).
 //
 // A [Clock] given to both the server ([WithClock]) and the client (pipedrive.WithClock)
 // lets a test meet rate limits and retries without waiting.

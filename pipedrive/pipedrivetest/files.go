@@ -54,6 +54,8 @@ type wireFile struct {
 	URL            string  `json:"url"`
 	Name           string  `json:"name"`
 	Description    string  `json:"description"`
+
+	item pipedrive.Item // the item the file was linked to, which lists it
 }
 
 // store creates or links the file a valid request asks for. The body has passed
@@ -89,6 +91,7 @@ func (s *Server) store(route string, body []byte, now time.Time) reply {
 	}
 	stamp := now.UTC().Format(timeLayout)
 	f := wireFile{
+		item:           pipedrive.Item{Type: itemType, ID: itemID},
 		ID:             id,
 		UserID:         UserID,
 		DealID:         optional(target.dealID),

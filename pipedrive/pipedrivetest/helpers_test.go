@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +20,9 @@ import (
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
+
+// listPath matches the concrete paths of the GETs, to find their route.
+var listPath = regexp.MustCompile(`^/(deals|persons|organizations)/[^/]+/files$`)
 
 // conformance checks every response the fake sends against the spec, independently of
 // the fake's own copy of it.
@@ -36,7 +40,11 @@ func newConformance(t testing.TB, base http.RoundTripper) *conformance {
 	require.NoError(t, doc.Validate(context.Background()))
 	c := &conformance{t: t, routes: map[string]*routers.Route{}, base: base}
 	for path, item := range doc.Paths.Map() {
-		c.routes[path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: http.MethodPost, Operation: item.Post}
+		if item.Post != nil {
+			c.routes[path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: http.MethodPost, Operation: item.Post}
+		} else {
+			c.routes[path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: http.MethodGet, Operation: item.Get}
+		}
 	}
 	// Every test that uses it must have validated something, or it proved nothing.
 	t.Cleanup(func() {
@@ -65,6 +73,7 @@ func (c *conformance) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func (c *conformance) check(req *http.Request, status int, header http.Header, body []byte) {
 	path := strings.TrimPrefix(req.URL.Path, pipedrivetest.BasePath)
+	path = listPath.ReplaceAllString(path, "/$1/{id}/files")
 	route, ok := c.routes[path]
 	if !assertTrue(c.t, ok, "no operation for %s", req.URL.Path) {
 		return
@@ -111,6 +120,12 @@ func post(t testing.TB, srv *pipedrivetest.Server, path, contentType, body strin
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	return exchange(t, req)
+}
+
+// exchange sends req and validates the answer against the spec.
+func exchange(t testing.TB, req *http.Request) (int, http.Header, string) {
+	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	defer tr.CloseIdleConnections()
 	resp, err := (&http.Client{Transport: newConformance(t, tr)}).Do(req)
@@ -119,6 +134,17 @@ func post(t testing.TB, srv *pipedrivetest.Server, path, contentType, body strin
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return resp.StatusCode, resp.Header, string(b)
+}
+
+// get sends a raw GET of path with query under the base path, authenticated, and
+// validates the answer.
+func get(t testing.TB, srv *pipedrivetest.Server, path, query string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, srv.URL()+path+"?"+query, nil)
+	require.NoError(t, err)
+	req.Header = tokenHeader(srv)
+	status, _, body := exchange(t, req)
+	return status, body
 }
 
 // tokenHeader authenticates a raw request.

@@ -200,33 +200,47 @@ func (s *Server) answer(r *http.Request, body []byte, readErr error) (reply, quo
 	}
 	s.mu.Unlock()
 
-	switch {
-	case scripted != nil:
+	if scripted != nil && !scripted.afterCommit {
 		return scripted.reply(), q
+	}
+	rep := s.carryOut(r, body, readErr, q, now)
+	if scripted != nil {
+		return scripted.reply(), q // carried out, but the answer is lost
+	}
+	return rep, q
+}
+
+// carryOut checks the request and does what it asks, in the order the package
+// documentation gives.
+func (s *Server) carryOut(r *http.Request, body []byte, readErr error, q quota, now time.Time) reply {
+	switch {
 	case q.over != "":
-		return errorReply(http.StatusTooManyRequests, "Request over limit: the "+q.over+" rate limit is spent. Wait for x-ratelimit-reset seconds."), q
+		return errorReply(http.StatusTooManyRequests, "Request over limit: the "+q.over+" rate limit is spent. Wait for x-ratelimit-reset seconds.")
 	case readErr != nil:
 		var tooBig *http.MaxBytesError
 		if errors.As(readErr, &tooBig) {
-			return errorReply(http.StatusRequestEntityTooLarge, "Request body too large"), q
+			return errorReply(http.StatusRequestEntityTooLarge, "Request body too large")
 		}
-		return errorReply(http.StatusBadRequest, "Could not read the request body"), q
+		return errorReply(http.StatusBadRequest, "Could not read the request body")
 	}
 
 	op, status := s.spec.operation(r.Method, strings.TrimPrefix(r.URL.Path, BasePath), strings.HasPrefix(r.URL.Path, BasePath+"/"))
 	switch status {
 	case http.StatusNotFound:
-		return errorReply(status, "Unknown method: "+r.Method+" "+r.URL.Path+" is not part of the remote-files API"), q
+		return errorReply(status, "Unknown method: "+r.Method+" "+r.URL.Path+" is not part of the remote-files API")
 	case http.StatusMethodNotAllowed:
-		return errorReply(status, "Method "+r.Method+" is not allowed here: use POST"), q
+		return errorReply(status, "Method "+r.Method+" is not allowed here: use "+op.Method)
 	}
 	if rep, failed := s.check(r, body, op); failed {
-		return rep, q
+		return rep
+	}
+	if op.Method == http.MethodGet {
+		return s.list(r, op)
 	}
 	if s.noGoogle {
-		return errorReply(http.StatusForbidden, "No Google account is connected: connect Google Drive in Pipedrive under Settings > Google"), q
+		return errorReply(http.StatusForbidden, "No Google account is connected: connect Google Drive in Pipedrive under Settings > Google")
 	}
-	return s.store(op.Path, body, now), q
+	return s.store(op.Path, body, now)
 }
 
 // Files returns the files the server has stored, oldest first, as the client decodes
@@ -241,14 +255,16 @@ func (s *Server) Files() []pipedrive.RemoteFile {
 	return out
 }
 
-// failure is a scripted response queued by FailNext.
+// failure is a scripted response queued by FailNext or FailNextAfterCommit.
 type failure struct {
-	status int
-	body   string
+	status      int
+	body        string
+	afterCommit bool // carry the request out first
 }
 
-// FailNext queues a response: the next request that does not find an earlier one queued
-// is answered with status and body, as they are, whatever it asks; nothing is stored.
+// FailNext queues a response: the next request, of any method, that does not find an
+// earlier one queued is answered with status and body, as they are, whatever it asks;
+// nothing is stored.
 // The body is labelled application/json if it starts with '{', text/html if it starts
 // with '<', text/plain otherwise, so Pipedrive's envelope, a CDN's HTML page and an empty
 // body can all be scripted. The rate-limit headers are sent as usual. It panics if status
@@ -260,6 +276,21 @@ func (s *Server) FailNext(status int, body string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures = append(s.failures, failure{status: status, body: body})
+}
+
+// FailNextAfterCommit queues a lost answer: the next request, of any method, that does not
+// find an earlier one queued is carried out as usual (a file is created or linked, visible
+// in Files and in the GETs) and then answered with status and body instead of the real
+// answer, as a proxy that drops Pipedrive's response would. Whatever the request's own
+// outcome, the caller sees only status and body; Requests records them too. Bodies are
+// labelled as for FailNext. It panics if status is not in 100-599.
+func (s *Server) FailNextAfterCommit(status int, body string) {
+	if status < 100 || status > 599 {
+		panic(fmt.Sprintf("pipedrivetest: FailNextAfterCommit: invalid HTTP status %d", status))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures = append(s.failures, failure{status: status, body: body, afterCommit: true})
 }
 
 func (f *failure) reply() reply {

@@ -32,8 +32,11 @@ func loadSpec() (*spec, error) {
 	}
 	sp := &spec{routes: make(map[string]*routers.Route)}
 	for path, item := range doc.Paths.Map() {
-		if item.Post != nil {
+		switch {
+		case item.Post != nil:
 			sp.routes[path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: http.MethodPost, Operation: item.Post}
+		case item.Get != nil:
+			sp.routes[path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: http.MethodGet, Operation: item.Get}
 		}
 	}
 	if len(sp.routes) == 0 {
@@ -43,14 +46,17 @@ func loadSpec() (*spec, error) {
 }
 
 // operation finds the route for a request: 404 for a path the spec does not have (or
-// one outside BasePath), 405 for a method it does not allow there.
+// one outside BasePath), 405 (with the route) for a method it does not allow there.
 func (sp *spec) operation(method, path string, underBase bool) (*routers.Route, int) {
 	route := sp.routes[path]
+	if route == nil {
+		route = sp.routes[pathTemplate(path)]
+	}
 	switch {
 	case !underBase || route == nil:
 		return nil, http.StatusNotFound
 	case method != route.Method:
-		return nil, http.StatusMethodNotAllowed
+		return route, http.StatusMethodNotAllowed
 	}
 	return route, http.StatusOK
 }
@@ -76,9 +82,10 @@ func (s *Server) check(r *http.Request, body []byte, route *routers.Route) (repl
 		req.Body = readCloser{bytes.NewReader(body)}
 	}
 	in := &openapi3filter.RequestValidationInput{
-		Request: req,
-		Route:   route,
-		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: s.authenticate},
+		Request:    req,
+		PathParams: pathParams(route, strings.TrimPrefix(r.URL.Path, BasePath)),
+		Route:      route,
+		Options:    &openapi3filter.Options{MultiError: true, AuthenticationFunc: s.authenticate},
 	}
 	err := openapi3filter.ValidateRequest(r.Context(), in)
 	var secErr *openapi3filter.SecurityRequirementsError
@@ -91,6 +98,9 @@ func (s *Server) check(r *http.Request, body []byte, route *routers.Route) (repl
 	case unsupportedContentType(err):
 		return errorReply(http.StatusUnsupportedMediaType,
 			fmt.Sprintf("Unsupported content type %q: send the body as application/x-www-form-urlencoded", r.Header.Get("Content-Type"))), true
+	}
+	if route.Method == http.MethodGet {
+		return queryCheck(err)
 	}
 	problems := fieldProblems(err, route, body)
 	problems = append(problems, unexpectedFields(body, route)...)

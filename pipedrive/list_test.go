@@ -1,0 +1,314 @@
+package pipedrive_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
+)
+
+// listServer starts a fake Pipedrive closed when the test ends, and a client for it with
+// a fake clock.
+func listServer(t *testing.T) (*pipedrivetest.Server, *pipedrive.Client, *pipedrivetest.Clock) {
+	t.Helper()
+	clk := newFakeClock()
+	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now))
+	t.Cleanup(srv.Close)
+	return srv, srv.Client(pipedrive.WithClock(clk)), clk
+}
+
+// createDocs creates n Google Docs titled "Doc 1".. on item.
+func createDocs(t *testing.T, c *pipedrive.Client, item pipedrive.Item, n int) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
+		_, err := c.Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Doc " + strconv.Itoa(i), Item: item})
+		require.NoError(t, err)
+	}
+}
+
+// requestsOf returns the requests srv received with the given method.
+func requestsOf(srv *pipedrivetest.Server, method string) []pipedrivetest.Request {
+	var out []pipedrivetest.Request
+	for _, r := range srv.Requests() {
+		if r.Method == method {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// collect ranges over a list to the end.
+func collect(t *testing.T, seq func(func(*pipedrive.RemoteFile, error) bool)) ([]*pipedrive.RemoteFile, []error) {
+	t.Helper()
+	var (
+		files []*pipedrive.RemoteFile
+		errs  []error
+	)
+	for f, err := range seq {
+		if err != nil {
+			assert.Nil(t, f, "an error comes with no file")
+			errs = append(errs, err)
+			continue
+		}
+		files = append(files, f)
+	}
+	return files, errs
+}
+
+func TestListReadsEveryPage(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := listServer(t)
+	createDocs(t, c, pipedrive.Deal(12), 250)
+	createDocs(t, c, pipedrive.Deal(13), 2) // another deal's files are not listed
+
+	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	require.Empty(t, errs)
+	require.Len(t, files, 250)
+	for i, f := range files {
+		assert.Equal(t, int64(i+1), f.ID, "oldest first, each once")
+		assert.Equal(t, "Doc "+strconv.Itoa(i+1), f.Name)
+		assert.Equal(t, int64(12), f.DealID)
+	}
+	gets := requestsOf(srv, http.MethodGet)
+	require.Len(t, gets, 3)
+	for i, r := range gets {
+		assert.Equal(t, "/api/v1/deals/12/files", r.Path)
+		limit, err := strconv.Atoi(r.Query.Get("limit"))
+		require.NoError(t, err)
+		assert.LessOrEqual(t, limit, 100)
+		assert.Equal(t, strconv.Itoa(100*i), r.Query.Get("start"))
+		assert.Equal(t, "id ASC", r.Query.Get("sort"))
+		assert.Equal(t, http.StatusOK, r.Status)
+		assert.Empty(t, r.Body)
+	}
+}
+
+func TestListStopsFetchingWhenTheLoopBreaks(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := listServer(t)
+	createDocs(t, c, pipedrive.Deal(12), 150)
+
+	var seen []int64
+	for f, err := range c.Files.List(context.Background(), pipedrive.Deal(12)) {
+		require.NoError(t, err)
+		seen = append(seen, f.ID)
+		if len(seen) == 5 {
+			break
+		}
+	}
+	assert.Equal(t, []int64{1, 2, 3, 4, 5}, seen)
+	assert.Len(t, requestsOf(srv, http.MethodGet), 1)
+}
+
+func TestListEachItemType(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := listServer(t)
+	ctx := context.Background()
+	for _, item := range []pipedrive.Item{pipedrive.Person(5), pipedrive.Organization(1)} {
+		_, err := c.Files.LinkRemote(ctx, pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: item})
+		require.NoError(t, err)
+	}
+	for item, want := range map[pipedrive.Item]struct {
+		path string
+		id   int64
+	}{
+		pipedrive.Person(5):       {"/api/v1/persons/5/files", 1},
+		pipedrive.Organization(1): {"/api/v1/organizations/1/files", 2},
+	} {
+		files, errs := collect(t, c.Files.List(ctx, item))
+		require.Empty(t, errs)
+		require.Len(t, files, 1, "%v", item)
+		assert.Equal(t, want.id, files[0].ID)
+		assert.Equal(t, "123magicfile123", files[0].RemoteID)
+		gets := requestsOf(srv, http.MethodGet)
+		assert.Equal(t, want.path, gets[len(gets)-1].Path)
+	}
+}
+
+func TestListOfAnItemWithoutFilesIsEmpty(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := listServer(t)
+	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(13)))
+	assert.Empty(t, files)
+	assert.Empty(t, errs)
+	gets := requestsOf(srv, http.MethodGet)
+	require.Len(t, gets, 1)
+	assert.Contains(t, gets[0].Response, `"data":null`)
+}
+
+func TestListOfAnUnknownItemIsNotFound(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := listServer(t)
+	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(999)))
+	assert.Empty(t, files)
+	require.Len(t, errs, 1, "the error is yielded once and ends the sequence")
+	assert.ErrorIs(t, errs[0], pipedrive.ErrNotFound)
+	assert.NotErrorIs(t, errs[0], pipedrive.ErrOutcomeUnknown)
+	var apiErr *pipedrive.APIError
+	require.ErrorAs(t, errs[0], &apiErr)
+	assert.Equal(t, "GET /deals/{id}/files", apiErr.Operation)
+	assert.Equal(t, "pipedrive: GET /deals/{id}/files: 404 Not Found: Deal not found", errs[0].Error())
+	assert.Len(t, srv.Requests(), 1)
+}
+
+func TestListOfAnInvalidItemSendsNothing(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := listServer(t)
+	for _, item := range []pipedrive.Item{pipedrive.Deal(0), {Type: "lead", ID: 1}} {
+		files, errs := collect(t, c.Files.List(context.Background(), item))
+		assert.Empty(t, files)
+		require.Len(t, errs, 1)
+		var ve *pipedrive.ValidationError
+		require.ErrorAs(t, errs[0], &ve)
+		assert.Contains(t, ve.Field, "Item.")
+	}
+	assert.Empty(t, srv.Requests())
+}
+
+func TestListRetriesAServerErrorOnce(t *testing.T) {
+	t.Parallel()
+	srv, c, clk := listServer(t)
+	createDocs(t, c, pipedrive.Deal(12), 3)
+	srv.FailNext(http.StatusServiceUnavailable, "<html>503 Service Unavailable</html>")
+
+	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	require.Empty(t, errs)
+	assert.Len(t, files, 3)
+	gets := requestsOf(srv, http.MethodGet)
+	require.Len(t, gets, 2)
+	assert.Equal(t, http.StatusServiceUnavailable, gets[0].Status)
+	assert.Equal(t, http.StatusOK, gets[1].Status)
+	require.Len(t, clk.Sleeps(), 1, "one backoff, on the fake clock")
+	assert.Positive(t, clk.Sleeps()[0])
+}
+
+func TestListServerErrorsPastTheBudgetAreNotOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	srv, c, clk := listServer(t)
+	for range 4 {
+		srv.FailNext(http.StatusBadGateway, "<html>502 Bad Gateway</html>")
+	}
+	_, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], pipedrive.ErrServer)
+	assert.NotErrorIs(t, errs[0], pipedrive.ErrOutcomeUnknown, "a read changes nothing")
+	assert.Len(t, requestsOf(srv, http.MethodGet), 4, "sent once and retried MaxRetries (3) times")
+	assert.Len(t, clk.Sleeps(), 3)
+}
+
+func TestListDoesNotRetryAClientError(t *testing.T) {
+	t.Parallel()
+	srv, c, clk := listServer(t)
+	srv.FailNext(http.StatusBadRequest, `{"success":false,"error":"Invalid input"}`)
+	_, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	require.Len(t, errs, 1)
+	assert.Len(t, srv.Requests(), 1)
+	assert.Empty(t, clk.Sleeps())
+}
+
+func TestListRetriesABrokenConnection(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	srv, requests := hijackServer(t, func(c net.Conn, rw *bufio.ReadWriter) {
+		if n.Add(1) == 1 {
+			_ = c.(*net.TCPConn).SetLinger(0) // reset, as a dropped connection looks
+			_ = c.Close()
+			return
+		}
+		body := `{"success":true,"data":[{"id":1,"remote_id":"abc","active_flag":true}],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":false}}}`
+		_, _ = fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+		_ = rw.Flush()
+		_ = c.Close()
+	})
+	c, err := pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithBaseURL(srv.URL+"/api/v1"), pipedrive.WithClock(newFakeClock()))
+	require.NoError(t, err)
+	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	require.Empty(t, errs)
+	require.Len(t, files, 1)
+	assert.Equal(t, "abc", files[0].RemoteID)
+	assert.Equal(t, int64(2), requests.Load())
+}
+
+func TestListRejectsPaginationThatDoesNotAdvance(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprint(w, `{"success":true,"data":[{"id":1}],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":true,"next_start":0}}}`)
+	})
+	c := newTestClient(t, api.srv.URL)
+	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	assert.Len(t, files, 1)
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0].Error(), "next_start 0 does not follow start 0")
+	assert.Equal(t, int64(1), api.count())
+}
+
+func TestListDecodesEveryFileThroughOnePath(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprint(w, `{"success":true,"data":[{"id":1,"add_time":"2020-02-21 11:52:28"},{"id":2,"add_time":"yesterday"}]}`)
+	})
+	c := newTestClient(t, api.srv.URL)
+	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	assert.Empty(t, files, "a page is decoded whole before any file is yielded")
+	require.Len(t, errs, 1)
+	assert.Contains(t, errs[0].Error(), `add_time "yesterday" is not YYYY-MM-DD HH:MM:SS`)
+	assert.False(t, errors.Is(errs[0], pipedrive.ErrOutcomeUnknown))
+}
+
+func TestListRetriesABodyCutShort(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	srv, requests := hijackServer(t, func(c net.Conn, rw *bufio.ReadWriter) {
+		body := `{"success":true,"data":[{"id":7,"remote_id":"abc","active_flag":true}]}`
+		if n.Add(1) == 1 {
+			_, _ = fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n%s", body[:20])
+		} else {
+			_, _ = fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+		}
+		_ = rw.Flush()
+		_ = c.Close()
+	})
+	clk := newFakeClock()
+	c, err := pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithBaseURL(srv.URL+"/api/v1"), pipedrive.WithClock(clk))
+	require.NoError(t, err)
+	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	require.Empty(t, errs)
+	require.Len(t, files, 1)
+	assert.Equal(t, int64(7), files[0].ID)
+	assert.Equal(t, int64(2), requests.Load())
+	assert.Len(t, clk.Sleeps(), 1)
+}
+
+func TestListRetriesATimeout(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			<-r.Context().Done() // hang until the client gives up
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprint(w, emptyPageJSON)
+	})
+	clk := newFakeClock()
+	c := newTestClient(t, api.srv.URL, pipedrive.WithClock(clk), pipedrive.WithHTTPClient(&http.Client{Timeout: 200 * time.Millisecond}))
+	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	require.Empty(t, errs)
+	assert.Empty(t, files)
+	assert.Equal(t, int64(2), api.count())
+	assert.Len(t, clk.Sleeps(), 1)
+}

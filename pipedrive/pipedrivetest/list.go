@@ -1,0 +1,184 @@
+package pipedrivetest
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+// defaultPageSize is the limit Pipedrive applies when a list request gives none.
+const defaultPageSize = 100
+
+// itemFilesPath matches the paths of the three GETs that list an item's files.
+var itemFilesPath = regexp.MustCompile(`^/(deals|persons|organizations)/([^/]+)/files$`)
+
+// pathTemplate is the spec's path for a concrete one, e.g. "/deals/{id}/files" for
+// "/deals/12/files"; "" when path is not an item's file list.
+func pathTemplate(path string) string {
+	m := itemFilesPath.FindStringSubmatch(path)
+	if m == nil {
+		return ""
+	}
+	return "/" + m[1] + "/{id}/files"
+}
+
+// pathParams are the values of the route's path parameters in path, for validation.
+func pathParams(route *routers.Route, path string) map[string]string {
+	m := itemFilesPath.FindStringSubmatch(path)
+	if m == nil || route.Path != pathTemplate(path) {
+		return nil
+	}
+	return map[string]string{"id": m[2]}
+}
+
+// itemTypeOf maps a list path's collection to the item type.
+func itemTypeOf(collection string) pipedrive.ItemType {
+	switch collection {
+	case "persons":
+		return pipedrive.ItemPerson
+	case "organizations":
+		return pipedrive.ItemOrganization
+	}
+	return pipedrive.ItemDeal
+}
+
+// queryCheck turns the validation errors of a GET into a 400 naming each parameter.
+func queryCheck(err error) (reply, bool) {
+	if err == nil {
+		return reply{}, false
+	}
+	problems := paramProblems(err, "")
+	slices.Sort(problems)
+	return errorReply(http.StatusBadRequest, "Invalid input: "+strings.Join(slices.Compact(problems), "; ")), true
+}
+
+// paramProblems describes each leaf of err as "parameter - reason"; param is the
+// parameter the enclosing error is about.
+func paramProblems(err error, param string) []string {
+	switch e := err.(type) {
+	case openapi3.MultiError:
+		var out []string
+		for _, inner := range e {
+			out = append(out, paramProblems(inner, param)...)
+		}
+		return out
+	case *openapi3filter.RequestError:
+		if e.Parameter != nil {
+			param = e.Parameter.Name
+		}
+		if e.Err != nil {
+			return paramProblems(e.Err, param)
+		}
+		return []string{param + " - " + e.Reason}
+	}
+	var se *openapi3.SchemaError
+	reason := err.Error()
+	if errors.As(err, &se) {
+		reason = schemaProblem(se)
+	}
+	if param == "" {
+		return []string{reason}
+	}
+	return []string{param + " - " + reason}
+}
+
+// pagination is Pipedrive's additional_data.pagination; next_start only when there is more.
+type pagination struct {
+	Start                 int  `json:"start"`
+	Limit                 int  `json:"limit"`
+	MoreItemsInCollection bool `json:"more_items_in_collection"`
+	NextStart             *int `json:"next_start,omitempty"`
+}
+
+// list answers a GET of an item's files: the page the query asks for, sorted as asked
+// (by id by default), data null when the page is empty. The query has passed validation.
+func (s *Server) list(r *http.Request, route *routers.Route) reply {
+	m := itemFilesPath.FindStringSubmatch(strings.TrimPrefix(r.URL.Path, BasePath))
+	item := pipedrive.Item{Type: itemTypeOf(m[1])}
+	item.ID, _ = strconv.ParseInt(m[2], 10, 64)
+	q := r.URL.Query()
+	start, _ := strconv.Atoi(q.Get("start"))
+	limit := defaultPageSize
+	if v := q.Get("limit"); v != "" {
+		limit, _ = strconv.Atoi(v)
+	}
+
+	s.mu.Lock()
+	_, ok := s.lookupLocked(item.Type, item.ID)
+	var files []wireFile
+	for _, f := range s.files {
+		if f.item == item {
+			files = append(files, f)
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		return errorReply(http.StatusNotFound, itemName(item.Type)+" not found")
+	}
+	sortFiles(files, q.Get("sort"))
+
+	pg := pagination{Start: start, Limit: limit}
+	var data []wireFile // nil, sent as null, when the page is empty
+	if start < len(files) {
+		end := min(start+limit, len(files))
+		data = files[start:end]
+		if end < len(files) {
+			pg.MoreItemsInCollection, pg.NextStart = true, &end
+		}
+	}
+	body, err := json.Marshal(struct {
+		Success        bool       `json:"success"`
+		Data           []wireFile `json:"data"`
+		AdditionalData struct {
+			Pagination pagination `json:"pagination"`
+		} `json:"additional_data"`
+	}{Success: true, Data: data, AdditionalData: struct {
+		Pagination pagination `json:"pagination"`
+	}{pg}})
+	if err != nil {
+		return errorReply(http.StatusInternalServerError, "encoding the response: "+err.Error())
+	}
+	return reply{status: http.StatusOK, contentType: "application/json", body: body}
+}
+
+// sortFiles orders files as the sort parameter asks ("id", "update_time", either with
+// " ASC" or " DESC"); ties and the default go by id ascending.
+func sortFiles(files []wireFile, sort string) {
+	field, dir, _ := strings.Cut(sort, " ")
+	slices.SortStableFunc(files, func(a, b wireFile) int {
+		c := cmp.Compare(a.ID, b.ID)
+		if field == "update_time" {
+			c = cmp.Or(strings.Compare(a.UpdateTime, b.UpdateTime), c)
+		}
+		if dir == "DESC" {
+			return -c
+		}
+		return c
+	})
+}
+
+// DeleteFile marks the file with the given id deleted, as Pipedrive's DELETE /files/{id}
+// does: it stays in Files and in the GETs with ActiveFlag false. It reports whether the
+// file exists.
+func (s *Server) DeleteFile(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.files {
+		if s.files[i].ID == id {
+			s.files[i].ActiveFlag = false
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,115 @@
+package pipedrive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SettleTime is how long EnsureLinked waits after a link whose outcome is unknown before
+// it looks at the item's files: a request that reached Pipedrive is normally carried out
+// by then. The wait goes through the client's Clock (WithClock).
+const SettleTime = 3 * time.Second
+
+// ClockSkewAllowance is how much earlier than the since time FindCreated looks: Pipedrive
+// stamps add_time with its own clock, which may be behind the caller's.
+const ClockSkewAllowance = 5 * time.Minute
+
+// googleDrive is the remote_location of files linked from Google Drive.
+const googleDrive = "googledrive"
+
+// EnsureLinked links the Google Drive file r.RemoteID to r.Item exactly once. It first
+// lists the item's files: if an active file there already has this remote id, it returns
+// that file with linked false and sends no link. Otherwise it links the file and returns
+// it with linked true.
+//
+// If the link's outcome is unknown (ErrOutcomeUnknown), it waits SettleTime and lists
+// again: a file found there means the link took effect (linked true); none means it did
+// not, and the link is sent once more. If that outcome is unknown too, the error matches
+// ErrOutcomeUnknown. At most two links are sent per call; each list costs 20 rate-limit
+// tokens a page, so call LinkRemote when duplicates do not matter.
+//
+// One race remains: a link whose lost answer takes effect only after SettleTime (a
+// request stuck in a queue at Pipedrive, say) is not seen by the second list, so the
+// file may end up linked twice; List shows both. After an error matching
+// ErrOutcomeUnknown, calling EnsureLinked again later finds out, sending no link if one
+// took effect.
+func (s *FilesService) EnsureLinked(ctx context.Context, r LinkRemoteFileRequest) (f *RemoteFile, linked bool, err error) {
+	if err := r.Validate(); err != nil {
+		return nil, false, err
+	}
+	if f, err := s.findLinked(ctx, r); err != nil || f != nil {
+		return f, false, err
+	}
+	for attempt := 1; ; attempt++ {
+		f, err := s.LinkRemote(ctx, r)
+		switch {
+		case !errors.Is(err, ErrOutcomeUnknown):
+			return f, err == nil, err
+		case attempt == 2:
+			return nil, false, fmt.Errorf("pipedrive: EnsureLinked: the link was sent twice and its outcome is still unknown: %w", err)
+		}
+		if werr := s.client.transport.clock.Sleep(ctx, SettleTime); werr != nil {
+			return nil, false, fmt.Errorf("%w; then waiting to check the item's files: %w", err, werr)
+		}
+		found, lerr := s.findLinked(ctx, r)
+		if lerr != nil {
+			return nil, false, fmt.Errorf("%w; then checking the item's files failed: %w", err, lerr)
+		}
+		if found != nil {
+			return found, true, nil
+		}
+	}
+}
+
+// findLinked returns the active file on r.Item linked from Drive file r.RemoteID, or nil.
+func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) (*RemoteFile, error) {
+	for f, err := range s.List(ctx, r.Item) {
+		if err != nil {
+			return nil, err
+		}
+		if f.ActiveFlag && f.RemoteLocation == googleDrive && f.RemoteID == r.RemoteID {
+			return f, nil
+		}
+	}
+	return nil, nil
+}
+
+// FindCreated finds the file a CreateRemote call with r created, after that call failed
+// with ErrOutcomeUnknown: the newest active file on r.Item named r.Title, of type
+// r.FileType, in Google Drive, added no earlier than since minus ClockSkewAllowance.
+// Pass as since the time taken just before CreateRemote:
+//
+//	start := time.Now()
+//	f, err := client.Files.CreateRemote(ctx, req)
+//	if errors.Is(err, pipedrive.ErrOutcomeUnknown) {
+//		f, err = client.Files.FindCreated(ctx, req, start)
+//	}
+//
+// When no such file exists the error matches ErrNotFound: the create did not take
+// effect and may be sent again. A file with the same title created by someone else
+// within the allowance is indistinguishable from it.
+func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileRequest, since time.Time) (*RemoteFile, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	cutoff := since.Add(-ClockSkewAllowance)
+	var newest *RemoteFile
+	for f, err := range s.List(ctx, r.Item) {
+		if err != nil {
+			return nil, err
+		}
+		if !f.ActiveFlag || f.RemoteLocation != googleDrive || f.Name != r.Title || f.FileType != r.FileType || f.AddTime.Before(cutoff) {
+			continue
+		}
+		if newest == nil || f.AddTime.After(newest.AddTime) || f.AddTime.Equal(newest.AddTime) && f.ID > newest.ID {
+			newest = f
+		}
+	}
+	if newest == nil {
+		return nil, fmt.Errorf("pipedrive: FindCreated: no %s titled %q on %s %d added since %s: %w",
+			r.FileType, r.Title, r.Item.Type, r.Item.ID, cutoff.UTC().Format(time.DateTime), ErrNotFound)
+	}
+	return newest, nil
+}

@@ -1,0 +1,245 @@
+package pipedrive_test
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
+)
+
+// priceList links the seeded Drive file "Price list" to deal 12.
+var priceList = pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: pipedrive.Deal(12)}
+
+// linksOf counts the active files on deal 12 linked from Drive file remoteID.
+func linksOf(srv *pipedrivetest.Server, remoteID string) int {
+	n := 0
+	for _, f := range srv.Files() {
+		if f.DealID == 12 && f.RemoteID == remoteID && f.ActiveFlag {
+			n++
+		}
+	}
+	return n
+}
+
+// onPost calls fault before each POST the client sends, with the POST's 1-based number,
+// so a test can script the answer to a POST that follows a GET.
+type onPost struct {
+	next  http.RoundTripper
+	posts atomic.Int64
+	fault func(n int64)
+}
+
+func (o *onPost) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPost {
+		o.fault(o.posts.Add(1))
+	}
+	return o.next.RoundTrip(req)
+}
+
+// faultyPostServer is listServer with fault run before each POST.
+func faultyPostServer(t *testing.T, fault func(srv *pipedrivetest.Server, n int64)) (*pipedrivetest.Server, *pipedrive.Client, *pipedrivetest.Clock, *onPost) {
+	t.Helper()
+	clk := newFakeClock()
+	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now))
+	t.Cleanup(srv.Close)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	rt := &onPost{next: tr, fault: func(n int64) { fault(srv, n) }}
+	return srv, srv.Client(pipedrive.WithClock(clk), pipedrive.WithHTTPClient(&http.Client{Transport: rt})), clk, rt
+}
+
+func TestEnsureLinkedTwiceLinksOnce(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := listServer(t)
+	ctx := context.Background()
+
+	first, linked, err := c.Files.EnsureLinked(ctx, priceList)
+	require.NoError(t, err)
+	assert.True(t, linked)
+	assert.Equal(t, "123magicfile123", first.RemoteID)
+
+	again, linked, err := c.Files.EnsureLinked(ctx, priceList)
+	require.NoError(t, err)
+	assert.False(t, linked, "already linked")
+	assert.Equal(t, first.ID, again.ID)
+
+	assert.Len(t, requestsOf(srv, http.MethodPost), 1)
+	assert.Len(t, requestsOf(srv, http.MethodGet), 2, "one look before each")
+	assert.Equal(t, 1, linksOf(srv, "123magicfile123"))
+}
+
+// The fault queued first meets EnsureLinked's first request, the look: its answer is
+// lost, the look is retried (a GET is safe to resend), and the file is linked once.
+func TestEnsureLinkedAfterFailNextAfterCommit(t *testing.T) {
+	t.Parallel()
+	srv, c, clk := listServer(t)
+	srv.FailNextAfterCommit(http.StatusGatewayTimeout, "<html>504 Gateway Time-out</html>")
+
+	f, linked, err := c.Files.EnsureLinked(context.Background(), priceList)
+	require.NoError(t, err)
+	assert.True(t, linked)
+	assert.Equal(t, "123magicfile123", f.RemoteID)
+	assert.Equal(t, 1, linksOf(srv, "123magicfile123"))
+	assert.Len(t, requestsOf(srv, http.MethodPost), 1)
+	assert.Len(t, clk.Sleeps(), 1, "one backoff before the retried look")
+}
+
+func TestEnsureLinkedWhenTheLinksAnswerIsLost(t *testing.T) {
+	t.Parallel()
+	srv, c, clk, rt := faultyPostServer(t, func(srv *pipedrivetest.Server, n int64) {
+		if n == 1 {
+			srv.FailNextAfterCommit(http.StatusGatewayTimeout, "<html>504 Gateway Time-out</html>")
+		}
+	})
+	f, linked, err := c.Files.EnsureLinked(context.Background(), priceList)
+	require.NoError(t, err)
+	assert.True(t, linked, "the lost link took effect")
+	assert.Equal(t, srv.Files()[0].ID, f.ID)
+	assert.Equal(t, 1, linksOf(srv, "123magicfile123"))
+	assert.Equal(t, int64(1), rt.posts.Load(), "found on the second look: not linked again")
+	assert.Len(t, requestsOf(srv, http.MethodGet), 2)
+	assert.Equal(t, []time.Duration{pipedrive.SettleTime}, clk.Sleeps(), "settled on the fake clock")
+}
+
+func TestEnsureLinkedWhenTheLinkWasNotCarriedOut(t *testing.T) {
+	t.Parallel()
+	srv, c, clk, rt := faultyPostServer(t, func(srv *pipedrivetest.Server, n int64) {
+		if n == 1 {
+			srv.FailNext(http.StatusBadGateway, "<html>502 Bad Gateway</html>")
+		}
+	})
+	f, linked, err := c.Files.EnsureLinked(context.Background(), priceList)
+	require.NoError(t, err)
+	assert.True(t, linked)
+	assert.Equal(t, "123magicfile123", f.RemoteID)
+	assert.Equal(t, int64(2), rt.posts.Load(), "not found after settling: linked once more")
+	assert.Equal(t, 1, linksOf(srv, "123magicfile123"))
+	assert.Equal(t, []time.Duration{pipedrive.SettleTime}, clk.Sleeps())
+}
+
+func TestEnsureLinkedGivesUpAfterTwoUnknownOutcomes(t *testing.T) {
+	t.Parallel()
+	srv, c, _, rt := faultyPostServer(t, func(srv *pipedrivetest.Server, _ int64) {
+		srv.FailNext(http.StatusBadGateway, "<html>502 Bad Gateway</html>")
+	})
+	f, linked, err := c.Files.EnsureLinked(context.Background(), priceList)
+	require.Error(t, err)
+	assert.Nil(t, f)
+	assert.False(t, linked)
+	assert.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+	assert.Contains(t, err.Error(), "the link was sent twice")
+	assert.Equal(t, int64(2), rt.posts.Load(), "never more than two links")
+	assert.Len(t, requestsOf(srv, http.MethodPost), 2)
+	assert.Zero(t, linksOf(srv, "123magicfile123"))
+}
+
+func TestEnsureLinkedIgnoresADeletedFile(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := listServer(t)
+	old, err := c.Files.LinkRemote(context.Background(), priceList)
+	require.NoError(t, err)
+	require.True(t, srv.DeleteFile(old.ID))
+
+	f, linked, err := c.Files.EnsureLinked(context.Background(), priceList)
+	require.NoError(t, err)
+	assert.True(t, linked)
+	assert.NotEqual(t, old.ID, f.ID)
+	assert.Equal(t, 1, linksOf(srv, "123magicfile123"))
+}
+
+func TestEnsureLinkedKnownFailuresAreReturnedAsTheyAre(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := listServer(t)
+	_, linked, err := c.Files.EnsureLinked(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: pipedrive.Deal(999)})
+	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
+	assert.False(t, linked)
+	assert.Empty(t, requestsOf(srv, http.MethodPost), "an unknown item is found out by the look")
+
+	_, linked, err = c.Files.EnsureLinked(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "noSuchDriveFile", Item: pipedrive.Deal(12)})
+	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
+	assert.False(t, linked)
+	assert.Len(t, requestsOf(srv, http.MethodPost), 1)
+
+	n := len(srv.Requests())
+	_, _, err = c.Files.EnsureLinked(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "https://docs.google.com/x", Item: pipedrive.Deal(12)})
+	var ve *pipedrive.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "RemoteID", ve.Field)
+	assert.Len(t, srv.Requests(), n, "nothing sent")
+}
+
+var proposal = pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Proposal for John Doe", Item: pipedrive.Deal(12)}
+
+func TestFindCreatedAfterALostAnswer(t *testing.T) {
+	t.Parallel()
+	srv, c, clk := listServer(t)
+	ctx := context.Background()
+	// A file of another type and one of another name are not it.
+	_, err := c.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleSheet, Title: proposal.Title, Item: proposal.Item})
+	require.NoError(t, err)
+	_, err = c.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Another", Item: proposal.Item})
+	require.NoError(t, err)
+
+	start := clk.Now()
+	srv.FailNextAfterCommit(http.StatusBadGateway, "<html>502 Bad Gateway</html>")
+	f, err := c.Files.CreateRemote(ctx, proposal)
+	require.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+	assert.Nil(t, f)
+
+	f, err = c.Files.FindCreated(ctx, proposal, start)
+	require.NoError(t, err)
+	files := srv.Files()
+	require.Len(t, files, 3)
+	assert.Equal(t, files[2].ID, f.ID)
+	assert.Equal(t, proposal.Title, f.Name)
+	assert.Equal(t, pipedrive.GoogleDoc, f.FileType)
+
+	other := proposal
+	other.Title = "Proposal for Jane Roe"
+	_, err = c.Files.FindCreated(ctx, other, start)
+	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
+	assert.Contains(t, err.Error(), `"Proposal for Jane Roe"`)
+	assert.Len(t, requestsOf(srv, http.MethodPost), 3, "looking sends no POST")
+}
+
+func TestFindCreatedPicksTheNewestWithinTheSkewAllowance(t *testing.T) {
+	t.Parallel()
+	_, c, clk := listServer(t)
+	ctx := context.Background()
+	older, err := c.Files.CreateRemote(ctx, proposal)
+	require.NoError(t, err)
+	clk.Advance(time.Minute)
+	newer, err := c.Files.CreateRemote(ctx, proposal)
+	require.NoError(t, err)
+
+	f, err := c.Files.FindCreated(ctx, proposal, clk.Now())
+	require.NoError(t, err)
+	assert.Equal(t, newer.ID, f.ID)
+
+	// since may run ahead of Pipedrive's clock by up to the allowance.
+	f, err = c.Files.FindCreated(ctx, proposal, newer.AddTime.Add(pipedrive.ClockSkewAllowance))
+	require.NoError(t, err)
+	assert.Equal(t, newer.ID, f.ID)
+	_, err = c.Files.FindCreated(ctx, proposal, newer.AddTime.Add(pipedrive.ClockSkewAllowance+time.Second))
+	assert.ErrorIs(t, err, pipedrive.ErrNotFound, "added before since minus the allowance")
+	assert.NotEqual(t, older.ID, newer.ID)
+}
+
+func TestFindCreatedChecksItsRequest(t *testing.T) {
+	t.Parallel()
+	srv, c, clk := listServer(t)
+	_, err := c.Files.FindCreated(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: "pdf", Title: "x", Item: pipedrive.Deal(12)}, clk.Now())
+	var ve *pipedrive.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "FileType", ve.Field)
+	_, err = c.Files.FindCreated(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(999)}, clk.Now())
+	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
+	assert.Len(t, srv.Requests(), 1)
+}
