@@ -70,6 +70,10 @@ func NewClient(opts ...Option) (*Client, error) {
 		logger: cfg.logger,
 		redact: newRedactor(c.cred.secret()),
 	}
+	c.transport.limiter = cfg.limiter
+	if p := c.transport.policy; p.MaxRetries > 0 {
+		c.transport.pacer = newPacer(cfg.clock, p.MaxWait)
+	}
 	base := DefaultBaseURL
 	switch {
 	case cfg.baseURL != "":
