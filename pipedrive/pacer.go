@@ -32,7 +32,7 @@ type pacer struct {
 	maxWait time.Duration
 
 	mu       sync.Mutex
-	changed  context.Context // done when waiters should look again; replaced each time
+	changed  context.Context // done when waiters should look again; nil while none waits
 	notify   context.CancelFunc
 	mode     pacerMode
 	probing  bool      // modeProbe: the probe is out
@@ -73,9 +73,7 @@ type ticket struct {
 
 // newPacer returns a pacer that never keeps a caller waiting longer than maxWait.
 func newPacer(clock Clock, maxWait time.Duration) *pacer {
-	p := &pacer{clock: clock, maxWait: maxWait}
-	p.changed, p.notify = context.WithCancel(context.Background())
-	return p
+	return &pacer{clock: clock, maxWait: maxWait}
 }
 
 // admit waits until a request for op may be sent and counts it in flight; every ticket it
@@ -94,11 +92,15 @@ func (p *pacer) admit(ctx context.Context, op operation) (ticket, error) {
 		p.mu.Lock()
 		now := p.clock.Now()
 		v := p.decideLocked(now, deadline, op)
-		changed := p.changed
-		p.mu.Unlock()
 		if v.admitted || v.refusal != nil {
+			p.mu.Unlock()
 			return v.ticket, v.refusal
 		}
+		if p.changed == nil { // made only when someone waits, so a call that does not costs nothing
+			p.changed, p.notify = context.WithCancel(context.Background())
+		}
+		changed := p.changed
+		p.mu.Unlock()
 		if err := p.wait(ctx, changed, v, now); err != nil {
 			return ticket{}, fmt.Errorf("not sent: waiting for the rate-limit window: %w", err)
 		}
@@ -263,8 +265,10 @@ func (p *pacer) doneLocked(tk ticket) {
 	if tk.probe {
 		p.probing = false
 	}
-	p.notify()
-	p.changed, p.notify = context.WithCancel(context.Background())
+	if p.notify != nil {
+		p.notify()
+		p.changed, p.notify = nil, nil
+	}
 }
 
 // refusal is the *RateLimitError for a call not sent because the server would refuse it
