@@ -148,32 +148,35 @@ func TestWithDailyBudget(t *testing.T) {
 }
 
 // A budget that is not a multiple of a call's cost still serves calls while any token is
-// left, and never shows less than zero; a GET costs 20 tokens, whatever its answer.
+// left, and never shows less than zero; a list GET costs 20 tokens, a POST 10, whatever
+// their answers.
 func TestDailyBudgetCountsTokens(t *testing.T) {
 	srv := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(45))
 	defer srv.Close()
-	left := func(method string) (int, string) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	send := func(method, path string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(method, srv.URL()+"/files/remote", nil)
+		req, err := http.NewRequest(method, srv.URL()+path, nil)
 		require.NoError(t, err)
 		req.Header.Set("X-Api-Token", srv.Token())
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := (&http.Client{Transport: tr}).Do(req)
 		require.NoError(t, err)
 		_ = resp.Body.Close()
 		return resp.StatusCode, resp.Header.Get("X-Daily-Ratelimit-Token-Remaining")
 	}
 	for _, want := range []struct {
-		method, left string
-		status       int
+		method, path, left string
+		status             int
 	}{
-		{http.MethodGet, "25", http.StatusMethodNotAllowed},
-		{http.MethodPost, "15", http.StatusBadRequest},
-		{http.MethodGet, "0", http.StatusMethodNotAllowed},
-		{http.MethodPost, "0", http.StatusTooManyRequests},
+		{http.MethodGet, "/deals/12/files", "25", http.StatusOK},
+		{http.MethodPost, "/files/remote", "15", http.StatusBadRequest},
+		{http.MethodGet, "/persons/5/files", "0", http.StatusOK},
+		{http.MethodPost, "/files/remote", "0", http.StatusTooManyRequests},
 	} {
-		status, got := left(want.method)
-		assert.Equal(t, want.status, status, want.method)
-		assert.Equal(t, want.left, got, want.method)
+		status, left := send(want.method, want.path)
+		assert.Equal(t, want.status, status, want.method+" "+want.path)
+		assert.Equal(t, want.left, left, want.method+" "+want.path)
 	}
 }
 
