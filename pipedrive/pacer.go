@@ -27,6 +27,9 @@ import (
 // than probePatience, the others go ahead unpaced. Answers without the headers
 // leave the calls unpaced. A 429 saying the daily budget is spent makes every call fail
 // at once until the server's wait has passed; then one request probes again.
+//
+// The Clock has only Now and Sleep, so a waiter sleeps through it with a context that
+// is cancelled when an answer arrives, and looks again.
 type pacer struct {
 	clock   Clock
 	maxWait time.Duration
@@ -71,7 +74,9 @@ type ticket struct {
 	probe bool
 }
 
-// newPacer returns a pacer that never keeps a caller waiting longer than maxWait.
+// newPacer returns a pacer that never sleeps a caller longer than maxWait for the window.
+// (A wait for an answer in flight, the probe's or the first of a new window, is bounded
+// by that request, not by maxWait.)
 func newPacer(clock Clock, maxWait time.Duration) *pacer {
 	return &pacer{clock: clock, maxWait: maxWait}
 }
