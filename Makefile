@@ -5,7 +5,7 @@ BENCHSTAT   ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4d
 BENCHROUNDS ?= 20
 BENCHFLAGS  ?= -benchtime 0.5s
 
-.PHONY: generate check-generated lint test ci bench
+.PHONY: generate check-generated lint test ci bench bench-pacing
 
 ## generate: regenerate gen/ from openapi/pipedrive-remote-files.yaml
 generate:
@@ -40,3 +40,7 @@ bench:
 		$(GO) test -run '^$$' -bench '^Benchmark(CreateRemote|LinkRemote)$$' -benchmem -count 1 $(BENCHFLAGS) ./pipedrive/ >> bench.txt || { cat bench.txt; exit 1; }; \
 	done
 	$(GO) run $(BENCHSTAT) -col /impl bench.txt
+
+## bench-pacing: 91 calls through one shared client at 1, 4, 16 and 64 goroutines against the fake's 10 requests per second (see BENCHMARKS.md); about 40 s, not part of ci
+bench-pacing:
+	$(GO) test -run '^$$' -bench '^BenchmarkPacing$$' -benchtime 1x -count 1 ./pipedrive/

@@ -4,6 +4,7 @@
 package gen
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -297,11 +298,23 @@ type GetPersonFilesParams struct {
 	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
 }
 
+// AddFileAndLinkItJSONRequestBody defines body for AddFileAndLinkIt for application/json ContentType.
+type AddFileAndLinkItJSONRequestBody = AddFileAndLinkItRequest
+
 // AddFileAndLinkItFormdataRequestBody defines body for AddFileAndLinkIt for application/x-www-form-urlencoded ContentType.
 type AddFileAndLinkItFormdataRequestBody = AddFileAndLinkItRequest
 
+// AddFileAndLinkItMultipartRequestBody defines body for AddFileAndLinkIt for multipart/form-data ContentType.
+type AddFileAndLinkItMultipartRequestBody = AddFileAndLinkItRequest
+
+// LinkFileToItemJSONRequestBody defines body for LinkFileToItem for application/json ContentType.
+type LinkFileToItemJSONRequestBody = LinkFileToItemRequest
+
 // LinkFileToItemFormdataRequestBody defines body for LinkFileToItem for application/x-www-form-urlencoded ContentType.
 type LinkFileToItemFormdataRequestBody = LinkFileToItemRequest
+
+// LinkFileToItemMultipartRequestBody defines body for LinkFileToItem for multipart/form-data ContentType.
+type LinkFileToItemMultipartRequestBody = LinkFileToItemRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -397,6 +410,17 @@ type ClientInterface interface {
 	// Corresponds with POST /files/remote (the `AddFileAndLinkIt` operationId).
 	AddFileAndLinkItWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// AddFileAndLinkIt Create a remote file and link it to an item
+	//
+	// Creates a new, empty Google file in the authenticated user's Drive and links it to the
+	// deal, person or organization given. Not idempotent: sending it twice creates two files.
+	// Costs 10 rate-limit tokens.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /files/remote (the `AddFileAndLinkIt` operationId).
+	AddFileAndLinkIt(ctx context.Context, body AddFileAndLinkItJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// AddFileAndLinkItWithFormdataBody Create a remote file and link it to an item
 	//
 	// Creates a new, empty Google file in the authenticated user's Drive and links it to the
@@ -417,6 +441,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
 	LinkFileToItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LinkFileToItem Link an existing remote file to an item
+	//
+	// Links a file that already exists in Google Drive to the deal, person or organization
+	// given. Not idempotent. Costs 10 rate-limit tokens.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
+	LinkFileToItem(ctx context.Context, body LinkFileToItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LinkFileToItemWithFormdataBody Link an existing remote file to an item
 	//
@@ -487,6 +521,27 @@ func (c *Client) AddFileAndLinkItWithBody(ctx context.Context, contentType strin
 	return c.Client.Do(req)
 }
 
+// AddFileAndLinkIt Create a remote file and link it to an item
+//
+// Creates a new, empty Google file in the authenticated user's Drive and links it to the
+// deal, person or organization given. Not idempotent: sending it twice creates two files.
+// Costs 10 rate-limit tokens.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /files/remote (the `AddFileAndLinkIt` operationId).
+func (c *Client) AddFileAndLinkIt(ctx context.Context, body AddFileAndLinkItJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddFileAndLinkItRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // AddFileAndLinkItWithFormdataBody Create a remote file and link it to an item
 //
 // Creates a new, empty Google file in the authenticated user's Drive and links it to the
@@ -518,6 +573,26 @@ func (c *Client) AddFileAndLinkItWithFormdataBody(ctx context.Context, body AddF
 // Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
 func (c *Client) LinkFileToItemWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLinkFileToItemRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LinkFileToItem Link an existing remote file to an item
+//
+// Links a file that already exists in Google Drive to the deal, person or organization
+// given. Not idempotent. Costs 10 rate-limit tokens.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
+func (c *Client) LinkFileToItem(ctx context.Context, body LinkFileToItemJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLinkFileToItemRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -671,6 +746,17 @@ func NewGetDealFilesRequest(server string, id ItemIDPath, params *GetDealFilesPa
 	return req, nil
 }
 
+// NewAddFileAndLinkItRequest calls the generic AddFileAndLinkIt builder with application/json body
+func NewAddFileAndLinkItRequest(server string, body AddFileAndLinkItJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddFileAndLinkItRequestWithBody(server, "application/json", bodyReader)
+}
+
 // NewAddFileAndLinkItRequestWithFormdataBody calls the generic AddFileAndLinkIt builder with application/x-www-form-urlencoded body
 func NewAddFileAndLinkItRequestWithFormdataBody(server string, body AddFileAndLinkItFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -709,6 +795,17 @@ func NewAddFileAndLinkItRequestWithBody(server string, contentType string, body 
 	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
+}
+
+// NewLinkFileToItemRequest calls the generic LinkFileToItem builder with application/json body
+func NewLinkFileToItemRequest(server string, body LinkFileToItemJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewLinkFileToItemRequestWithBody(server, "application/json", bodyReader)
 }
 
 // NewLinkFileToItemRequestWithFormdataBody calls the generic LinkFileToItem builder with application/x-www-form-urlencoded body
@@ -987,6 +1084,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /files/remote (the `AddFileAndLinkIt` operationId).
 	AddFileAndLinkItWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddFileAndLinkItResponse, error)
 
+	// AddFileAndLinkItWithResponse Create a remote file and link it to an item
+	//
+	// Creates a new, empty Google file in the authenticated user's Drive and links it to the
+	// deal, person or organization given. Not idempotent: sending it twice creates two files.
+	// Costs 10 rate-limit tokens.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /files/remote (the `AddFileAndLinkIt` operationId).
+	AddFileAndLinkItWithResponse(ctx context.Context, body AddFileAndLinkItJSONRequestBody, reqEditors ...RequestEditorFn) (*AddFileAndLinkItResponse, error)
+
 	// AddFileAndLinkItWithFormdataBodyWithResponse Create a remote file and link it to an item
 	//
 	// Creates a new, empty Google file in the authenticated user's Drive and links it to the
@@ -1007,6 +1115,16 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
 	LinkFileToItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LinkFileToItemResponse, error)
+
+	// LinkFileToItemWithResponse Link an existing remote file to an item
+	//
+	// Links a file that already exists in Google Drive to the deal, person or organization
+	// given. Not idempotent. Costs 10 rate-limit tokens.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
+	LinkFileToItemWithResponse(ctx context.Context, body LinkFileToItemJSONRequestBody, reqEditors ...RequestEditorFn) (*LinkFileToItemResponse, error)
 
 	// LinkFileToItemWithFormdataBodyWithResponse Link an existing remote file to an item
 	//
@@ -1665,6 +1783,23 @@ func (c *ClientWithResponses) AddFileAndLinkItWithBodyWithResponse(ctx context.C
 	return ParseAddFileAndLinkItResponse(rsp)
 }
 
+// AddFileAndLinkItWithResponse Create a remote file and link it to an item
+//
+// Creates a new, empty Google file in the authenticated user's Drive and links it to the
+// deal, person or organization given. Not idempotent: sending it twice creates two files.
+// Costs 10 rate-limit tokens.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /files/remote (the `AddFileAndLinkIt` operationId).
+func (c *ClientWithResponses) AddFileAndLinkItWithResponse(ctx context.Context, body AddFileAndLinkItJSONRequestBody, reqEditors ...RequestEditorFn) (*AddFileAndLinkItResponse, error) {
+	rsp, err := c.AddFileAndLinkIt(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddFileAndLinkItResponse(rsp)
+}
+
 // AddFileAndLinkItWithFormdataBodyWithResponse Create a remote file and link it to an item
 //
 // Creates a new, empty Google file in the authenticated user's Drive and links it to the
@@ -1692,6 +1827,22 @@ func (c *ClientWithResponses) AddFileAndLinkItWithFormdataBodyWithResponse(ctx c
 // Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
 func (c *ClientWithResponses) LinkFileToItemWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LinkFileToItemResponse, error) {
 	rsp, err := c.LinkFileToItemWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLinkFileToItemResponse(rsp)
+}
+
+// LinkFileToItemWithResponse Link an existing remote file to an item
+//
+// Links a file that already exists in Google Drive to the deal, person or organization
+// given. Not idempotent. Costs 10 rate-limit tokens.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
+func (c *ClientWithResponses) LinkFileToItemWithResponse(ctx context.Context, body LinkFileToItemJSONRequestBody, reqEditors ...RequestEditorFn) (*LinkFileToItemResponse, error) {
+	rsp, err := c.LinkFileToItem(ctx, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

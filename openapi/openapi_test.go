@@ -31,8 +31,11 @@ func TestSpecIsValid(t *testing.T) {
 		require.NotNil(t, op, path)
 		body := op.RequestBody.Value
 		require.True(t, body.Required, path)
-		require.Len(t, body.Content, 1, "only form bodies are accepted by %s", path)
-		require.NotNil(t, body.Content.Get("application/x-www-form-urlencoded"), path)
+		require.Len(t, body.Content, 3, "form, JSON and multipart bodies are accepted by %s", path)
+		schema := body.Content.Get("application/x-www-form-urlencoded").Schema.Ref
+		for _, ct := range []string{"application/json", "multipart/form-data"} {
+			require.Equal(t, schema, body.Content.Get(ct).Schema.Ref, "%s %s: the same fields as the form", path, ct)
+		}
 		for _, status := range []string{"200", "400", "401", "402", "403", "404", "410", "415", "422", "429", "5XX", "default"} {
 			require.NotNil(t, op.Responses.Value(status), "%s %s", path, status)
 		}

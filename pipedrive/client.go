@@ -22,7 +22,8 @@ const defaultTimeout = 60 * time.Second
 const userAgent = "pipedrive-remote-files-go/" + Version
 
 // Client talks to Pipedrive's API v1. Create one with NewClient and share it: it is safe
-// for concurrent use and keeps connections alive between calls.
+// for concurrent use, keeps connections alive between calls, and paces the requests of
+// all the goroutines that use it against one view of the rate-limit window.
 type Client struct {
 	// Files attaches Google Drive files to deals, persons and organizations.
 	Files *FilesService
@@ -69,6 +70,10 @@ func NewClient(opts ...Option) (*Client, error) {
 		clock:  cfg.clock,
 		logger: cfg.logger,
 		redact: newRedactor(c.cred.secret()),
+	}
+	c.transport.limiter = cfg.limiter
+	if p := c.transport.policy; p.MaxRetries > 0 {
+		c.transport.pacer = newPacer(cfg.clock, p.MaxWait)
 	}
 	base := DefaultBaseURL
 	switch {

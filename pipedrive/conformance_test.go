@@ -270,7 +270,7 @@ func TestConformanceValidatorRejectsBadRequests(t *testing.T) {
 		{"unknown item type", "\"/item_type\": value is not one of", "/files/remote", form, "file_type=gdoc&item_id=12&item_type=lead&remote_location=googledrive&title=x", nil},
 		{"unknown remote location", "\"/remote_location\": value is not one of", "/files/remote", form, "file_type=gdoc&item_id=12&item_type=deal&remote_location=dropbox&title=x", nil},
 		{"unexpected field", "form field \"file\" is not in the spec", "/files/remote", form, "file=x&file_type=gdoc&item_id=12&item_type=deal&remote_location=googledrive&title=x", nil},
-		{"JSON body", "unexpected value \"application/json\"", "/files/remote", "application/json", `{"file_type":"gdoc","item_id":12,"item_type":"deal","remote_location":"googledrive","title":"x"}`, nil},
+		{"text body", "unexpected value \"text/plain\"", "/files/remote", "text/plain", "file_type=gdoc&item_id=12&item_type=deal&remote_location=googledrive&title=x", nil},
 		{"no credential", "no x-api-token header", "/files/remote", form, "file_type=gdoc&item_id=12&item_type=deal&remote_location=googledrive&title=x", map[string]string{"X-Api-Token": ""}},
 		{"missing remote_id", "property \"remote_id\" is missing", "/files/remoteLink", form, "item_id=5&item_type=person&remote_location=googledrive", nil},
 		{"remote_id is a URL", "\"/remote_id\": string doesn't match", "/files/remoteLink", form, "item_id=5&item_type=person&remote_id=https%3A%2F%2Fdocs.google.com%2Fdocument%2Fd%2Fabc&remote_location=googledrive", nil},

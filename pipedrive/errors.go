@@ -130,19 +130,39 @@ func (e *APIError) Is(target error) bool {
 
 // RateLimitError is a 429 answer. It matches ErrRateLimited, and errors.As finds the
 // *APIError inside it.
+//
+// A call the client knows the server would refuse is not sent: it fails at once with a
+// RateLimitError whose Message begins "not sent:". That happens while a spent daily
+// budget's wait lasts, and when waiting for the rate-limit window would take longer than
+// the retry policy's MaxWait.
 type RateLimitError struct {
 	*APIError
 	// RetryAfter is how long the server asked to wait: Retry-After, else
-	// x-ratelimit-reset; zero when it said neither.
+	// x-ratelimit-reset; zero when it said neither. For a spent daily budget it is
+	// Retry-After alone, as x-ratelimit-reset is about the 2-second window; for a call
+	// not sent, the time left until the client sends again.
 	RetryAfter time.Duration
+	// Daily is true when the daily budget is spent (x-daily-ratelimit-token-remaining or
+	// x-daily-requests-left is 0): no retry can succeed before the budget resets, so the
+	// 429 is never retried, and calls fail at once without being sent until RetryAfter
+	// has passed (for MaxWait when the server gave no Retry-After).
+	Daily bool
 }
 
-// Error is the APIError's text plus the wait the server asked for.
+// Error is the APIError's text plus the wait the server asked for, and whether the daily
+// budget is spent.
 func (e *RateLimitError) Error() string {
-	if e.RetryAfter <= 0 {
+	var note []string
+	if e.Daily {
+		note = append(note, "daily budget spent")
+	}
+	if e.RetryAfter > 0 {
+		note = append(note, "retry after "+e.RetryAfter.String())
+	}
+	if len(note) == 0 {
 		return e.APIError.Error()
 	}
-	return e.APIError.Error() + " (retry after " + e.RetryAfter.String() + ")"
+	return e.APIError.Error() + " (" + strings.Join(note, ", ") + ")"
 }
 
 // Unwrap returns the *APIError, so errors.As and errors.Is see it.

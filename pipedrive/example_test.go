@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
@@ -244,4 +246,33 @@ func ExampleFilesService_List() {
 	// Output:
 	// 1 Proposal gsheet
 	// 2 Budget gsheet
+}
+
+// One golang.org/x/time/rate.Limiter shared by every client that uses the same token
+// keeps them together under a budget (here 20 requests per 2 seconds, Pipedrive's lowest
+// API-token limit); each client still paces itself by the headers in front of it.
+func ExampleWithRateLimiter() {
+	srv := fakePipedrive()
+	defer srv.Close()
+	shared := rate.NewLimiter(rate.Every(100*time.Millisecond), 20)
+
+	client, err := pipedrive.NewClient(
+		pipedrive.WithAPIToken("your-api-token"),
+		pipedrive.WithBaseURL(srv.URL+"/api/v1"),
+		pipedrive.WithRateLimiter(shared),
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err := client.Files.LinkRemote(context.Background(), pipedrive.LinkRemoteFileRequest{
+		RemoteID: "123magicfile123",
+		Item:     pipedrive.Deal(12),
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(f.RemoteID, f.DealID)
+	// Output: 123magicfile123 12
 }

@@ -2,6 +2,7 @@ package pipedrive
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -108,6 +109,10 @@ func send[T any](ctx context.Context, c *Client, op operation, call func(context
 	}
 	resp, err := call(withOperation(ctx, op), api)
 	if err != nil {
+		var rl *RateLimitError
+		if errors.As(err, &rl) {
+			return zero, rl // refused before sending; it names the operation itself
+		}
 		return zero, errorf(op, "%w", err)
 	}
 	return result(c, op, resp, decode)

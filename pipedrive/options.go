@@ -1,6 +1,7 @@
 package pipedrive
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,7 @@ type config struct {
 	retry      RetryPolicy
 	logger     *slog.Logger
 	clock      Clock
+	limiter    interface{ Wait(context.Context) error }
 }
 
 // WithAPIToken authenticates with the user's API token in the x-api-token header, the
@@ -181,6 +183,21 @@ func WithClock(clk Clock) Option {
 			return errors.New("pipedrive: WithClock: clock is nil")
 		}
 		c.clock = clk
+		return nil
+	}
+}
+
+// WithRateLimiter makes every request, retries included, wait for l first, in front of
+// the client's own pacing; l may be a *golang.org/x/time/rate.Limiter, for example one
+// shared by all the clients that use the same token in this process or (through a
+// wrapper) in several. If Wait fails, the call fails with that error, unsent. l is
+// consulted even with WithRetry(NoRetry), which turns only the client's own pacing off.
+func WithRateLimiter(l interface{ Wait(context.Context) error }) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("pipedrive: WithRateLimiter: limiter is nil")
+		}
+		c.limiter = l
 		return nil
 	}
 }

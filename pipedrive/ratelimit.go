@@ -86,20 +86,35 @@ func parseSeconds(s string) (time.Duration, bool) {
 	return time.Duration(f * float64(time.Second)), true
 }
 
+// dailySpent reports whether the answer shows the daily budget spent: no tokens
+// (x-daily-ratelimit-token-remaining: 0) or no requests (x-daily-requests-left: 0) left.
+func (rl RateLimit) dailySpent() bool {
+	return rl.DailyTokenRemaining == 0 || rl.DailyRequestsLeft == 0
+}
+
 // retryAfter is how long a 429 asks to wait: Retry-After (seconds or an HTTP date), else
 // x-ratelimit-reset; ok is false when the response says neither.
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	if d, ok := retryAfterHeader(h, now); ok {
+		return d, true
+	}
+	if v := h[hdrReset]; len(v) > 0 {
+		if d, ok := parseSeconds(v[0]); ok {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+// retryAfterHeader reads Retry-After alone (seconds or an HTTP date): the wait for a
+// spent daily budget, which x-ratelimit-reset (the 2-second window) says nothing about.
+func retryAfterHeader(h http.Header, now time.Time) (time.Duration, bool) {
 	if v := h[hdrRetryAfter]; len(v) > 0 {
 		if d, ok := parseSeconds(v[0]); ok {
 			return d, true
 		}
 		if t, err := http.ParseTime(v[0]); err == nil {
 			return max(t.Sub(now), 0), true
-		}
-	}
-	if v := h[hdrReset]; len(v) > 0 {
-		if d, ok := parseSeconds(v[0]); ok {
-			return d, true
 		}
 	}
 	return 0, false

@@ -126,8 +126,12 @@ func (c *Client) apiError(op operation, resp *http.Response, body []byte, proble
 		e.Message = problem
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
+		daily := e.RateLimit.dailySpent()
 		wait, _ := retryAfter(resp.Header, c.transport.clock.Now())
-		return &RateLimitError{APIError: e, RetryAfter: wait}
+		if daily {
+			wait, _ = retryAfterHeader(resp.Header, c.transport.clock.Now())
+		}
+		return &RateLimitError{APIError: e, RetryAfter: wait, Daily: daily}
 	}
 	return e
 }

@@ -22,8 +22,9 @@ type RetryPolicy struct {
 	// MaxRetries is how many times a request may be sent again; 0 turns retries and
 	// pacing off.
 	MaxRetries int
-	// MaxWait caps each wait (default 30s). When the server asks for longer, as it does
-	// once the daily budget is spent, the *RateLimitError is returned at once.
+	// MaxWait caps each wait (default 30s). When the server asks for longer, the
+	// *RateLimitError is returned at once; a call that would wait longer than that for
+	// the rate-limit window fails at once too, unsent, with a *RateLimitError.
 	MaxWait time.Duration
 	// BaseDelay starts the exponential backoff used when the server gives no wait
 	// (default 500ms); each wait is a random duration up to BaseDelay<<attempt.

@@ -14,11 +14,13 @@ import (
 // transport sends each request for the generated client: it paces, retries what is safe
 // to retry, records the rate-limit headers and keeps the token out of errors.
 type transport struct {
-	hc     *http.Client
-	policy RetryPolicy
-	clock  Clock
-	logger *slog.Logger
-	redact redactor
+	hc      *http.Client
+	policy  RetryPolicy
+	clock   Clock
+	logger  *slog.Logger
+	redact  redactor
+	limiter interface{ Wait(context.Context) error } // WithRateLimiter's, or nil
+	pacer   *pacer                                   // nil when pacing is off (NoRetry)
 
 	// The most recent response's rate limit, under a mutex rather than an atomic pointer
 	// so that recording it does not allocate on every response.
@@ -38,21 +40,20 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	op := operationOf(ctx)
 	for attempt := 1; ; attempt++ {
-		if err := t.pace(ctx); err != nil {
-			return nil, err
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("not sent: %w", err)
-		}
 		if attempt > 1 {
 			var err error
 			if req, err = rewind(req); err != nil {
 				return nil, err
 			}
 		}
+		tk, err := t.admit(ctx, op)
+		if err != nil {
+			return nil, err
+		}
 		start := t.clock.Now()
 		resp, err := t.attempt(op, req)
 		if err != nil {
+			t.pacer.release(tk)
 			err = t.redact.sanitize(err)
 			retry := ctx.Err() == nil && (notSent(err) || op.idempotent() && transient(err)) && attempt <= t.policy.MaxRetries
 			var wait time.Duration
@@ -73,7 +74,11 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		t.mu.Lock()
 		t.last, t.seen = observation{rl: rl, at: now}, true
 		t.mu.Unlock()
+		t.pacer.observe(tk, resp.StatusCode, resp.Header, rl, now)
 		wait, retry := t.retryWait(op, resp, attempt, now)
+		if rl.dailySpent() {
+			wait, retry = 0, false // no retry can succeed before the daily budget resets
+		}
 		t.log(ctx, op, attempt, resp.StatusCode, wait, rl, start, nil)
 		if !retry {
 			return resp, nil
@@ -119,26 +124,17 @@ func (t *transport) retryWait(op operation, resp *http.Response, attempt int, no
 	return wait, wait <= t.policy.MaxWait
 }
 
-// pace waits for the window to reset when the last response said none was left, rather
-// than spend a 429 (Pipedrive escalates clients that keep sending to a 403 block).
-func (t *transport) pace(ctx context.Context) error {
-	if t.policy.MaxRetries == 0 {
-		return nil
+// admit waits for the caller's limiter (WithRateLimiter), then for the pacer.
+func (t *transport) admit(ctx context.Context, op operation) (ticket, error) {
+	if err := ctx.Err(); err != nil {
+		return ticket{}, fmt.Errorf("not sent: %w", err)
 	}
-	t.mu.Lock()
-	o, seen := t.last, t.seen
-	t.mu.Unlock()
-	if !seen || o.rl.Remaining != 0 || o.rl.Reset <= 0 {
-		return nil
+	if t.limiter != nil {
+		if err := t.limiter.Wait(ctx); err != nil {
+			return ticket{}, fmt.Errorf("not sent: waiting for the rate limiter: %w", err)
+		}
 	}
-	wait := o.rl.Reset - t.clock.Now().Sub(o.at)
-	if wait <= 0 || wait > t.policy.MaxWait {
-		return nil
-	}
-	if err := t.clock.Sleep(ctx, wait); err != nil {
-		return fmt.Errorf("waiting for the rate-limit window to reset: %w", err)
-	}
-	return nil
+	return t.pacer.admit(ctx, op)
 }
 
 // rateLimit is the snapshot from the most recent response.

@@ -14,14 +14,18 @@
 // is checked, in this order:
 //
 //   - a failure queued with [Server.FailNext] is answered as given;
-//   - the rate limits ([WithRateLimit], [WithDailyBudget]) answer 429 once spent; every
-//     response carries x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset and
-//     x-daily-requests-left;
+//   - the rate limits ([WithRateLimit], [WithDailyBudget], the daily one counted in
+//     tokens: 10 per POST, 20 per GET) answer 429 once spent; every response carries
+//     x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset,
+//     x-daily-ratelimit-token-limit, x-daily-ratelimit-token-remaining and, for API-token
+//     requests, x-daily-requests-left; a 429 for the daily budget carries Retry-After;
 //   - any other path is 404, and any other method on those paths is 405;
 //   - the request is validated against the project's OpenAPI spec (package openapi) with
-//     kin-openapi's openapi3filter: a missing or wrong token is 401, a body that is not
-//     application/x-www-form-urlencoded is 415, a missing, malformed or unexpected field or
-//     query parameter is 400 with a message naming it (so is a limit above 100);
+//     kin-openapi's openapi3filter: a missing or wrong token is 401; a POST body may be
+//     application/x-www-form-urlencoded, application/json or multipart/form-data, as
+//     Pipedrive accepts, and is validated the same way whichever it is; any other content
+//     type is 415; a missing, malformed or unexpected field or query parameter is 400 with
+//     a message naming it (so is a limit above 100);
 //   - [WithoutGoogleAccount] makes every valid POST fail with 403;
 //   - the deal, person or organization must exist (404 otherwise), and so must the Google
 //     Drive file named by remote_id when linking;

@@ -85,50 +85,110 @@ func TestWithRateLimit(t *testing.T) {
 	assert.Equal(t, []int{200, 200, 429, 429, 200}, statuses(srv))
 
 	// Every response carries the headers, failures included.
-	status, h, _ := post(t, srv, "/files/remote", "application/json", "{}", tokenHeader(srv))
+	status, h, _ := post(t, srv, "/files/remote", "text/plain", "{}", tokenHeader(srv))
 	require.Equal(t, http.StatusUnsupportedMediaType, status)
 	assert.Equal(t, "2", h.Get("X-Ratelimit-Limit"))
 	assert.Equal(t, "0", h.Get("X-Ratelimit-Remaining"))
 	assert.Equal(t, "2", h.Get("X-Ratelimit-Reset"))
+	assert.Equal(t, "1000000", h.Get("X-Daily-Ratelimit-Token-Limit"))
+	assert.Equal(t, "999960", h.Get("X-Daily-Ratelimit-Token-Remaining"), "four POSTs served, 10 tokens each")
 	assert.Equal(t, "99996", h.Get("X-Daily-Requests-Left"))
 }
 
 func TestWithDailyBudget(t *testing.T) {
 	clk := pipedrivetest.NewClock(time.Date(2026, 3, 14, 23, 59, 0, 0, time.UTC))
-	srv := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(2), pipedrivetest.WithClock(clk.Now))
+	srv := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(20), pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
 	c := client(t, srv, pipedrive.WithClock(clk))
 	ctx := context.Background()
 
 	_, err := c.Files.CreateRemote(ctx, createDoc)
 	require.NoError(t, err)
-	assert.Equal(t, 1, c.RateLimit().DailyRequestsLeft)
+	rl := c.RateLimit()
+	assert.Equal(t, [3]int{20, 10, 1}, [3]int{rl.DailyTokenLimit, rl.DailyTokenRemaining, rl.DailyRequestsLeft}, "a POST costs 10 tokens")
 	_, err = c.Files.CreateRemote(ctx, createDoc)
 	require.NoError(t, err)
-	assert.Equal(t, 0, c.RateLimit().DailyRequestsLeft)
+	rl = c.RateLimit()
+	assert.Equal(t, [2]int{0, 0}, [2]int{rl.DailyTokenRemaining, rl.DailyRequestsLeft})
 
-	// Spent: the server asks to wait until midnight, longer than the client's MaxWait, so
-	// the client gives up at once instead of retrying.
+	// Spent: one request, answered 429 with Retry-After until midnight; the client does
+	// not retry, as no retry can succeed before then.
 	_, err = c.Files.CreateRemote(ctx, createDoc)
 	var rlErr *pipedrive.RateLimitError
 	require.ErrorAs(t, err, &rlErr)
+	assert.True(t, rlErr.Daily)
 	assert.Equal(t, time.Minute, rlErr.RetryAfter)
-	assert.Equal(t, 0, rlErr.RateLimit.DailyRequestsLeft)
-	assert.Equal(t, "Request over limit: the daily rate limit is spent. Wait for x-ratelimit-reset seconds.", rlErr.Message)
+	assert.Equal(t, 0, rlErr.RateLimit.DailyTokenRemaining)
+	assert.Equal(t, 2*time.Second, rlErr.RateLimit.Reset, "x-ratelimit-reset still describes the 2s window")
+	assert.Equal(t, "Request over limit: the daily rate limit is spent. Wait for Retry-After seconds, until midnight UTC.", rlErr.Message)
 	assert.Empty(t, clk.Sleeps())
 	assert.Equal(t, []int{200, 200, 429}, statuses(srv))
 
+	// Until midnight, calls fail without being sent.
+	clk.Advance(59 * time.Second)
+	_, err = c.Files.LinkRemote(ctx, linkDoc)
+	require.ErrorAs(t, err, &rlErr)
+	assert.True(t, rlErr.Daily)
+	assert.Equal(t, time.Second, rlErr.RetryAfter)
+	assert.Len(t, srv.Requests(), 3, "nothing sent")
+
 	// The next day the budget is back.
-	clk.Advance(time.Minute)
+	clk.Advance(time.Second)
 	_, err = c.Files.CreateRemote(ctx, createDoc)
 	require.NoError(t, err)
-	assert.Equal(t, 1, c.RateLimit().DailyRequestsLeft)
+	assert.Equal(t, 10, c.RateLimit().DailyTokenRemaining)
 
 	// A budget of zero refuses the first request.
 	empty := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(0))
 	defer empty.Close()
 	_, err = client(t, empty).Files.LinkRemote(ctx, linkDoc)
 	require.ErrorIs(t, err, pipedrive.ErrRateLimited)
+	require.ErrorAs(t, err, &rlErr)
+	assert.True(t, rlErr.Daily)
+}
+
+// A budget that is not a multiple of a call's cost still serves calls while any token is
+// left, and never shows less than zero; a list GET costs 20 tokens, a POST 10, whatever
+// their answers.
+func TestDailyBudgetCountsTokens(t *testing.T) {
+	srv := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(45))
+	defer srv.Close()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	send := func(method, path string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL()+path, nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Api-Token", srv.Token())
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("X-Daily-Ratelimit-Token-Remaining")
+	}
+	for _, want := range []struct {
+		method, path, left string
+		status             int
+	}{
+		{http.MethodGet, "/deals/12/files", "25", http.StatusOK},
+		{http.MethodPost, "/files/remote", "15", http.StatusBadRequest},
+		{http.MethodGet, "/persons/5/files", "0", http.StatusOK},
+		{http.MethodPost, "/files/remote", "0", http.StatusTooManyRequests},
+	} {
+		status, left := send(want.method, want.path)
+		assert.Equal(t, want.status, status, want.method+" "+want.path)
+		assert.Equal(t, want.left, left, want.method+" "+want.path)
+	}
+}
+
+// x-daily-requests-left is sent for API-token requests only, as Pipedrive does.
+func TestDailyRequestsLeftOnlyForAPITokens(t *testing.T) {
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	_, h, _ := post(t, srv, "/files/remote", "text/plain", "", tokenHeader(srv))
+	assert.Equal(t, "99999", h.Get("X-Daily-Requests-Left"))
+	_, h, _ = post(t, srv, "/files/remote", "text/plain", "", http.Header{"Authorization": {"Bearer " + srv.Token()}})
+	assert.Empty(t, h.Values("X-Daily-Requests-Left"))
+	assert.Equal(t, "999980", h.Get("X-Daily-Ratelimit-Token-Remaining"))
 }
 
 func TestFailNext(t *testing.T) {

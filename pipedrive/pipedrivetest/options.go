@@ -7,7 +7,7 @@ import "time"
 const (
 	defaultLimit  = 10000
 	defaultWindow = 2 * time.Second // Pipedrive's burst window
-	defaultDaily  = 100000
+	defaultDaily  = 1000000         // tokens: 100,000 POSTs
 )
 
 // Option configures a Server in NewServer. Options panic on arguments no test could mean
@@ -32,10 +32,11 @@ func WithoutGoogleAccount() Option {
 }
 
 // WithRateLimit allows n requests per window (Pipedrive's burst limit is per token over
-// 2 seconds). Once they are spent the server answers 429 until the window ends; the window
-// starts with the first request after the previous one ended. x-ratelimit-reset is the
-// time left in the window in whole seconds, rounded up, as Pipedrive sends it. The
-// default is 10,000 requests per 2 seconds. It panics if n < 1 or window <= 0.
+// 2 seconds, the window to pass unless a test needs another). Once they are spent the
+// server answers 429 until the window ends; the window starts with the first request
+// after the previous one ended. x-ratelimit-reset is the time left in the window in whole
+// seconds, rounded up, as Pipedrive sends it. The default is 10,000 requests per 2
+// seconds. It panics if n < 1 or window <= 0.
 func WithRateLimit(n int, window time.Duration) Option {
 	if n < 1 || window <= 0 {
 		panic("pipedrivetest: WithRateLimit: n must be at least 1 and window positive")
@@ -43,10 +44,14 @@ func WithRateLimit(n int, window time.Duration) Option {
 	return func(o *options) { o.limit, o.window = n, window }
 }
 
-// WithDailyBudget allows n requests per day (UTC, as the server's clock tells it), shown
-// in x-daily-requests-left. Once it is spent every request is answered 429, with
-// x-ratelimit-reset counting the seconds until midnight, until the day changes. The
-// default is 100,000. It panics if n < 0.
+// WithDailyBudget allows n tokens per day (UTC, as the server's clock tells it), counted
+// as Pipedrive counts them: each POST costs 10 tokens, each GET 20. Every response shows
+// the budget in x-daily-ratelimit-token-limit and x-daily-ratelimit-token-remaining and,
+// for API-token requests, x-daily-requests-left (the POSTs the tokens left pay for). A
+// request is served while any token is left; once none is, every request is answered 429
+// with Retry-After counting the seconds until midnight, until the day changes, while
+// x-ratelimit-reset keeps describing the burst window. The default is 1,000,000 tokens.
+// It panics if n < 0.
 func WithDailyBudget(n int) Option {
 	if n < 0 {
 		panic("pipedrivetest: WithDailyBudget: n must not be negative")

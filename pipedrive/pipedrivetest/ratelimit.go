@@ -6,56 +6,89 @@ import (
 	"time"
 )
 
-// limiter is the burst window and the daily budget. The Server's mutex guards it.
+// Token costs, as Pipedrive counts them against the daily budget.
+const (
+	postCost = 10 // a remote-file POST
+	getCost  = 20 // a list GET (one page)
+)
+
+// tokenCost is what a request costs: a GET (a list page) 20 tokens, anything else 10.
+func tokenCost(method string) int {
+	if method == http.MethodGet {
+		return getCost
+	}
+	return postCost
+}
+
+// limiter is the burst window and the daily token budget. The Server's mutex guards it.
 type limiter struct {
 	limit  int
 	window time.Duration
 	start  time.Time // when the current window began; zero before the first request
 	used   int
 
-	daily     int
-	dailyUsed int
+	daily     int    // tokens per day
+	dailyUsed int    // tokens spent today, at most daily
 	day       string // the UTC date dailyUsed counts for
 }
 
 // quota is the rate-limit state one response reports.
 type quota struct {
-	limit, remaining, dailyLeft int
-	reset                       time.Duration // until the window (or, once spent, the day) resets
-	over                        string        // "" if admitted, else which limit refused it
+	limit, remaining      int
+	reset                 time.Duration // until the window resets
+	dailyLimit, dailyLeft int           // tokens
+	untilMidnight         time.Duration // Retry-After, once the daily budget is spent
+	over                  string        // "" if admitted, else which limit refused it
+	apiToken              bool          // x-daily-requests-left is sent for API-token requests
 }
 
-// admit counts a request at now unless a limit is spent; a refused request is not
-// counted.
-func (l *limiter) admit(now time.Time) quota {
+// admit counts a request costing cost tokens at now unless a limit is spent; a refused
+// request is not counted. The daily budget is checked first: while it is spent, every
+// request is refused until midnight UTC, whatever the window has left. A request is
+// admitted while any token is left, and the budget never goes below zero, so the answer
+// that refuses one always shows x-daily-ratelimit-token-remaining: 0.
+func (l *limiter) admit(now time.Time, cost int) quota {
 	if l.start.IsZero() || now.Before(l.start) || now.Sub(l.start) >= l.window {
 		l.start, l.used = now, 0
 	}
 	if day := now.UTC().Format(time.DateOnly); day != l.day {
 		l.day, l.dailyUsed = day, 0
 	}
-	q := quota{limit: l.limit, reset: l.start.Add(l.window).Sub(now)}
+	q := quota{limit: l.limit, reset: l.start.Add(l.window).Sub(now), dailyLimit: l.daily}
 	switch {
-	case l.used >= l.limit:
-		q.over = "burst"
 	case l.dailyUsed >= l.daily:
 		q.over = "daily"
 		y, m, d := now.UTC().Date()
-		q.reset = time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC).Sub(now)
+		q.untilMidnight = time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC).Sub(now)
+	case l.used >= l.limit:
+		q.over = "burst"
 	default:
 		l.used++
-		l.dailyUsed++
+		l.dailyUsed = min(l.dailyUsed+cost, l.daily)
 	}
 	q.remaining = l.limit - l.used
 	q.dailyLeft = l.daily - l.dailyUsed
 	return q
 }
 
-// setHeaders writes the headers Pipedrive sends with every response. x-ratelimit-reset is
-// in whole seconds, rounded up so that a client waiting that long finds the window reset.
+// setHeaders writes the headers Pipedrive sends with every response. Times are in whole
+// seconds, rounded up, so that a client waiting that long finds the limit reset.
+// x-daily-requests-left is the number of POSTs the tokens left would pay for.
 func (q quota) setHeaders(h http.Header) {
 	h.Set("X-Ratelimit-Limit", strconv.Itoa(q.limit))
 	h.Set("X-Ratelimit-Remaining", strconv.Itoa(q.remaining))
-	h.Set("X-Ratelimit-Reset", strconv.FormatInt(int64((q.reset+time.Second-1)/time.Second), 10))
-	h.Set("X-Daily-Requests-Left", strconv.Itoa(q.dailyLeft))
+	h.Set("X-Ratelimit-Reset", seconds(q.reset))
+	h.Set("X-Daily-Ratelimit-Token-Limit", strconv.Itoa(q.dailyLimit))
+	h.Set("X-Daily-Ratelimit-Token-Remaining", strconv.Itoa(q.dailyLeft))
+	if q.apiToken {
+		h.Set("X-Daily-Requests-Left", strconv.Itoa(q.dailyLeft/postCost))
+	}
+	if q.over == "daily" {
+		h.Set("Retry-After", seconds(q.untilMidnight))
+	}
+}
+
+// seconds is d in whole seconds, rounded up.
+func seconds(d time.Duration) string {
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
 }

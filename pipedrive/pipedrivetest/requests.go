@@ -1,7 +1,6 @@
 package pipedrivetest
 
 import (
-	"mime"
 	"net/http"
 	"net/url"
 )
@@ -19,8 +18,9 @@ type Request struct {
 	// Header holds the request headers, with the values of x-api-token and Authorization
 	// replaced by Redacted ("Bearer [REDACTED]" for a bearer token).
 	Header http.Header
-	// Form is the body parsed as application/x-www-form-urlencoded; nil when the body
-	// was sent with another content type.
+	// Form is the body's fields, decoded from application/x-www-form-urlencoded,
+	// application/json or multipart/form-data; nil for another content type or a body
+	// that does not decode.
 	Form url.Values
 	// Body is the body exactly as sent.
 	Body string
@@ -66,9 +66,7 @@ func (s *Server) record(r *http.Request, body []byte, rep reply) {
 			rec.Header["Authorization"] = []string{Redacted}
 		}
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "application/x-www-form-urlencoded" {
-		rec.Form, _ = url.ParseQuery(rec.Body)
-	}
+	rec.Form = requestForm(r.Header.Get("Content-Type"), body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, rec)

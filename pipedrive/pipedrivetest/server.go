@@ -192,7 +192,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) answer(r *http.Request, body []byte, readErr error) (reply, quota) {
 	now := s.now()
 	s.mu.Lock()
-	q := s.limiter.admit(now)
+	q := s.limiter.admit(now, tokenCost(r.Method))
+	q.apiToken = len(r.Header.Values("Authorization")) == 0
 	var scripted *failure
 	if len(s.failures) > 0 {
 		scripted = &s.failures[0]
@@ -214,6 +215,8 @@ func (s *Server) answer(r *http.Request, body []byte, readErr error) (reply, quo
 // documentation gives.
 func (s *Server) carryOut(r *http.Request, body []byte, readErr error, q quota, now time.Time) reply {
 	switch {
+	case q.over == "daily":
+		return errorReply(http.StatusTooManyRequests, "Request over limit: the daily rate limit is spent. Wait for Retry-After seconds, until midnight UTC.")
 	case q.over != "":
 		return errorReply(http.StatusTooManyRequests, "Request over limit: the "+q.over+" rate limit is spent. Wait for x-ratelimit-reset seconds.")
 	case readErr != nil:
@@ -231,7 +234,8 @@ func (s *Server) carryOut(r *http.Request, body []byte, readErr error, q quota, 
 	case http.StatusMethodNotAllowed:
 		return errorReply(status, "Method "+r.Method+" is not allowed here: use "+op.Method)
 	}
-	if rep, failed := s.check(r, body, op); failed {
+	form, rep, failed := s.check(r, body, op)
+	if failed {
 		return rep
 	}
 	if op.Method == http.MethodGet {
@@ -240,7 +244,7 @@ func (s *Server) carryOut(r *http.Request, body []byte, readErr error, q quota, 
 	if s.noGoogle {
 		return errorReply(http.StatusForbidden, "No Google account is connected: connect Google Drive in Pipedrive under Settings > Google")
 	}
-	return s.store(op.Path, body, now)
+	return s.store(op.Path, form, now)
 }
 
 // Files returns the files the server has stored, oldest first, as the client decodes

@@ -68,15 +68,19 @@ var (
 )
 
 // check authenticates and validates the request against the route's operation. It
-// reports the reply for a request that fails.
-func (s *Server) check(r *http.Request, body []byte, route *routers.Route) (reply, bool) {
+// returns the body as a form body (see asForm), or the reply for a request that fails.
+func (s *Server) check(r *http.Request, body []byte, route *routers.Route) ([]byte, reply, bool) {
 	if auth := r.Header.Values("Authorization"); len(auth) > 0 {
 		if _, ok := bearerToken(auth[0]); !ok || len(auth) > 1 {
 			// Pipedrive documents 400 for a malformed Authorization header.
-			return errorReply(http.StatusBadRequest, "Malformed Authorization header: expected \"Bearer <token>\""), true
+			return nil, errorReply(http.StatusBadRequest, "Malformed Authorization header: expected \"Bearer <token>\""), true
 		}
 	}
 	req := r.Clone(r.Context())
+	body, converted, problem := asForm(r.Header.Get("Content-Type"), body)
+	if converted {
+		req.Header.Set("Content-Type", formType)
+	}
 	req.Body = http.NoBody
 	if len(body) > 0 {
 		req.Body = readCloser{bytes.NewReader(body)}
@@ -85,29 +89,34 @@ func (s *Server) check(r *http.Request, body []byte, route *routers.Route) (repl
 		Request:    req,
 		PathParams: pathParams(route, strings.TrimPrefix(r.URL.Path, BasePath)),
 		Route:      route,
-		Options:    &openapi3filter.Options{MultiError: true, AuthenticationFunc: s.authenticate},
+		// A body that does not decode is refused once the credential has been checked.
+		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: s.authenticate, ExcludeRequestBody: problem != ""},
 	}
 	err := openapi3filter.ValidateRequest(r.Context(), in)
 	var secErr *openapi3filter.SecurityRequirementsError
 	switch {
 	case errors.As(err, &secErr):
 		if errors.Is(secErr, errWrongToken) {
-			return errorReply(http.StatusUnauthorized, "unauthorized access"), true
+			return nil, errorReply(http.StatusUnauthorized, "unauthorized access"), true
 		}
-		return errorReply(http.StatusUnauthorized, "You need to be authorized to make this request."), true
+		return nil, errorReply(http.StatusUnauthorized, "You need to be authorized to make this request."), true
 	case unsupportedContentType(err):
-		return errorReply(http.StatusUnsupportedMediaType,
-			fmt.Sprintf("Unsupported content type %q: send the body as application/x-www-form-urlencoded", r.Header.Get("Content-Type"))), true
+		return nil, errorReply(http.StatusUnsupportedMediaType, fmt.Sprintf(
+			"Unsupported content type %q: send the body as application/x-www-form-urlencoded, application/json or multipart/form-data",
+			r.Header.Get("Content-Type"))), true
+	case problem != "":
+		return nil, errorReply(http.StatusBadRequest, "Invalid input: "+problem), true
 	}
 	if route.Method == http.MethodGet {
-		return queryCheck(err)
+		rep, failed := queryCheck(err)
+		return body, rep, failed
 	}
 	problems := fieldProblems(err, route, body)
 	problems = append(problems, unexpectedFields(body, route)...)
 	if len(problems) > 0 {
-		return errorReply(http.StatusBadRequest, "Invalid input: "+strings.Join(problems, "; ")), true
+		return nil, errorReply(http.StatusBadRequest, "Invalid input: "+strings.Join(problems, "; ")), true
 	}
-	return reply{}, false
+	return body, reply{}, false
 }
 
 // authenticate checks one security scheme of the spec against the server's token.
@@ -264,7 +273,7 @@ func unexpectedFields(body []byte, route *routers.Route) []string {
 
 // formSchema is the operation's form body schema.
 func formSchema(route *routers.Route) *openapi3.Schema {
-	return route.Operation.RequestBody.Value.Content.Get("application/x-www-form-urlencoded").Schema.Value
+	return route.Operation.RequestBody.Value.Content.Get(formType).Schema.Value
 }
 
 // readCloser gives a bytes.Reader a no-op Close.

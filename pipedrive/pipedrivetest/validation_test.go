@@ -24,10 +24,10 @@ func TestInvalidRequestsAreRefused(t *testing.T) {
 		status                        int
 		msg                           string
 	}{
-		{"json body", "/files/remote", "application/json", `{"file_type":"gdoc"}`, http.StatusUnsupportedMediaType,
-			`Unsupported content type "application/json": send the body as application/x-www-form-urlencoded`},
-		{"multipart body", "/files/remoteLink", "multipart/form-data; boundary=x", "--x--", http.StatusUnsupportedMediaType,
-			`Unsupported content type "multipart/form-data; boundary=x": send the body as application/x-www-form-urlencoded`},
+		{"text body", "/files/remote", "text/plain", create, http.StatusUnsupportedMediaType,
+			`Unsupported content type "text/plain": send the body as application/x-www-form-urlencoded, application/json or multipart/form-data`},
+		{"no content type", "/files/remoteLink", "", link, http.StatusUnsupportedMediaType,
+			`Unsupported content type "": send the body as application/x-www-form-urlencoded, application/json or multipart/form-data`},
 		{"empty body", "/files/remote", form, "", http.StatusBadRequest,
 			"Invalid input: the request body is empty; required fields: file_type, title, item_type, item_id, remote_location"},
 		{"missing title", "/files/remote", form, "file_type=gdoc&item_id=12&item_type=deal&remote_location=googledrive", http.StatusBadRequest,

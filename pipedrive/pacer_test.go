@@ -1,0 +1,206 @@
+package pipedrive_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+// A 429 showing the daily budget spent is returned at once, whatever its Retry-After,
+// and until that wait has passed further calls fail without being sent.
+func TestDaily429FailsFastUntilTheWaitHasPassed(t *testing.T) {
+	for name, spent := range map[string]string{
+		"tokens":   "X-Daily-Ratelimit-Token-Remaining",
+		"requests": "X-Daily-Requests-Left",
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, n := scriptedServer(t,
+				reply{status: 429, header: map[string]string{spent: "0", "Retry-After": "2", "X-Ratelimit-Remaining": "5", "X-Ratelimit-Reset": "1"}, body: rateLimited},
+				reply{status: 200, body: fileJSON},
+			)
+			clk := newFakeClock()
+			c := newTestClient(t, srv.URL, pipedrive.WithClock(clk))
+
+			_, err := createDoc(context.Background(), c)
+			var rl *pipedrive.RateLimitError
+			require.ErrorAs(t, err, &rl)
+			assert.Equal(t, int64(1), n.Load(), "a short Retry-After is not retried: it cannot succeed")
+			assert.True(t, rl.Daily)
+			assert.Equal(t, 2*time.Second, rl.RetryAfter)
+			assert.ErrorIs(t, err, pipedrive.ErrRateLimited)
+			assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+			assert.Equal(t, "pipedrive: POST /files/remote: 429 Too Many Requests: Request over limit (daily budget spent, retry after 2s)", err.Error())
+			assert.Empty(t, clk.Sleeps())
+
+			clk.Advance(1500 * time.Millisecond)
+			_, err = c.Files.LinkRemote(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "abc", Item: pipedrive.Deal(12)})
+			require.ErrorAs(t, err, &rl)
+			assert.Equal(t, int64(1), n.Load(), "not sent")
+			assert.True(t, rl.Daily)
+			assert.Equal(t, 500*time.Millisecond, rl.RetryAfter)
+			assert.ErrorIs(t, err, pipedrive.ErrRateLimited)
+			assert.Equal(t, "pipedrive: POST /files/remoteLink: 429 Too Many Requests: not sent: the daily rate limit is spent (daily budget spent, retry after 500ms)", err.Error())
+
+			clk.Advance(500 * time.Millisecond)
+			_, err = createDoc(context.Background(), c)
+			require.NoError(t, err)
+			assert.Equal(t, int64(2), n.Load())
+			assert.Empty(t, clk.Sleeps())
+		})
+	}
+}
+
+// Without Retry-After, a daily 429 holds calls for MaxWait, then one is sent to find out.
+func TestDaily429WithoutRetryAfterHoldsForMaxWait(t *testing.T) {
+	srv, n := scriptedServer(t, reply{status: 429, header: map[string]string{"X-Daily-Ratelimit-Token-Remaining": "0", "X-Ratelimit-Reset": "1"}, body: rateLimited})
+	clk := newFakeClock()
+	c := newTestClient(t, srv.URL, pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: 10 * time.Second}))
+
+	_, err := createDoc(context.Background(), c)
+	var rl *pipedrive.RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.True(t, rl.Daily)
+	assert.Zero(t, rl.RetryAfter, "x-ratelimit-reset is the 2-second window, not the daily reset")
+	clk.Advance(4 * time.Second)
+	_, err = createDoc(context.Background(), c)
+	require.ErrorAs(t, err, &rl)
+	assert.Equal(t, 6*time.Second, rl.RetryAfter)
+	assert.Equal(t, int64(1), n.Load())
+	clk.Advance(6 * time.Second)
+	_, err = createDoc(context.Background(), c)
+	require.ErrorAs(t, err, &rl)
+	assert.Equal(t, int64(2), n.Load(), "the hold is over: one request finds the budget still spent")
+}
+
+// A window the server says is spent for longer than MaxWait is not waited for: the call
+// fails at once, unsent.
+func TestPacingRefusesAWaitPastMaxWait(t *testing.T) {
+	srv, n := scriptedServer(t, reply{status: 200, header: map[string]string{"X-Ratelimit-Limit": "2", "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "2"}, body: fileJSON})
+	clk := newFakeClock()
+	c := newTestClient(t, srv.URL, pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: time.Second}))
+	_, err := createDoc(context.Background(), c)
+	require.NoError(t, err)
+
+	_, err = createDoc(context.Background(), c)
+	var rl *pipedrive.RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.False(t, rl.Daily)
+	assert.Equal(t, 2*time.Second, rl.RetryAfter)
+	assert.Equal(t, 0, rl.RateLimit.Remaining, "the state the refusal was based on")
+	assert.Contains(t, err.Error(), "not sent: the rate-limit window is spent for longer than the retry policy's MaxWait")
+	assert.Equal(t, int64(1), n.Load())
+	assert.Empty(t, clk.Sleeps())
+}
+
+// With pacing off, a spent window is the server's business: the call is sent at once.
+func TestNoRetryDoesNotPace(t *testing.T) {
+	srv, n := scriptedServer(t, reply{status: 200, header: map[string]string{"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "2"}, body: fileJSON})
+	clk := newFakeClock()
+	c := newTestClient(t, srv.URL, pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.NoRetry))
+	for range 3 {
+		_, err := createDoc(context.Background(), c)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, int64(3), n.Load())
+	assert.Empty(t, clk.Sleeps())
+}
+
+// Before anything is known about the limit, the first request goes alone: the others
+// start only once its answer has told the client the window.
+func TestFirstRequestGoesAlone(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		events []string
+		first  atomic.Bool
+	)
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		isFirst := first.CompareAndSwap(false, true)
+		mu.Lock()
+		events = append(events, "start")
+		mu.Unlock()
+		if isFirst {
+			time.Sleep(50 * time.Millisecond) // room for the others to start, were they let through
+		}
+		mu.Lock()
+		events = append(events, "end")
+		mu.Unlock()
+		replyJSON(200, fileJSON, "X-Ratelimit-Limit", "100", "X-Ratelimit-Remaining", "99", "X-Ratelimit-Reset", "2")(w, r)
+	})
+	c := newTestClient(t, f.srv.URL) // the real clock: the probe's answer comes in real time
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			_, err := createDoc(context.Background(), c)
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	require.Len(t, events, 8)
+	assert.Equal(t, []string{"start", "end"}, events[:2])
+}
+
+// countingLimiter counts Wait calls and fails them with err.
+type countingLimiter struct {
+	waits atomic.Int64
+	err   error
+}
+
+func (l *countingLimiter) Wait(context.Context) error {
+	l.waits.Add(1)
+	return l.err
+}
+
+// The caller's limiter is waited for before every request, retries included, and even
+// with pacing off; when it fails, nothing is sent.
+func TestWithRateLimiter(t *testing.T) {
+	srv, n := scriptedServer(t,
+		reply{status: 429, header: map[string]string{"Retry-After": "1"}, body: rateLimited},
+		reply{status: 200, body: fileJSON},
+	)
+	lim := &countingLimiter{}
+	c := newTestClient(t, srv.URL, pipedrive.WithClock(newFakeClock()), pipedrive.WithRateLimiter(lim))
+	_, err := createDoc(context.Background(), c)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), lim.waits.Load(), "once per request sent")
+
+	strict := newTestClient(t, srv.URL, pipedrive.WithRetry(pipedrive.NoRetry), pipedrive.WithRateLimiter(lim))
+	_, err = createDoc(context.Background(), strict)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), lim.waits.Load())
+
+	boom := errors.New("shared budget exhausted")
+	refusing := newTestClient(t, srv.URL, pipedrive.WithRateLimiter(&countingLimiter{err: boom}))
+	_, err = createDoc(context.Background(), refusing)
+	assert.ErrorIs(t, err, boom)
+	assert.Contains(t, err.Error(), "not sent: waiting for the rate limiter")
+	assert.Equal(t, int64(3), n.Load())
+
+	_, err = pipedrive.NewClient(pipedrive.WithAPIToken(retryToken), pipedrive.WithRateLimiter(nil))
+	assert.EqualError(t, err, "pipedrive: WithRateLimiter: limiter is nil")
+}
+
+// golang.org/x/time/rate.Limiter fits WithRateLimiter: a second call within its interval
+// waits for it, or fails unsent when the context ends first.
+func TestWithRateLimiterTimeRate(t *testing.T) {
+	srv, n := scriptedServer(t, reply{status: 200, body: fileJSON})
+	c := newTestClient(t, srv.URL, pipedrive.WithRateLimiter(rate.NewLimiter(rate.Every(time.Hour), 1)))
+	_, err := createDoc(context.Background(), c)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = createDoc(ctx, c)
+	require.Error(t, err, "an hour's wait does not fit in the context's minute")
+	assert.Contains(t, err.Error(), "not sent: waiting for the rate limiter")
+	assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+	assert.Equal(t, int64(1), n.Load())
+}
