@@ -160,6 +160,11 @@ func TestLinkOnTheFakeAsJSON(t *testing.T) {
 	assert.Equal(t, "Globex", f.OrgName)
 	assert.False(t, f.AddTime.IsZero())
 	assert.NotContains(t, r.stdout, "fake", "stdout holds the JSON only")
+	// Pipedrive's field names and time layout, not Go's.
+	assert.Contains(t, r.stdout, `"remote_id": "123magicfile123",`)
+	assert.Contains(t, r.stdout, `"org_id": 2,`)
+	assert.Regexp(t, `"add_time": "\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",`, r.stdout)
+	assert.NotContains(t, r.stdout, `"RemoteID"`)
 
 	r = runWith(t, nil, "link", "--fake", "--remote-id", "123magicfile123", "--person", "6")
 	require.Equal(t, exitOK, r.code, r.stderr)
