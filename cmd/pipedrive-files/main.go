@@ -78,12 +78,12 @@ Environment (flags override it):
 
 Exit status:
   0    success
-  1    Pipedrive refused or failed the call, or it could not be sent; the message gives
-       the HTTP status and Pipedrive's error text
+  1    Pipedrive refused or failed the call, or it was not sent; the message gives the
+       HTTP status and Pipedrive's error text
   2    usage or validation error: the message names the flag or variable; nothing was sent
-  3    outcome unknown: the request was sent, but no answer says whether Pipedrive carried
-       it out (a 5xx, a timeout, a broken connection); check the item's files before
-       running the command again
+  3    outcome unknown: the request was sent, and neither the answer (a 5xx, a timeout, a
+       broken connection) nor a look at the item's files says whether Pipedrive carried
+       it out; check the item's files before running the command again
   130  interrupted (Ctrl-C or SIGTERM)
 
 The token is never printed.
