@@ -5,10 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
@@ -73,29 +75,33 @@ func hangingServer(t *testing.T) (base string, arrived <-chan string) {
 
 // --timeout reaches the call: against a server that never answers, each command gives up
 // after it (not after the library's 60 s per attempt) and names the flag. A POST that
-// timed out may have been carried out (exit 3); a GET changed nothing (exit 1).
+// timed out may have been carried out (exit 3); a GET changed nothing (exit 1). The
+// timeout leaves time for the request to arrive even on a loaded machine, and the cases
+// run in parallel, so the test waits about that long once.
 func TestTimeoutFlag(t *testing.T) {
 	t.Parallel()
-	base, arrived := hangingServer(t)
-	env := map[string]string{"PIPEDRIVE_API_TOKEN": "0123456789abcdef0123456789abcdef01234567", "PIPEDRIVE_BASE_URL": base}
 	for _, tc := range []struct {
 		args []string
 		code int
 		path string
 	}{
 		// create's look for the file runs under the same bound, so it is not even sent.
-		{[]string{"create", "--title", "x", "--deal", "12", "--timeout", "20ms"}, exitUnknown, "/api/v1/files/remote"},
-		{[]string{"link", "--no-check", "--remote-id", "abc", "--org", "1", "--timeout=20ms"}, exitUnknown, "/api/v1/files/remoteLink"},
-		{[]string{"link", "--remote-id", "abc", "--org", "1", "--timeout", "20ms"}, exitAPI, "/api/v1/organizations/1/files"},
-		{[]string{"list", "--person", "5", "--timeout", "20ms"}, exitAPI, "/api/v1/persons/5/files"},
+		{[]string{"create", "--title", "x", "--deal", "12", "--timeout", "200ms"}, exitUnknown, "/api/v1/files/remote"},
+		{[]string{"link", "--no-check", "--remote-id", "abc", "--org", "1", "--timeout=200ms"}, exitUnknown, "/api/v1/files/remoteLink"},
+		{[]string{"link", "--remote-id", "abc", "--org", "1", "--timeout", "200ms"}, exitAPI, "/api/v1/organizations/1/files"},
+		{[]string{"list", "--person", "5", "--timeout", "200ms"}, exitAPI, "/api/v1/persons/5/files"},
 	} {
-		r := runWith(t, env, tc.args...)
-		assert.Equal(t, tc.code, r.code, tc.args)
-		assert.Regexp(t, `^pipedrive-files `+tc.args[0]+`: no answer within --timeout 20ms: pipedrive: .*context deadline exceeded\n`, r.stderr)
-		if assert.Len(t, arrived, 1, "sent once: %v", tc.args) {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			base, arrived := hangingServer(t)
+			env := map[string]string{"PIPEDRIVE_API_TOKEN": "0123456789abcdef0123456789abcdef01234567", "PIPEDRIVE_BASE_URL": base}
+			r := runWith(t, env, tc.args...)
+			assert.Equal(t, tc.code, r.code)
+			assert.Regexp(t, `^pipedrive-files `+tc.args[0]+`: no answer within --timeout 200ms: pipedrive: .*context deadline exceeded\n`, r.stderr)
+			require.Len(t, arrived, 1, "sent once")
 			assert.Equal(t, tc.path, <-arrived)
-		}
-		noToken(t, r, env["PIPEDRIVE_API_TOKEN"])
+			noToken(t, r, env["PIPEDRIVE_API_TOKEN"])
+		})
 	}
 }
 
