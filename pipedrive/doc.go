@@ -24,4 +24,4 @@
 package pipedrive
 
 // Version is this library's version, sent in the User-Agent header.
-const Version = "0.1.0"
+const Version = "0.2.0"

@@ -109,6 +109,8 @@ func ExampleRemoteIDFromURL() {
 		"https://docs.google.com/spreadsheets/u/1/d/1AbC-_xyz/edit#gid=0",
 		"https://drive.google.com/file/d/0B1x2y3z/view?usp=sharing",
 		"https://drive.google.com/open?id=0B1x2y3z",
+		"https://drive.google.com/uc?id=0B1x2y3z&export=download",
+		"docs.google.com/a/example.com/document/d/123magicfile123/edit",
 	} {
 		id, err := pipedrive.RemoteIDFromURL(u)
 		if err != nil {
@@ -121,13 +123,18 @@ func ExampleRemoteIDFromURL() {
 	_, err := pipedrive.RemoteIDFromURL("https://example.com/document/d/123magicfile123")
 	fmt.Println(errors.Is(err, pipedrive.ErrInvalidRequest))
 	fmt.Println(err)
+	_, err = pipedrive.RemoteIDFromURL("https://drive.google.com/drive/folders/0B1x2y3z")
+	fmt.Println(err)
 	// Output:
 	// 123magicfile123
 	// 1AbC-_xyz
 	// 0B1x2y3z
 	// 0B1x2y3z
+	// 0B1x2y3z
+	// 123magicfile123
 	// true
 	// pipedrive: invalid request: URL: is not a docs.google.com or drive.google.com URL
+	// pipedrive: invalid request: URL: is a Google Drive folder; a folder cannot be linked, only the files in it
 }
 
 func ExampleAPIError() {

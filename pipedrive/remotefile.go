@@ -14,42 +14,47 @@ const timeLayout = "2006-01-02 15:04:05"
 
 // RemoteFile is a file linked to a Pipedrive item, as Pipedrive returned it. Ids are 0 and
 // strings empty when Pipedrive sent null or nothing.
+//
+// In JSON it has Pipedrive's own field names ("id", "user_id", "remote_id", ...), and
+// AddTime and UpdateTime are written the way Pipedrive writes them, "YYYY-MM-DD HH:MM:SS"
+// in UTC (null for the zero time), so a file encoded by your program reads like one from
+// Pipedrive's API. See MarshalJSON.
 type RemoteFile struct {
-	ID         int64 // the file's id in Pipedrive
-	UserID     int64 // the user who added it
-	DealID     int64
-	PersonID   int64
-	OrgID      int64
-	ProductID  int64
-	ActivityID int64
-	ProjectID  int64
-	LeadID     string // a UUID, or empty
+	ID         int64  `json:"id"`      // the file's id in Pipedrive
+	UserID     int64  `json:"user_id"` // the user who added it
+	DealID     int64  `json:"deal_id"`
+	PersonID   int64  `json:"person_id"`
+	OrgID      int64  `json:"org_id"`
+	ProductID  int64  `json:"product_id"`
+	ActivityID int64  `json:"activity_id"`
+	ProjectID  int64  `json:"project_id"`
+	LeadID     string `json:"lead_id"` // a UUID, or empty
 
-	Name           string   // the visible name (the title given to CreateRemote)
-	FileName       string   // the original file name
-	FileType       FileType // e.g. GoogleDoc; whatever Pipedrive sent
-	FileSize       int64
-	RemoteLocation string // "googledrive" in practice; passed through as sent
-	RemoteID       string // the Google Drive file id
-	URL            string // Pipedrive's download URL for the file
-	Description    string
+	Name           string   `json:"name"`      // the visible name (the title given to CreateRemote)
+	FileName       string   `json:"file_name"` // the original file name
+	FileType       FileType `json:"file_type"` // e.g. GoogleDoc; whatever Pipedrive sent
+	FileSize       int64    `json:"file_size"`
+	RemoteLocation string   `json:"remote_location"` // "googledrive" in practice; passed through as sent
+	RemoteID       string   `json:"remote_id"`       // the Google Drive file id
+	URL            string   `json:"url"`             // Pipedrive's download URL for the file
+	Description    string   `json:"description"`
 
-	DealName    string
-	PersonName  string
-	OrgName     string
-	ProductName string
-	LeadName    string
-	ProjectName string
+	DealName    string `json:"deal_name"`
+	PersonName  string `json:"person_name"`
+	OrgName     string `json:"org_name"`
+	ProductName string `json:"product_name"`
+	LeadName    string `json:"lead_name"`
+	ProjectName string `json:"project_name"`
 
-	CID            string // inline attachment id
-	S3Bucket       string
-	MailMessageID  string
-	MailTemplateID string
+	CID            string `json:"cid"` // inline attachment id
+	S3Bucket       string `json:"s3_bucket"`
+	MailMessageID  string `json:"mail_message_id"`
+	MailTemplateID string `json:"mail_template_id"`
 
-	ActiveFlag bool
-	InlineFlag bool
-	AddTime    time.Time // when the file was added, in UTC
-	UpdateTime time.Time // when it last changed, in UTC
+	ActiveFlag bool      `json:"active_flag"`
+	InlineFlag bool      `json:"inline_flag"`
+	AddTime    time.Time `json:"add_time"`    // when the file was added, in UTC
+	UpdateTime time.Time `json:"update_time"` // when it last changed, in UTC
 }
 
 // decodeFile decodes one file object of a response, the single place where the files of

@@ -43,6 +43,30 @@ func TestRemoteIDFromURLAccepts(t *testing.T) {
 		{"https://drive.google.com/open?id=" + driveID, driveID},
 		{"https://drive.google.com/open?id=" + driveID + "&authuser=0", driveID},
 		{"https://drive.google.com/u/0/open?id=" + driveID, driveID},
+		// Download links: uc?id= on either host, the id anywhere in the query.
+		{"https://drive.google.com/uc?id=" + driveID + "&export=download", driveID},
+		{"https://drive.google.com/uc?export=download&id=" + driveID, driveID},
+		{"https://docs.google.com/uc?id=" + driveID, driveID},
+		{"https://drive.google.com/u/0/uc?id=" + driveID + "&export=download", driveID},
+		// Google Workspace domains, alone or with an account selector.
+		{"https://docs.google.com/a/example.com/document/d/" + driveID + "/edit", driveID},
+		{"https://docs.google.com/a/example.com/spreadsheets/d/" + driveID + "/edit#gid=0", driveID},
+		{"https://drive.google.com/a/example.com/file/d/" + driveID + "/view", driveID},
+		{"https://drive.google.com/a/example.com/open?id=" + driveID, driveID},
+		{"https://docs.google.com/a/example.com/u/1/document/d/" + driveID + "/edit", driveID},
+		{"https://drive.google.com/u/0/a/example.co.uk/file/d/" + driveID + "/view", driveID},
+		// Legacy docs.google.com forms of Drive files.
+		{"https://docs.google.com/file/d/" + driveID + "/edit", driveID},
+		{"https://docs.google.com/file/d/" + driveID + "/view", driveID},
+		{"https://docs.google.com/open?id=" + driveID, driveID},
+		{"https://docs.google.com/a/example.com/file/d/" + driveID + "/edit?usp=drivesdk", driveID},
+		// Pasted without the scheme, as browsers show URLs.
+		{"docs.google.com/document/d/" + driveID + "/edit", driveID},
+		{"drive.google.com/file/d/" + driveID + "/view?usp=sharing", driveID},
+		{"drive.google.com/open?id=" + driveID, driveID},
+		{"Docs.Google.com/spreadsheets/d/" + driveID, driveID},
+		{"//docs.google.com/document/d/" + driveID + "/edit", driveID},
+		{" docs.google.com/presentation/d/" + driveID + "/edit\n", driveID},
 		// Tolerated variations.
 		{"http://docs.google.com/document/d/" + driveID + "/edit", driveID},
 		{"https://DOCS.GOOGLE.COM/document/d/" + driveID + "/edit", driveID},
@@ -80,11 +104,21 @@ func TestRemoteIDFromURLRejects(t *testing.T) {
 		"https://drive.google.com/open",
 		"https://drive.google.com/open?id=",
 		"https://drive.google.com/file/d/",
-		"https://drive.google.com/drive/folders/" + driveID,
 		"https://drive.google.com/drive/my-drive",
+		"https://drive.google.com/uc?export=download",
+		"https://docs.google.com/uc?id=",
+		"https://docs.google.com/a/example.com/",
+		"https://docs.google.com/a/example.com/document/d/",
+		// Folders cannot be linked.
+		"https://drive.google.com/drive/folders/" + driveID,
+		"https://drive.google.com/drive/u/0/folders/" + driveID + "?usp=sharing",
+		"https://drive.google.com/drive/mobile/folders/" + driveID,
+		"https://drive.google.com/a/example.com/drive/folders/" + driveID,
+		"https://drive.google.com/folderview?id=" + driveID,
+		"drive.google.com/drive/folders/" + driveID,
 		// A kind that belongs to the other host.
-		"https://docs.google.com/file/d/" + driveID + "/view",
 		"https://drive.google.com/document/d/" + driveID + "/edit",
+		"https://drive.google.com/uc/d/" + driveID,
 		// Not an id.
 		"https://docs.google.com/document/d/abc%2Fdef/edit",
 		"https://docs.google.com/document/d/ab.cd/edit",
@@ -97,9 +131,10 @@ func TestRemoteIDFromURLRejects(t *testing.T) {
 		"ftp://docs.google.com/document/d/" + driveID + "/edit",
 		"file:///docs.google.com/document/d/" + driveID,
 		"javascript:alert(1)",
-		"docs.google.com/document/d/" + driveID + "/edit",
-		"//docs.google.com/document/d/" + driveID + "/edit",
 		driveID,
+		"example.com/document/d/" + driveID + "/edit",
+		"docs.google.com.evil.example/document/d/" + driveID,
+		"docs.google.com:443/document/d/" + driveID + "/edit",
 		"",
 		"   ",
 		"not a url at all",
@@ -115,5 +150,34 @@ func TestRemoteIDFromURLRejects(t *testing.T) {
 			assert.NotEmpty(t, vErr.Reason)
 			assert.ErrorIs(t, err, pipedrive.ErrInvalidRequest)
 		})
+	}
+}
+
+// The reason tells the user what to do differently, in the words of the issue it hits.
+func TestRemoteIDFromURLSaysWhy(t *testing.T) {
+	const (
+		folder   = "is a Google Drive folder; a folder cannot be linked, only the files in it"
+		notAFile = "does not point to a Google Docs, Sheets, Slides, Forms, Drawings or Drive file"
+	)
+	for raw, want := range map[string]string{
+		"https://drive.google.com/drive/folders/" + driveID:               folder,
+		"https://drive.google.com/drive/u/1/folders/" + driveID:           folder,
+		"https://drive.google.com/a/example.com/drive/folders/" + driveID: folder,
+		"https://drive.google.com/folderview?id=" + driveID:               folder,
+		"drive.google.com/drive/folders/" + driveID:                       folder,
+		"https://drive.google.com/drive/my-drive":                         notAFile,
+		"https://docs.google.com/":                                        notAFile,
+		"https://drive.google.com/document/d/" + driveID:                  notAFile,
+		"https://docs.google.com/a/example.com/":                          notAFile,
+		"https://docs.google.com/document/d/":                             "has no /d/<id>/ part",
+		"https://drive.google.com/uc?export=download":                     "has an empty file id",
+		"https://example.com/document/d/" + driveID:                       "is not a docs.google.com or drive.google.com URL",
+		"example.com/document/d/" + driveID:                               "is not an http(s) URL",
+		"ftp://docs.google.com/document/d/" + driveID:                     "is not an http(s) URL",
+	} {
+		_, err := pipedrive.RemoteIDFromURL(raw)
+		var vErr *pipedrive.ValidationError
+		require.ErrorAs(t, err, &vErr, raw)
+		assert.Equal(t, want, vErr.Reason, raw)
 	}
 }

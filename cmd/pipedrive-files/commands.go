@@ -39,13 +39,15 @@ Flags:
 func runCreate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("create", flag.ContinueOnError)
 	var (
-		c     common
-		items itemFlags
-		typ   = fs.String("type", string(pipedrive.GoogleDoc), "the kind of Google file: gdoc, gsheet, gslides, gform or gdraw")
-		title = fs.String("title", "", "the new file's title (required)")
+		c       common
+		items   itemFlags
+		timeout timeoutFlag
+		typ     = fs.String("type", string(pipedrive.GoogleDoc), "the kind of Google file: gdoc, gsheet, gslides, gform or gdraw")
+		title   = fs.String("title", "", "the new file's title (required)")
 	)
 	c.register(fs)
 	items.register(fs)
+	timeout.register(fs)
 	set, done, err := parse(fs, args, createHelp, stdout)
 	if done || err != nil {
 		return report(stderr, "create", err)
@@ -66,8 +68,11 @@ func runCreate(ctx context.Context, args []string, env func(string) string, stdo
 		return report(stderr, "create", err)
 	}
 	defer closeFake()
+	ctx, cancel := timeout.bound(ctx)
+	defer cancel()
 	start := time.Now()
 	f, err := client.Files.CreateRemote(ctx, req)
+	err = timeout.explain(ctx, err)
 	if errors.Is(err, pipedrive.ErrOutcomeUnknown) {
 		return recoverCreate(ctx, client, req, start, err, c.json, itemFlag, stdout, stderr)
 	}
@@ -88,7 +93,9 @@ func recoverCreate(ctx context.Context, client *pipedrive.Client, req pipedrive.
 		fmt.Fprintf(stderr, "pipedrive-files create: created (confirmed after an unknown outcome: %v)\n", cause)
 		return printFile(stdout, stderr, asJSON, "Created", "on", req.Item, f)
 	case errors.Is(err, pipedrive.ErrNotFound) && !errors.As(err, &apiErr): // no such file, not a failed list
-		return report(stderr, "create", cause, "Looked at the item's files: no such file, so the create most likely did not take effect. Check with '"+listCmd+"' before running this again.")
+		// The lookup settled the outcome: not created, so not exitUnknown.
+		report(stderr, "create", cause, "Looked at the item's files: no such file, so the create most likely did not take effect. Check with '"+listCmd+"' before running this again.")
+		return exitAPI
 	}
 	return report(stderr, "create", cause, fmt.Sprintf("The file may exist: looking for it failed (%v). Check with '%s' before running this again.", err, listCmd))
 }
@@ -98,12 +105,14 @@ func runLink(ctx context.Context, args []string, env func(string) string, stdout
 	var (
 		c        common
 		items    itemFlags
+		timeout  timeoutFlag
 		remoteID = fs.String("remote-id", "", "the Google Drive file id")
 		fileURL  = fs.String("url", "", "the file's Google Docs or Drive URL, instead of --remote-id")
 		noCheck  = fs.Bool("no-check", false, "send the link without first checking whether the file is already linked")
 	)
 	c.register(fs)
 	items.register(fs)
+	timeout.register(fs)
 	set, done, err := parse(fs, args, linkHelp, stdout)
 	if done || err != nil {
 		return report(stderr, "link", err)
@@ -133,6 +142,8 @@ func runLink(ctx context.Context, args []string, env func(string) string, stdout
 		return report(stderr, "link", err)
 	}
 	defer closeFake()
+	ctx, cancel := timeout.bound(ctx)
+	defer cancel()
 	var f *pipedrive.RemoteFile
 	linked := true
 	if *noCheck {
@@ -141,7 +152,7 @@ func runLink(ctx context.Context, args []string, env func(string) string, stdout
 		f, linked, err = client.Files.EnsureLinked(ctx, req)
 	}
 	if err != nil {
-		return report(stderr, "link", flagError(err, itemFlag))
+		return report(stderr, "link", timeout.explain(ctx, flagError(err, itemFlag)))
 	}
 	if !linked {
 		if c.json { // stdout holds the JSON only
@@ -166,8 +177,10 @@ func flagError(err error, itemFlag string) error {
 	return err
 }
 
-// report prints err, if any, and returns the exit code for it. hint replaces the
-// generic advice printed after an error whose outcome is unknown.
+// report prints err, if any, and returns the exit code for it: exitUsage for a
+// usageError, exitInterrupted when the command's context was cancelled (by a signal),
+// exitUnknown when the request may have been carried out, exitAPI otherwise. hint
+// replaces the generic advice printed after an error whose outcome is unknown.
 func report(stderr io.Writer, cmd string, err error, hint ...string) int {
 	if err == nil {
 		return exitOK
@@ -194,11 +207,19 @@ func report(stderr io.Writer, cmd string, err error, hint ...string) int {
 	default:
 		fmt.Fprintf(stderr, "%s%v\n", prefix, err)
 	}
+	unknown := errors.Is(err, pipedrive.ErrOutcomeUnknown)
 	switch {
 	case len(hint) > 0:
 		fmt.Fprintln(stderr, strings.Join(hint, "\n"))
-	case errors.Is(err, pipedrive.ErrOutcomeUnknown):
+	case unknown:
 		fmt.Fprintln(stderr, "The file may have been created or linked anyway: check the item's files (pipedrive-files list) before running this again.")
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "Interrupted.")
+		return exitInterrupted
+	case unknown:
+		return exitUnknown
 	}
 	return exitAPI
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 )
@@ -110,4 +112,36 @@ func validationFlag(field, itemFlag string) string {
 		return itemFlag
 	}
 	return field
+}
+
+// timeoutFlag is --timeout, for the commands that call Pipedrive: register it on the
+// command's flag set, bound the context of the call, and explain the error.
+type timeoutFlag struct{ d time.Duration }
+
+func (t *timeoutFlag) register(fs *flag.FlagSet) {
+	fs.Func("timeout", "give up after this `DURATION`, e.g. 30s or 2m, retries and rate-limit waits included (default: no overall limit; each attempt is bounded by the library's 60s)", func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return errors.New("must be a positive duration such as 30s or 2m")
+		}
+		t.d = d
+		return nil
+	})
+}
+
+// bound limits ctx to the timeout, if one was given.
+func (t *timeoutFlag) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if t.d == 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, t.d)
+}
+
+// explain names the flag in err when ctx, from bound, ran out: the library's own
+// per-attempt timeout is not blamed on the flag.
+func (t *timeoutFlag) explain(ctx context.Context, err error) error {
+	if err != nil && t.d > 0 && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no answer within --timeout %s: %w", t.d, err)
+	}
+	return err
 }

@@ -25,12 +25,14 @@ Flags:
 func runList(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
 	var (
-		c     common
-		items itemFlags
+		c       common
+		items   itemFlags
+		timeout timeoutFlag
 	)
 	c.register(fs)
 	fs.Lookup("json").Usage = "print the files as a JSON array instead of text"
 	items.registerFor(fs, "list the files of")
+	timeout.register(fs)
 	set, done, err := parse(fs, args, listHelp, stdout)
 	if done || err != nil {
 		return report(stderr, "list", err)
@@ -44,10 +46,12 @@ func runList(ctx context.Context, args []string, env func(string) string, stdout
 		return report(stderr, "list", err)
 	}
 	defer closeFake()
+	ctx, cancel := timeout.bound(ctx)
+	defer cancel()
 	files := []*pipedrive.RemoteFile{} // [] rather than null in JSON
 	for f, err := range client.Files.List(ctx, item) {
 		if err != nil {
-			return report(stderr, "list", flagError(err, itemFlag))
+			return report(stderr, "list", timeout.explain(ctx, flagError(err, itemFlag)))
 		}
 		files = append(files, f)
 	}

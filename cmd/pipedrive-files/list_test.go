@@ -116,6 +116,6 @@ func TestCreateConfirmsAnUnknownOutcome(t *testing.T) {
 	srv.FailNext(http.StatusBadGateway, "")
 	srv.FailNext(http.StatusUnauthorized, `{"success":false,"error":"unauthorized access"}`)
 	r = runWith(t, envFor(srv), "create", "--title", "Other", "--deal", "12")
-	assert.Equal(t, exitAPI, r.code)
+	assert.Equal(t, exitUnknown, r.code)
 	assert.Contains(t, r.stderr, "The file may exist: looking for it failed (pipedrive: GET /deals/{id}/files: 401 Unauthorized: unauthorized access). Check with 'pipedrive-files list --deal 12' before running this again.")
 }

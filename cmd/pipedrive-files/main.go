@@ -5,6 +5,7 @@
 //	pipedrive-files link --url https://docs.google.com/document/d/ID/edit --person 5
 //	pipedrive-files list --deal 12
 //	pipedrive-files demo
+//	pipedrive-files --version
 //
 // The API token comes from PIPEDRIVE_API_TOKEN only, never from a flag, so that it stays
 // out of shell history and process listings. --fake runs create, link or list against a fake
@@ -19,15 +20,18 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 )
 
 // Exit codes, documented in the usage text.
 const (
-	exitOK    = 0 // success
-	exitAPI   = 1 // Pipedrive or the network failed the call
-	exitUsage = 2 // bad flags, environment or request: nothing was sent
+	exitOK          = 0   // success
+	exitAPI         = 1   // Pipedrive refused or failed the call, or it could not be sent
+	exitUsage       = 2   // bad flags, environment or request: nothing was sent
+	exitUnknown     = 3   // sent, but whether it was carried out is unknown (pipedrive.ErrOutcomeUnknown)
+	exitInterrupted = 130 // stopped by SIGINT or SIGTERM (128 + SIGINT, as shells report it)
 )
 
 const usage = `pipedrive-files attaches Google Drive files to Pipedrive deals, persons and organizations.
@@ -37,6 +41,7 @@ Usage:
   pipedrive-files link (--remote-id ID | --url URL) (--deal ID | --person ID | --org ID) [--no-check] [flags]
   pipedrive-files list (--deal ID | --person ID | --org ID) [flags]
   pipedrive-files demo
+  pipedrive-files version
   pipedrive-files help [command]
 
 Commands:
@@ -49,9 +54,15 @@ Commands:
            added), or a JSON array with --json
   demo     create and link files, a validation error and a rate-limited retry, all on a
            fake Pipedrive inside this process: no account, no network
+  version  print the library version and, when the binary records them, the module
+           version and VCS revision it was built from (also --version)
 
 Flags of create, link and list (one or two dashes):
-  --json                 print the file (list: the files) as JSON instead of text
+  --json                 print the file (list: the files) as JSON, with Pipedrive's field
+                         names, instead of text
+  --timeout DURATION     give up after DURATION (e.g. 30s, 2m), retries, rate-limit waits and
+                         the check after an unknown outcome included; by default there is no
+                         overall limit, and each attempt is bounded by the library's 60s
   --company-domain NAME  send requests to https://NAME.pipedrive.com/api/v1
   --base-url URL         send requests to URL, e.g. https://acme.pipedrive.com/api/v1
   --fake                 use a fake Pipedrive started in this process (pipedrivetest), seeded
@@ -66,16 +77,20 @@ Environment (flags override it):
   PIPEDRIVE_BASE_URL        the API base URL (default https://api.pipedrive.com/v1)
 
 Exit status:
-  0  success
-  1  API error: Pipedrive (or the network) failed the call; the message gives the HTTP
-     status and Pipedrive's error text
-  2  usage or validation error: the message names the flag or variable; nothing was sent
+  0    success
+  1    Pipedrive refused or failed the call, or it was not sent; the message gives the
+       HTTP status and Pipedrive's error text
+  2    usage or validation error: the message names the flag or variable; nothing was sent
+  3    outcome unknown: the request was sent, and neither the answer (a 5xx, a timeout, a
+       broken connection) nor a look at the item's files says whether Pipedrive carried
+       it out; check the item's files before running the command again
+  130  interrupted (Ctrl-C or SIGTERM)
 
 The token is never printed.
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -99,6 +114,8 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		return runList(ctx, rest, env, stdout, stderr, extra)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
+	case "version", "-version", "--version":
+		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && rest[0] != "help" {
 			return run(ctx, []string{rest[0], "-h"}, env, stdout, stderr, extra...)
@@ -106,7 +123,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "pipedrive-files: unknown command %q: want create, link, list, demo or help\n", cmd)
+		fmt.Fprintf(stderr, "pipedrive-files: unknown command %q: want create, link, list, demo, version or help\n", cmd)
 		return exitUsage
 	}
 }

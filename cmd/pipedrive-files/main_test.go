@@ -35,10 +35,17 @@ type result struct {
 // however the command's choice of base URL breaks, and its waits take no time.
 func runWith(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
+	return runWithContext(t, context.Background(), env, args...)
+}
+
+// runWithContext is runWith under ctx, which stands for the signals main turns into a
+// cancellation.
+func runWithContext(t *testing.T, ctx context.Context, env map[string]string, args ...string) result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	hc, dialed := loopbackOnly(t)
 	clk := pipedrivetest.NewClock(time.Now())
-	code := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr,
+	code := run(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr,
 		pipedrive.WithHTTPClient(hc), pipedrive.WithClock(clk))
 	return result{code, stdout.String(), stderr.String(), dialed(), clk.Sleeps()}
 }
@@ -109,8 +116,13 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		r := runWith(t, nil, args...)
 		require.Equal(t, exitOK, r.code, args)
-		assert.Contains(t, r.stdout, "Exit status:\n  0  success\n  1  API error")
-		assert.Contains(t, r.stdout, "  2  usage or validation error")
+		for _, code := range []int{exitOK, exitAPI, exitUsage, exitUnknown, exitInterrupted} {
+			assert.Regexp(t, fmt.Sprintf(`\n  %-3d  \S`, code), r.stdout, "exit code %d is documented", code)
+		}
+		assert.Contains(t, r.stdout, "Exit status:\n  0    success\n  1    Pipedrive refused or failed the call")
+		assert.Contains(t, r.stdout, "  3    outcome unknown")
+		assert.Contains(t, r.stdout, "--timeout DURATION")
+		assert.Contains(t, r.stdout, "pipedrive-files version\n")
 		assert.Contains(t, r.stdout, "PIPEDRIVE_API_TOKEN")
 		assert.Empty(t, r.stderr)
 	}
@@ -131,7 +143,7 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, r.stderr, "Usage:")
 	r = runWith(t, nil, "upload")
 	assert.Equal(t, exitUsage, r.code)
-	assert.Equal(t, "pipedrive-files: unknown command \"upload\": want create, link, list, demo or help\n", r.stderr)
+	assert.Equal(t, "pipedrive-files: unknown command \"upload\": want create, link, list, demo, version or help\n", r.stderr)
 }
 
 func TestCreateOnTheFake(t *testing.T) {
@@ -160,6 +172,11 @@ func TestLinkOnTheFakeAsJSON(t *testing.T) {
 	assert.Equal(t, "Globex", f.OrgName)
 	assert.False(t, f.AddTime.IsZero())
 	assert.NotContains(t, r.stdout, "fake", "stdout holds the JSON only")
+	// Pipedrive's field names and time layout, not Go's.
+	assert.Contains(t, r.stdout, `"remote_id": "123magicfile123",`)
+	assert.Contains(t, r.stdout, `"org_id": 2,`)
+	assert.Regexp(t, `"add_time": "\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",`, r.stdout)
+	assert.NotContains(t, r.stdout, `"RemoteID"`)
 
 	r = runWith(t, nil, "link", "--fake", "--remote-id", "123magicfile123", "--person", "6")
 	require.Equal(t, exitOK, r.code, r.stderr)
@@ -185,6 +202,10 @@ func TestUsageErrorsNameTheFlagAndSendNothing(t *testing.T) {
 		{[]string{"create", "--title", "x", "--org", "-3"}, "pipedrive-files create: --org: must be a positive item id\n"},
 		{[]string{"create", "--title", "x", "--deal", "twelve"}, `pipedrive-files create: invalid value "twelve" for flag -deal: parse error` + "\n"},
 		{[]string{"create", "--title", "x", "--deal", "12", "--token", "t"}, "pipedrive-files create: flag provided but not defined: -token\n"},
+		{[]string{"create", "--title", "x", "--deal", "12", "--timeout", "0"}, `pipedrive-files create: invalid value "0" for flag -timeout: must be a positive duration such as 30s or 2m` + "\n"},
+		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--timeout", "-1s"}, `pipedrive-files link: invalid value "-1s" for flag -timeout: must be a positive duration such as 30s or 2m` + "\n"},
+		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--timeout", "10"}, `pipedrive-files link: invalid value "10" for flag -timeout: must be a positive duration such as 30s or 2m` + "\n"},
+		{[]string{"version", "now"}, `pipedrive-files version: version takes no arguments, got "now"` + "\n"},
 		{[]string{"create", "--title", "Big", "proposal", "--deal", "12"}, `pipedrive-files create: unexpected argument "proposal" (quote values that contain spaces)` + "\n"},
 		{[]string{"link", "--deal", "12"}, "pipedrive-files link: one of --remote-id or --url is required\n"},
 		{[]string{"link", "--remote-id", "a", "--url", "https://docs.google.com/document/d/a/edit", "--deal", "12"}, "pipedrive-files link: give only one of --remote-id and --url\n"},

@@ -1,0 +1,67 @@
+package pipedrive
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// remoteFileFields is RemoteFile without its methods, so that encoding/json handles
+// every field but the two times by their tags.
+type remoteFileFields RemoteFile
+
+// remoteFileJSON is the wire form: the times as Pipedrive's strings. Its AddTime and
+// UpdateTime, being shallower than the embedded ones with the same JSON names, take
+// their place.
+type remoteFileJSON struct {
+	remoteFileFields
+	AddTime    *string `json:"add_time"`
+	UpdateTime *string `json:"update_time"`
+}
+
+// MarshalJSON writes f with Pipedrive's field names, and AddTime and UpdateTime as
+// "YYYY-MM-DD HH:MM:SS" in UTC, Pipedrive's own format (fractions of a second are
+// dropped), or null when zero.
+func (f RemoteFile) MarshalJSON() ([]byte, error) {
+	return json.Marshal(remoteFileJSON{
+		remoteFileFields: remoteFileFields(f),
+		AddTime:          formatTime(f.AddTime),
+		UpdateTime:       formatTime(f.UpdateTime),
+	})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, which is also the "data" object of
+// Pipedrive's answers. add_time and update_time may be "YYYY-MM-DD HH:MM:SS" (UTC) or
+// RFC 3339; null or "" is the zero time. Another time layout is an error naming the field.
+func (f *RemoteFile) UnmarshalJSON(b []byte) error {
+	var w remoteFileJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	add, err := parseTime("add_time", deref(w.AddTime))
+	if err != nil {
+		return fmt.Errorf("pipedrive: RemoteFile: %w", err)
+	}
+	upd, err := parseTime("update_time", deref(w.UpdateTime))
+	if err != nil {
+		return fmt.Errorf("pipedrive: RemoteFile: %w", err)
+	}
+	*f = RemoteFile(w.remoteFileFields)
+	f.AddTime, f.UpdateTime = add, upd
+	return nil
+}
+
+func formatTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(timeLayout)
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,85 @@
+package pipedrive_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+// everyFieldWantJSON is everyFieldWant as MarshalJSON writes it: Pipedrive's names in the
+// struct's order, the times in Pipedrive's layout.
+const everyFieldWantJSON = `{"id":7195,"user_id":456,"deal_id":36,"person_id":2,"org_id":15,` +
+	`"product_id":3,"activity_id":4,"project_id":5,"lead_id":"adf21080-0e10-11eb-879b-05d71fb426ec",` +
+	`"name":"Proposal for John Doe","file_name":"Proposal.gdoc","file_type":"gdoc","file_size":1234,` +
+	`"remote_location":"googledocs","remote_id":"1gzyh6ExBxIb4RBZbAZxsrrBp45yuXhZWq3Zash5b75c",` +
+	`"url":"https://app.pipedrive.com/api/v1/files/7195/download","description":"Draft",` +
+	`"deal_name":"test deal","person_name":"John Doe","org_name":"test org","product_name":"Widget",` +
+	`"lead_name":"Test lead name 1","project_name":"Rollout","cid":"cid-1","s3_bucket":"bucket-1",` +
+	`"mail_message_id":"mail-1","mail_template_id":"tmpl-1","active_flag":true,"inline_flag":true,` +
+	`"add_time":"2020-02-21 11:52:28","update_time":"2020-02-29 23:59:59"}`
+
+func TestRemoteFileJSONHasPipedriveNames(t *testing.T) {
+	got, err := json.Marshal(everyFieldWant)
+	require.NoError(t, err)
+	assert.Equal(t, everyFieldWantJSON, string(got))
+
+	ptr, err := json.Marshal(&everyFieldWant)
+	require.NoError(t, err)
+	assert.Equal(t, string(got), string(ptr), "a *RemoteFile encodes the same")
+}
+
+func TestRemoteFileJSONRoundTrip(t *testing.T) {
+	var back pipedrive.RemoteFile
+	require.NoError(t, json.Unmarshal([]byte(everyFieldWantJSON), &back))
+	assert.Equal(t, everyFieldWant, back)
+
+	// The zero file: times are null, and come back zero.
+	zero, err := json.Marshal(pipedrive.RemoteFile{})
+	require.NoError(t, err)
+	assert.Contains(t, string(zero), `"add_time":null,"update_time":null}`)
+	back = pipedrive.RemoteFile{ID: 99}
+	require.NoError(t, json.Unmarshal(zero, &back))
+	assert.Equal(t, pipedrive.RemoteFile{}, back)
+}
+
+// Pipedrive's own "data" object decodes to what the client returns for it.
+func TestRemoteFileJSONReadsPipedriveData(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       pipedrive.RemoteFile
+	}{
+		{"every field", everyFieldJSON, everyFieldWant},
+		{"nulls", nullEverywhereJSON, pipedrive.RemoteFile{ID: 7195, DealID: 36, AddTime: time.Date(2020, 2, 21, 11, 52, 28, 0, time.UTC)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var env struct{ Data pipedrive.RemoteFile }
+			require.NoError(t, json.Unmarshal([]byte(tc.body), &env))
+			assert.Equal(t, tc.want, env.Data)
+		})
+	}
+}
+
+func TestRemoteFileJSONTimes(t *testing.T) {
+	// Written in UTC whatever the location, to the second.
+	berlin := time.FixedZone("CET", 3600)
+	b, err := json.Marshal(pipedrive.RemoteFile{AddTime: time.Date(2026, 1, 2, 3, 4, 5, 999, berlin)})
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"add_time":"2026-01-02 02:04:05","update_time":null`)
+
+	// RFC 3339 and "" are read too.
+	var f pipedrive.RemoteFile
+	require.NoError(t, json.Unmarshal([]byte(`{"add_time":"2026-01-02T03:04:05+01:00","update_time":""}`), &f))
+	assert.Equal(t, time.Date(2026, 1, 2, 2, 4, 5, 0, time.UTC), f.AddTime)
+	assert.True(t, f.UpdateTime.IsZero())
+
+	// Another layout is an error naming the field.
+	err = json.Unmarshal([]byte(`{"id":1,"update_time":"02/01/2026"}`), &f)
+	require.ErrorContains(t, err, `update_time "02/01/2026" is not YYYY-MM-DD HH:MM:SS`)
+	err = json.Unmarshal([]byte(`{"add_time":5}`), &f)
+	require.Error(t, err)
+}
