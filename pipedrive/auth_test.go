@@ -61,13 +61,15 @@ func TestAPITokenInQueryIsEscaped(t *testing.T) {
 	assert.Equal(t, url.Values{"api_token": {odd}}, q)
 }
 
-// tokenModes are the two ways an API token travels.
+// tokenModes are the three ways a token travels: API token in the header or the query,
+// and OAuth bearer.
 var tokenModes = []struct {
 	name string
 	opt  func(string) pipedrive.Option
 }{
 	{"header", pipedrive.WithAPIToken},
 	{"query", pipedrive.WithAPITokenInQuery},
+	{"oauth", withOAuthToken},
 }
 
 // requireNoToken fails if the token appears in the error text, the APIError fields, or

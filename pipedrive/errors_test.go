@@ -196,6 +196,16 @@ func TestUnsuccessfulTwoHundredIsAnAPIError(t *testing.T) {
 			message: `unexpected response: "data" is null`,
 		},
 		{
+			name: "data without id", contentType: "application/json",
+			body:    `{"success":true,"data":{"name":"Proposal"}}`,
+			message: `unexpected response: "data.id" is missing, not a positive integer`,
+		},
+		{
+			name: "id zero", contentType: "application/json",
+			body:    `{"success":true,"data":{"id":0}}`,
+			message: `unexpected response: "data.id" is 0, not a positive integer`,
+		},
+		{
 			name: "html", contentType: "text/html",
 			body:    "<!DOCTYPE html><html><body>Maintenance</body></html>",
 			message: "unexpected response: not a JSON object", prefix: true,
@@ -211,14 +221,9 @@ func TestUnsuccessfulTwoHundredIsAnAPIError(t *testing.T) {
 			message: "unexpected response: ", prefix: true,
 		},
 		{
-			name: "time not in Pipedrive's format", contentType: "application/json",
-			body:    `{"success":true,"data":{"id":1,"add_time":"21.02.2020 11:52"}}`,
-			message: `unexpected response: add_time "21.02.2020 11:52" is not YYYY-MM-DD HH:MM:SS`,
-		},
-		{
 			name: "id of the wrong JSON type", contentType: "application/json",
 			body:    `{"success":true,"data":{"id":"7195"}}`,
-			message: "unexpected response: field ", prefix: true,
+			message: `unexpected response: "data.id" is "7195", not a positive integer`,
 		},
 	}
 	for _, op := range bothOperations {

@@ -100,9 +100,11 @@ func (s *FilesService) LinkRemote(ctx context.Context, r LinkRemoteFileRequest) 
 }
 
 // send runs one generated operation and decodes its answer with decode; ctx tells the
-// transport which operation it is sending.
-func send[T any](ctx context.Context, c *Client, op operation, call func(context.Context, *gen.Client) (*http.Response, error), decode func(envelope) (T, error)) (T, error) {
+// transport which operation it is sending. Every error it returns is redacted (a token
+// endpoint's error may quote an old token, too).
+func send[T any](ctx context.Context, c *Client, op operation, call func(context.Context, *gen.Client) (*http.Response, error), decode func(envelope) (T, error)) (_ T, resErr error) {
 	var zero T
+	defer func() { resErr = c.transport.redact.error(resErr) }()
 	api, err := c.apiFor()
 	if err != nil {
 		return zero, errorf(op, "%w", err)

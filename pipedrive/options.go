@@ -36,7 +36,7 @@ func WithAPIToken(token string) Option {
 		if err := checkToken(token); err != nil {
 			return fmt.Errorf("pipedrive: WithAPIToken: %w", err)
 		}
-		c.creds = append(c.creds, headerToken(token))
+		c.creds = append(c.creds, &headerToken{token})
 		return nil
 	}
 }
@@ -49,7 +49,7 @@ func WithAPITokenInQuery(token string) Option {
 		if err := checkToken(token); err != nil {
 			return fmt.Errorf("pipedrive: WithAPITokenInQuery: %w", err)
 		}
-		c.creds = append(c.creds, queryToken(token))
+		c.creds = append(c.creds, &queryToken{token})
 		return nil
 	}
 }
