@@ -76,14 +76,23 @@ func (b *bearer) token() (*oauth2.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("getting OAuth token: %w", err)
 	}
-	if tok == nil {
-		return nil, errors.New("OAuth token source returned no token and no error")
-	}
 	if tok.AccessToken == "" {
 		return nil, errors.New("OAuth token source returned an empty access token")
 	}
 	b.remember(tok.AccessToken, tok.RefreshToken)
 	return tok, nil
+}
+
+// nonNilSource turns a token source's (nil, nil) answer into an error: oauth2's
+// ReuseTokenSource, and the caller after it, would panic on the nil token.
+type nonNilSource struct{ ts oauth2.TokenSource }
+
+func (s nonNilSource) Token() (*oauth2.Token, error) {
+	tok, err := s.ts.Token()
+	if err == nil && tok == nil {
+		return nil, errors.New("token source returned no token and no error")
+	}
+	return tok, err
 }
 
 // remember records the token's secrets for the redactor, keeping the last few.

@@ -340,6 +340,7 @@ func TestOAuthTokenSourceFailureSendsNothing(t *testing.T) {
 	}{
 		{"source error", errTokenSource{refreshErr}, refreshErr},
 		{"empty access token", oauth2.StaticTokenSource(&oauth2.Token{}), nil},
+		{"nil token and nil error", errTokenSource{nil}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

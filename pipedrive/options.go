@@ -63,7 +63,7 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 		if ts == nil {
 			return errors.New("pipedrive: WithTokenSource: token source is nil")
 		}
-		c.creds = append(c.creds, &bearer{ts: oauth2.ReuseTokenSource(nil, ts)})
+		c.creds = append(c.creds, &bearer{ts: oauth2.ReuseTokenSource(nil, nonNilSource{ts})})
 		return nil
 	}
 }
