@@ -208,6 +208,7 @@ func TestRedirectIsNotFollowedWithTheToken(t *testing.T) {
 			assert.Equal(t, http.StatusTemporaryRedirect, apiErr.StatusCode)
 			assert.Equal(t, int64(1), api.count())
 			assert.Zero(t, elsewhere.count(), "the token never reaches the redirect target")
+			requireSentinels(t, err, "ErrOutcomeUnknown")
 		})
 	}
 }
@@ -300,9 +301,19 @@ func TestOAuthInvalidAPIDomainSendsNothing(t *testing.T) {
 		"ftp://acme.pipedrive.com",
 		"acme.pipedrive.com", // no scheme
 		"https://user:pw@acme.pipedrive.com",
+		"https://oauth-secret-user:oauth-secret-pw@acme.pipedrive.com",
+		"https://oauth-secret-user@acme.pipedrive.com",
 		"https://acme.pipedrive.com?x=1",
+		"https://acme.pipedrive.com?",
+		"https://acme.pipedrive.com#top",
+		"https://acme.pipedrive.com/api/v1",
+		"https://acme.pipedrive.com/%2F",
+		"http://acme.pipedrive.com", // plain http only for loopback
+		"http://10.0.0.1",
 		"https://",
+		"https://:443",
 		"http://%zz",
+		"http://oauth-secret-pw@%zz",
 	} {
 		t.Run(domain, func(t *testing.T) {
 			rt := &recordingTransport{}
@@ -315,13 +326,36 @@ func TestOAuthInvalidAPIDomainSendsNothing(t *testing.T) {
 			_, err = c.Files.CreateRemote(context.Background(), validCreate())
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "api_domain")
-			assert.NotContains(t, err.Error(), "oauth-secret-access")
+			assert.NotContains(t, err.Error(), "oauth-secret", "neither the token nor credentials in the domain are quoted")
+			assert.NotContains(t, err.Error(), "pw")
 			assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
 			var apiErr *pipedrive.APIError
 			assert.NotErrorAs(t, err, &apiErr)
 			_, err = c.Files.LinkRemote(context.Background(), validLink())
 			require.Error(t, err)
 			assert.Empty(t, rt.recordedURLs(), "no request to any host")
+		})
+	}
+}
+
+// An api_domain that is https with a host and nothing else (a trailing slash aside), or
+// http on a loopback host, is where requests go.
+func TestOAuthValidAPIDomains(t *testing.T) {
+	for domain, want := range map[string]string{
+		"https://acme.pipedrive.com":      "https://acme.pipedrive.com/api/v1/files/remote",
+		"https://acme.pipedrive.com/":     "https://acme.pipedrive.com/api/v1/files/remote",
+		"https://ACME.pipedrive.com:8443": "https://ACME.pipedrive.com:8443/api/v1/files/remote",
+		"http://localhost:8080":           "http://localhost:8080/api/v1/files/remote",
+		"http://127.0.0.2":                "http://127.0.0.2/api/v1/files/remote",
+		"http://[::1]:9000/":              "http://[::1]:9000/api/v1/files/remote",
+	} {
+		t.Run(domain, func(t *testing.T) {
+			rt := &recordingTransport{}
+			c, err := pipedrive.NewClient(pipedrive.WithTokenSource(staticOAuth("oauth-access", domain)), pipedrive.WithHTTPClient(&http.Client{Transport: rt}))
+			require.NoError(t, err)
+			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			require.NoError(t, err)
+			assert.Equal(t, []string{want}, rt.recordedURLs())
 		})
 	}
 }

@@ -49,6 +49,13 @@ var statusSentinels = []struct {
 	{502, []string{"ErrServer", "ErrOutcomeUnknown"}},
 	{503, []string{"ErrServer", "ErrOutcomeUnknown"}},
 	{504, []string{"ErrServer", "ErrOutcomeUnknown"}},
+	// Redirects are not followed; after a POST a 3xx usually means the server acted.
+	{301, []string{"ErrOutcomeUnknown"}},
+	{303, []string{"ErrOutcomeUnknown"}},
+	{307, []string{"ErrOutcomeUnknown"}},
+	// Statuses HTTP does not define: nothing says the server did not act.
+	{600, []string{"ErrOutcomeUnknown"}},
+	{999, []string{"ErrOutcomeUnknown"}},
 }
 
 const pipedriveErrorInfo = "Please check developers.pipedrive.com for more information about Pipedrive API."
@@ -109,7 +116,7 @@ func TestEveryErrorStatusIsAnAPIErrorWithItsSentinel(t *testing.T) {
 					assert.Equal(t, body, string(apiErr.Body))
 					requireSentinels(t, err, st.want...)
 
-					head := fmt.Sprintf("pipedrive: %s: %d %s", op.name, st.status, http.StatusText(st.status))
+					head := strings.TrimSpace(fmt.Sprintf("pipedrive: %s: %d %s", op.name, st.status, http.StatusText(st.status)))
 					switch {
 					case kind.code != "":
 						head += ": " + kind.message + " (code " + kind.code + ")"
