@@ -66,10 +66,11 @@ func TestAPITokenInQueryIsEscaped(t *testing.T) {
 var tokenModes = []struct {
 	name string
 	opt  func(string) pipedrive.Option
+	kind string // how a printed Client names it
 }{
-	{"header", pipedrive.WithAPIToken},
-	{"query", pipedrive.WithAPITokenInQuery},
-	{"oauth", withOAuthToken},
+	{"header", pipedrive.WithAPIToken, "x-api-token header"},
+	{"query", pipedrive.WithAPITokenInQuery, "api_token query parameter"},
+	{"oauth", withOAuthToken, "OAuth bearer token"},
 }
 
 // requireNoToken fails if the token appears in the error text, the APIError fields, or

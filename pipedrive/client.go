@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -232,13 +233,13 @@ func (c *Client) Format(f fmt.State, _ rune) {
 		_, _ = io.WriteString(f, "<nil>")
 		return
 	}
-	_, _ = fmt.Fprintf(f, "pipedrive.Client{base: %s, auth: %s ", c.api.Server, c.cred.kind())
+	_, _ = fmt.Fprintf(f, "pipedrive.Client{base: %s, auth: %s ", strings.TrimSuffix(c.api.Server, "/"), c.cred.kind())
 	writeRedacted(f)
 	_, _ = io.WriteString(f, "}")
 }
 
 // Format prints the service without any credential under every verb.
-func (s *FilesService) Format(f fmt.State, _ rune) {
+func (FilesService) Format(f fmt.State, _ rune) {
 	_, _ = io.WriteString(f, "pipedrive.FilesService{}")
 }
 

@@ -306,8 +306,8 @@ func TestClientFormatsWithoutToken(t *testing.T) {
 			require.NoError(t, err)
 			var logs bytes.Buffer
 			requireNoSecret(t, testToken, nil, c, &logs)
-			assert.Contains(t, fmt.Sprintf("%+v", c), "[REDACTED]")
-			assert.Contains(t, fmt.Sprintf("%v", c), "https://acme.pipedrive.com/api/v1")
+			assert.Equal(t, "pipedrive.Client{base: https://acme.pipedrive.com/api/v1, auth: "+mode.kind+" [REDACTED]}", fmt.Sprintf("%+v", c))
+			assert.Equal(t, "pipedrive.FilesService{}", fmt.Sprintf("%#v", *c.Files))
 			// Reflection reaches unexported fields that fmt does not; what it finds there
 			// are pointers, so a printed struct holding a Client shows no token either.
 			holder := struct {

@@ -55,16 +55,16 @@ func replaceForms(s string, forms []string) string {
 	return s
 }
 
-// cut redacts s and then keeps at most n bytes of it. It never ends inside a secret (a
-// prefix of one left by an earlier cut, say) nor inside the [REDACTED] mark: what would
-// be left of either is dropped too.
+// cut redacts s and then keeps at most n bytes of it. The cut never ends inside a secret
+// (the start of one that the server's own cut left, say) nor inside the [REDACTED] mark:
+// what would be left of either is dropped too.
 func (r *redactor) cut(s string, n int) string {
 	forms := r.forms()
 	s = replaceForms(s, forms)
-	if len(s) > n {
-		s = s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return trimPartial(s, append(forms, redactedMark))
+	return trimPartial(s[:n], append(forms, redactedMark))
 }
 
 // trimPartial drops the longest tail of s that is the start of one of forms.
