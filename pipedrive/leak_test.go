@@ -343,3 +343,38 @@ func TestRedactedTransportErrorKeepsContextError(t *testing.T) {
 	var logs bytes.Buffer
 	requireNoSecret(t, testToken, err, c, &logs)
 }
+
+// failingRefresh issues one token, then fails the way a token endpoint does when the
+// refresh is refused, quoting the old tokens in its answer.
+type failingRefresh struct{ calls int }
+
+func (s *failingRefresh) Token() (*oauth2.Token, error) {
+	s.calls++
+	if s.calls == 1 {
+		return &oauth2.Token{AccessToken: testToken, RefreshToken: "refresh-" + testToken, Expiry: time.Now().Add(-time.Minute)}, nil
+	}
+	return nil, &oauth2.RetrieveError{
+		Body:             []byte(`{"error":"invalid_grant","error_description":"refresh-` + testToken + ` revoked; access ` + testToken + `"}`),
+		ErrorCode:        "invalid_grant",
+		ErrorDescription: "refresh-" + testToken + " revoked; access " + testToken,
+	}
+}
+
+// A refused refresh whose answer quotes the old tokens: the error is redacted and still
+// an *oauth2.RetrieveError, so a caller can tell invalid_grant apart.
+func TestRefreshErrorIsRedacted(t *testing.T) {
+	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
+	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithTokenSource(&failingRefresh{}))
+	require.NoError(t, err)
+	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	require.NoError(t, err)
+
+	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "invalid_grant", re.ErrorCode)
+	assert.Equal(t, "[REDACTED] revoked; access [REDACTED]", re.ErrorDescription)
+	var logs bytes.Buffer
+	requireNoSecret(t, testToken, err, c, &logs)
+	assert.Equal(t, int64(1), api.count(), "nothing sent without a token")
+}

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"golang.org/x/oauth2"
 )
 
 // redactedMark replaces every form of a secret in text that may reach a caller.
@@ -36,7 +38,7 @@ func (r *redactor) forms() []string {
 			forms = append(forms, strings.Trim(string(j), `"`))
 		}
 	}
-	slices.SortFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	slices.SortFunc(forms, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b)) })
 	return slices.Compact(forms)
 }
 
@@ -111,6 +113,10 @@ func holdsSecret(err error, forms []string) bool {
 		if containsAny(e.Message+"\n"+e.Info+"\n"+e.Code+"\n"+string(e.Body), forms) {
 			return true
 		}
+	case *oauth2.RetrieveError:
+		if containsAny(e.ErrorCode+"\n"+e.ErrorDescription+"\n"+e.ErrorURI+"\n"+string(e.Body), forms) {
+			return true
+		}
 	}
 	for _, c := range children(err) {
 		if c != nil && holdsSecret(c, forms) {
@@ -143,6 +149,14 @@ func rebuild(err error, forms []string) error {
 		if e.APIError != nil {
 			cp.APIError = rebuild(e.APIError, forms).(*APIError)
 		}
+		return &cp
+	case *oauth2.RetrieveError:
+		// Kept as its type, so a caller can still tell invalid_grant from the rest.
+		cp := *e
+		cp.ErrorCode = replaceForms(e.ErrorCode, forms)
+		cp.ErrorDescription = replaceForms(e.ErrorDescription, forms)
+		cp.ErrorURI = replaceForms(e.ErrorURI, forms)
+		cp.Body = []byte(replaceForms(string(e.Body), forms))
 		return &cp
 	}
 	kids := children(err)
