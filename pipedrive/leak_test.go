@@ -210,6 +210,12 @@ func TestTokenLeaksNowhere(t *testing.T) {
 				requireNoSecret(t, testToken, err, c, &logs)
 				assert.Equal(t, 1, strings.Count(err.Error(), "pipedrive:"), "one prefix: %v", err)
 				assert.NotEmpty(t, logs.String(), "the attempt was logged")
+
+				// A list (GET) takes the same paths to its error.
+				_, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+				require.Len(t, errs, 1)
+				requireNoSecret(t, testToken, errs[0], c, &logs)
+				assert.Equal(t, 1, strings.Count(errs[0].Error(), "pipedrive:"), "one prefix: %v", errs[0])
 			})
 		}
 	}
