@@ -207,19 +207,18 @@ func snippet(b []byte, n int) string {
 // sentinel's without the "pipedrive: " prefix, which the outermost error already has,
 // followed by err's.
 func withSentinel(sentinel, err error) error {
-	return &sentinelError{sentinel: sentinel, err: err}
+	return fmt.Errorf("%w: %w", unprefixed(sentinel), err)
 }
 
-// sentinelError is an error marked with a sentinel; see withSentinel.
-type sentinelError struct {
-	sentinel error
-	err      error
-}
+// unprefixed wraps err so that its text loses the leading "pipedrive: ", for quoting it
+// inside another error of this package, which has the prefix already.
+func unprefixed(err error) error { return &unprefixedError{err: err} }
 
-func (e *sentinelError) Error() string {
-	return strings.TrimPrefix(e.sentinel.Error(), "pipedrive: ") + ": " + e.err.Error()
-}
-func (e *sentinelError) Unwrap() []error { return []error{e.sentinel, e.err} }
+// unprefixedError is err without its prefix; see unprefixed.
+type unprefixedError struct{ err error }
+
+func (e *unprefixedError) Error() string { return strings.TrimPrefix(e.err.Error(), "pipedrive: ") }
+func (e *unprefixedError) Unwrap() error { return e.err }
 
 // errorf adds the operation to an error and wraps it.
 func errorf(op operation, format string, args ...any) error {
