@@ -233,7 +233,11 @@ func (c *Client) Format(f fmt.State, _ rune) {
 		_, _ = io.WriteString(f, "<nil>")
 		return
 	}
-	_, _ = fmt.Fprintf(f, "pipedrive.Client{base: %s, auth: %s ", strings.TrimSuffix(c.api.Server, "/"), c.cred.kind())
+	base := strings.TrimSuffix(c.api.Server, "/")
+	if _, oauth := c.cred.(*bearer); oauth && !c.baseSet {
+		base = "the token's api_domain, else " + base
+	}
+	_, _ = fmt.Fprintf(f, "pipedrive.Client{base: %s, auth: %s ", base, c.cred.kind())
 	writeRedacted(f)
 	_, _ = io.WriteString(f, "}")
 }

@@ -314,6 +314,13 @@ func TestClientFormatsWithoutToken(t *testing.T) {
 			requireNoSecret(t, testToken, nil, c, &logs)
 			assert.Equal(t, "pipedrive.Client{base: https://acme.pipedrive.com/api/v1, auth: "+mode.kind+" [REDACTED]}", fmt.Sprintf("%+v", c))
 			assert.Equal(t, "pipedrive.FilesService{}", fmt.Sprintf("%#v", *c.Files))
+			c, err = pipedrive.NewClient(mode.opt(testToken))
+			require.NoError(t, err)
+			want := "https://api.pipedrive.com/v1"
+			if mode.name == "oauth" {
+				want = "the token's api_domain, else " + want
+			}
+			assert.Equal(t, "pipedrive.Client{base: "+want+", auth: "+mode.kind+" [REDACTED]}", fmt.Sprint(c))
 			// Reflection reaches unexported fields that fmt does not; what it finds there
 			// are pointers, so a printed struct holding a Client shows no token either.
 			holder := struct {
