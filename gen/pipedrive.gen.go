@@ -123,7 +123,10 @@ type AddFileAndLinkItRequest struct {
 	// RemoteLocation Where the file lives. Only googledrive is supported.
 	RemoteLocation RemoteLocation `json:"remote_location"`
 
-	// Title The title of the new file; must contain a non-space character.
+	// Title The title of the new file. It must contain a visible character (white space,
+	// format characters such as U+200B and U+FEFF, Hangul fillers, the Braille blank
+	// and variation selectors do not count) and no control character (C0 except tab,
+	// DEL, C1). Pipedrive documents no length limit.
 	Title string `json:"title"`
 }
 
@@ -167,7 +170,8 @@ type LinkFileToItemRequest struct {
 	// ItemType The kind of Pipedrive item the file is linked to.
 	ItemType ItemType `json:"item_type"`
 
-	// RemoteID The Google Drive file id: the part after /d/ in a Google Docs URL, never the URL.
+	// RemoteID The Google Drive file id: the part after /d/ in a Google Docs URL, never the URL;
+	// letters, digits, '-' and '_'.
 	RemoteID string `json:"remote_id"`
 
 	// RemoteLocation Where the file lives. Only googledrive is supported.

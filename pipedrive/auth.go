@@ -3,9 +3,13 @@ package pipedrive
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/oauth2"
 )
@@ -18,37 +22,54 @@ var OAuthEndpoint = oauth2.Endpoint{
 	AuthStyle: oauth2.AuthStyleInHeader,
 }
 
-// credential puts one kind of authentication on a request.
+// credential puts one kind of authentication on a request. Every implementation is a
+// pointer that formats as [REDACTED], so printing a Client (or the credential itself, or
+// a struct holding it) never shows a token.
 type credential interface {
 	apply(req *http.Request) error
-	// secret is a fixed token to strip from error text, or "".
-	secret() string
+	// secrets are the tokens to strip from errors and logs, as of now.
+	secrets() []string
+	// kind names the credential for Client's Format, e.g. "x-api-token header".
+	kind() string
 }
 
 // headerToken sends the API token in the x-api-token header.
-type headerToken string
+type headerToken struct{ token string }
 
-func (t headerToken) apply(req *http.Request) error {
-	req.Header["X-Api-Token"] = []string{string(t)}
+func (t *headerToken) apply(req *http.Request) error {
+	req.Header["X-Api-Token"] = []string{t.token}
 	return nil
 }
-func (t headerToken) secret() string { return string(t) }
+func (t *headerToken) secrets() []string          { return []string{t.token} }
+func (t *headerToken) kind() string               { return "x-api-token header" }
+func (t *headerToken) Format(f fmt.State, _ rune) { writeRedacted(f) }
 
 // queryToken sends the API token as the api_token query parameter.
-type queryToken string
+type queryToken struct{ token string }
 
-func (t queryToken) apply(req *http.Request) error {
-	q := "api_token=" + url.QueryEscape(string(t))
+func (t *queryToken) apply(req *http.Request) error {
+	q := "api_token=" + url.QueryEscape(t.token)
 	if req.URL.RawQuery != "" {
 		q = req.URL.RawQuery + "&" + q
 	}
 	req.URL.RawQuery = q
 	return nil
 }
-func (t queryToken) secret() string { return string(t) }
+func (t *queryToken) secrets() []string          { return []string{t.token} }
+func (t *queryToken) kind() string               { return "api_token query parameter" }
+func (t *queryToken) Format(f fmt.State, _ rune) { writeRedacted(f) }
+
+// recentTokens is how many OAuth tokens the redactor remembers: a response may echo the
+// token its request carried after a concurrent call has already refreshed it.
+const recentTokens = 4
 
 // bearer sends an OAuth access token; ts refreshes it when it expires.
-type bearer struct{ ts oauth2.TokenSource }
+type bearer struct {
+	ts oauth2.TokenSource
+
+	mu     sync.Mutex
+	recent []string // access and refresh tokens of the last tokens used, oldest first
+}
 
 func (b *bearer) token() (*oauth2.Token, error) {
 	tok, err := b.ts.Token()
@@ -58,7 +79,35 @@ func (b *bearer) token() (*oauth2.Token, error) {
 	if tok.AccessToken == "" {
 		return nil, errors.New("OAuth token source returned an empty access token")
 	}
+	b.remember(tok.AccessToken, tok.RefreshToken)
 	return tok, nil
+}
+
+// nonNilSource turns a token source's (nil, nil) answer into an error: oauth2's
+// ReuseTokenSource, and the caller after it, would panic on the nil token.
+type nonNilSource struct{ ts oauth2.TokenSource }
+
+func (s nonNilSource) Token() (*oauth2.Token, error) {
+	tok, err := s.ts.Token()
+	if err == nil && tok == nil {
+		return nil, errors.New("token source returned no token and no error")
+	}
+	return tok, err
+}
+
+// remember records the token's secrets for the redactor, keeping the last few.
+func (b *bearer) remember(secrets ...string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range secrets {
+		if s == "" || slices.Contains(b.recent, s) {
+			continue
+		}
+		if len(b.recent) == 2*recentTokens {
+			b.recent = slices.Delete(b.recent, 0, 1)
+		}
+		b.recent = append(b.recent, s)
+	}
 }
 
 func (b *bearer) apply(req *http.Request) error {
@@ -69,23 +118,64 @@ func (b *bearer) apply(req *http.Request) error {
 	req.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
 	return nil
 }
-func (b *bearer) secret() string { return "" }
+
+func (b *bearer) secrets() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.recent)
+}
+func (b *bearer) kind() string               { return "OAuth bearer token" }
+func (b *bearer) Format(f fmt.State, _ rune) { writeRedacted(f) }
+
+// writeRedacted is what a credential prints under every fmt verb.
+func writeRedacted(w io.Writer) { _, _ = io.WriteString(w, redactedMark) }
 
 // apiDomainBase returns the base URL named by the token's api_domain, or "" if it has
-// none.
+// none. The domain comes from the token endpoint, so it is checked like any input: an
+// https URL with a host and nothing else (http only for a loopback host, for tests).
+// Errors never quote it, as it may carry credentials.
 func apiDomainBase(tok *oauth2.Token) (string, error) {
 	domain, _ := tok.Extra("api_domain").(string)
 	if domain == "" {
 		return "", nil
 	}
 	u, err := url.Parse(domain)
-	if err == nil {
-		err = checkBase(u)
-	}
 	if err != nil {
-		return "", fmt.Errorf("OAuth token's api_domain %q: %w", domain, err)
+		return "", errors.New("OAuth token's api_domain is not a valid URL")
 	}
-	return strings.TrimRight(u.String(), "/") + "/api/v1", nil
+	if err := checkAPIDomain(u); err != nil {
+		return "", fmt.Errorf("OAuth token's api_domain: %w", err)
+	}
+	return u.Scheme + "://" + u.Host + "/api/v1", nil
+}
+
+// checkAPIDomain accepts "https://host[:port]" with an optional trailing slash, and
+// "http://" only for a loopback host.
+func checkAPIDomain(u *url.URL) error {
+	switch {
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return errors.New("http is allowed only for a loopback host; use https")
+	case u.Scheme != "https" && u.Scheme != "http":
+		return errors.New("scheme is not https")
+	case u.Host == "" || u.Hostname() == "":
+		return errors.New("URL has no host")
+	case u.User != nil:
+		return errors.New("URL must not carry credentials")
+	case u.Path != "" && u.Path != "/" || u.RawPath != "":
+		return errors.New("URL must not have a path")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "":
+		return errors.New("URL must not have a query or fragment")
+	}
+	return nil
+}
+
+// isLoopback reports whether host is localhost or a loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // checkToken rejects tokens that would corrupt a header or a URL.
@@ -100,67 +190,3 @@ func checkToken(token string) error {
 	}
 	return nil
 }
-
-// redactor removes a fixed secret from text that may end up in an error, both as it is
-// and URL-escaped as the query parameter carries it (a proxy page may echo the URL).
-type redactor struct{ forms []string }
-
-func newRedactor(secret string) redactor {
-	if secret == "" {
-		return redactor{}
-	}
-	r := redactor{forms: []string{secret}}
-	if escaped := url.QueryEscape(secret); escaped != secret {
-		r.forms = append(r.forms, escaped)
-	}
-	return r
-}
-
-// String returns s with every form of the secret replaced by [REDACTED].
-func (r redactor) String(s string) string {
-	for _, f := range r.forms {
-		if strings.Contains(s, f) {
-			s = strings.ReplaceAll(s, f, "[REDACTED]")
-		}
-	}
-	return s
-}
-
-// sanitize returns err with the token removed: a *url.Error prints the request URL,
-// which holds the token in query mode.
-func (r redactor) sanitize(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		cp := *ue
-		cp.URL = stripQueryToken(ue.URL)
-		err = &cp
-	}
-	if msg := err.Error(); r.String(msg) != msg {
-		return &redactedError{msg: r.String(msg), err: err}
-	}
-	return err
-}
-
-// stripQueryToken removes api_token from a URL string.
-func stripQueryToken(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.RawQuery == "" {
-		return raw
-	}
-	q := u.Query()
-	if !q.Has("api_token") {
-		return raw
-	}
-	q.Del("api_token")
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// redactedError keeps the chain for errors.Is/As while printing text without the secret.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }

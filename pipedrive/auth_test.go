@@ -61,13 +61,16 @@ func TestAPITokenInQueryIsEscaped(t *testing.T) {
 	assert.Equal(t, url.Values{"api_token": {odd}}, q)
 }
 
-// tokenModes are the two ways an API token travels.
+// tokenModes are the three ways a token travels: API token in the header or the query,
+// and OAuth bearer.
 var tokenModes = []struct {
 	name string
 	opt  func(string) pipedrive.Option
+	kind string // how a printed Client names it
 }{
-	{"header", pipedrive.WithAPIToken},
-	{"query", pipedrive.WithAPITokenInQuery},
+	{"header", pipedrive.WithAPIToken, "x-api-token header"},
+	{"query", pipedrive.WithAPITokenInQuery, "api_token query parameter"},
+	{"oauth", withOAuthToken, "OAuth bearer token"},
 }
 
 // requireNoToken fails if the token appears in the error text, the APIError fields, or
@@ -206,6 +209,7 @@ func TestRedirectIsNotFollowedWithTheToken(t *testing.T) {
 			assert.Equal(t, http.StatusTemporaryRedirect, apiErr.StatusCode)
 			assert.Equal(t, int64(1), api.count())
 			assert.Zero(t, elsewhere.count(), "the token never reaches the redirect target")
+			requireSentinels(t, err, "ErrOutcomeUnknown")
 		})
 	}
 }
@@ -298,9 +302,19 @@ func TestOAuthInvalidAPIDomainSendsNothing(t *testing.T) {
 		"ftp://acme.pipedrive.com",
 		"acme.pipedrive.com", // no scheme
 		"https://user:pw@acme.pipedrive.com",
+		"https://oauth-secret-user:oauth-secret-pw@acme.pipedrive.com",
+		"https://oauth-secret-user@acme.pipedrive.com",
 		"https://acme.pipedrive.com?x=1",
+		"https://acme.pipedrive.com?",
+		"https://acme.pipedrive.com#top",
+		"https://acme.pipedrive.com/api/v1",
+		"https://acme.pipedrive.com/%2F",
+		"http://acme.pipedrive.com", // plain http only for loopback
+		"http://10.0.0.1",
 		"https://",
+		"https://:443",
 		"http://%zz",
+		"http://oauth-secret-pw@%zz",
 	} {
 		t.Run(domain, func(t *testing.T) {
 			rt := &recordingTransport{}
@@ -313,13 +327,36 @@ func TestOAuthInvalidAPIDomainSendsNothing(t *testing.T) {
 			_, err = c.Files.CreateRemote(context.Background(), validCreate())
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "api_domain")
-			assert.NotContains(t, err.Error(), "oauth-secret-access")
+			assert.NotContains(t, err.Error(), "oauth-secret", "neither the token nor credentials in the domain are quoted")
+			assert.NotContains(t, err.Error(), "pw")
 			assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
 			var apiErr *pipedrive.APIError
 			assert.NotErrorAs(t, err, &apiErr)
 			_, err = c.Files.LinkRemote(context.Background(), validLink())
 			require.Error(t, err)
 			assert.Empty(t, rt.recordedURLs(), "no request to any host")
+		})
+	}
+}
+
+// An api_domain that is https with a host and nothing else (a trailing slash aside), or
+// http on a loopback host, is where requests go.
+func TestOAuthValidAPIDomains(t *testing.T) {
+	for domain, want := range map[string]string{
+		"https://acme.pipedrive.com":      "https://acme.pipedrive.com/api/v1/files/remote",
+		"https://acme.pipedrive.com/":     "https://acme.pipedrive.com/api/v1/files/remote",
+		"https://ACME.pipedrive.com:8443": "https://ACME.pipedrive.com:8443/api/v1/files/remote",
+		"http://localhost:8080":           "http://localhost:8080/api/v1/files/remote",
+		"http://127.0.0.2":                "http://127.0.0.2/api/v1/files/remote",
+		"http://[::1]:9000/":              "http://[::1]:9000/api/v1/files/remote",
+	} {
+		t.Run(domain, func(t *testing.T) {
+			rt := &recordingTransport{}
+			c, err := pipedrive.NewClient(pipedrive.WithTokenSource(staticOAuth("oauth-access", domain)), pipedrive.WithHTTPClient(&http.Client{Transport: rt}))
+			require.NoError(t, err)
+			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			require.NoError(t, err)
+			assert.Equal(t, []string{want}, rt.recordedURLs())
 		})
 	}
 }
@@ -338,6 +375,7 @@ func TestOAuthTokenSourceFailureSendsNothing(t *testing.T) {
 	}{
 		{"source error", errTokenSource{refreshErr}, refreshErr},
 		{"empty access token", oauth2.StaticTokenSource(&oauth2.Token{}), nil},
+		{"nil token and nil error", errTokenSource{nil}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,8 +37,22 @@ type Client struct {
 	userAgent string
 	transport *transport
 
+	// idle is the client's own transport, whose idle connections CloseIdleConnections
+	// closes; nil when the caller passed an http.Client.
+	idle *http.Transport
+
 	mu        sync.Mutex
-	domainAPI map[string]*gen.Client // OAuth api_domain base URL -> client
+	domainAPI []domainClient // OAuth api_domain clients, most recently used last
+}
+
+// maxDomainClients bounds the per-api_domain clients kept: a token source that rotates
+// domains must not grow memory without limit.
+const maxDomainClients = 8
+
+// domainClient is the generated client for one OAuth api_domain base URL.
+type domainClient struct {
+	base string
+	api  *gen.Client
 }
 
 // NewClient returns a Client configured by opts. It needs exactly one credential
@@ -69,7 +86,10 @@ func NewClient(opts ...Option) (*Client, error) {
 		policy: cfg.retry.withDefaults(),
 		clock:  cfg.clock,
 		logger: cfg.logger,
-		redact: newRedactor(c.cred.secret()),
+		redact: &redactor{cred: c.cred},
+	}
+	if cfg.httpClient == nil {
+		c.idle, _ = c.transport.hc.Transport.(*http.Transport)
 	}
 	c.transport.limiter = cfg.limiter
 	if p := c.transport.policy; p.MaxRetries > 0 {
@@ -84,7 +104,7 @@ func NewClient(opts ...Option) (*Client, error) {
 	}
 	api, err := c.newAPI(base)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("pipedrive: NewClient: %w", err)
 	}
 	c.api = api
 	c.Files = &FilesService{client: c}
@@ -135,7 +155,7 @@ func httpClient(hc *http.Client) *http.Client {
 func (c *Client) newAPI(base string) (*gen.Client, error) {
 	api, err := gen.NewClient(base, gen.WithHTTPClient(c.transport), gen.WithRequestEditorFn(c.editRequest))
 	if err != nil {
-		return nil, fmt.Errorf("pipedrive: creating client for %s: %w", base, err)
+		return nil, fmt.Errorf("creating client for %s: %w", base, err)
 	}
 	return api, nil
 }
@@ -165,20 +185,66 @@ func (c *Client) apiFor() (*gen.Client, error) {
 	if err != nil || base == "" {
 		return c.api, err
 	}
+	return c.domainClient(base)
+}
+
+// domainClient returns the cached client for an api_domain base URL, creating it (and
+// evicting the least recently used one beyond maxDomainClients) when needed.
+func (c *Client) domainClient(base string) (*gen.Client, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if api := c.domainAPI[base]; api != nil {
-		return api, nil
+	for i, d := range c.domainAPI {
+		if d.base == base {
+			c.domainAPI = append(slices.Delete(c.domainAPI, i, i+1), d)
+			return d.api, nil
+		}
 	}
 	api, err := c.newAPI(base)
 	if err != nil {
 		return nil, err
 	}
-	if c.domainAPI == nil {
-		c.domainAPI = make(map[string]*gen.Client)
+	if len(c.domainAPI) == maxDomainClients {
+		c.domainAPI = slices.Delete(c.domainAPI, 0, 1)
 	}
-	c.domainAPI[base] = api
+	c.domainAPI = append(c.domainAPI, domainClient{base: base, api: api})
 	return api, nil
+}
+
+// domainClients is how many api_domain clients are cached (for tests).
+func (c *Client) domainClients() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.domainAPI)
+}
+
+// CloseIdleConnections closes the idle keep-alive connections of the transport the
+// client made for itself, for programs that create many short-lived clients. A client
+// given with WithHTTPClient belongs to the caller and is left alone.
+func (c *Client) CloseIdleConnections() {
+	if c.idle != nil {
+		c.idle.CloseIdleConnections()
+	}
+}
+
+// Format prints the client without its credential under every verb (%v, %+v, %#v, %s,
+// ...), so a client logged by accident shows no token.
+func (c *Client) Format(f fmt.State, _ rune) {
+	if c == nil {
+		_, _ = io.WriteString(f, "<nil>")
+		return
+	}
+	base := strings.TrimSuffix(c.api.Server, "/")
+	if _, oauth := c.cred.(*bearer); oauth && !c.baseSet {
+		base = "the token's api_domain, else " + base
+	}
+	_, _ = fmt.Fprintf(f, "pipedrive.Client{base: %s, auth: %s ", base, c.cred.kind())
+	writeRedacted(f)
+	_, _ = io.WriteString(f, "}")
+}
+
+// Format prints the service without any credential under every verb.
+func (FilesService) Format(f fmt.State, _ rune) {
+	_, _ = io.WriteString(f, "pipedrive.FilesService{}")
 }
 
 // RateLimit returns the rate-limit state reported by the most recent response; before

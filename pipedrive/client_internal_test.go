@@ -1,11 +1,14 @@
 package pipedrive
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 )
 
 type wrappedTransport struct{ http.RoundTripper }
@@ -23,4 +26,40 @@ func TestDefaultTransportWhenReplaced(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, 64, tr.MaxIdleConnsPerHost)
 	assert.NotNil(t, tr.Proxy)
+}
+
+// domainSource hands out, on each call, an expired token (so the next call asks again)
+// for the api_domain next returns.
+type domainSource struct{ next func() string }
+
+func (s domainSource) Token() (*oauth2.Token, error) {
+	tok := &oauth2.Token{AccessToken: "access", Expiry: time.Now().Add(-time.Minute)}
+	return tok.WithExtra(map[string]any{"api_domain": s.next()}), nil
+}
+
+// A token source that rotates api_domain does not grow the per-domain client cache
+// without limit, and the domain in use stays cached while others come and go.
+func TestDomainClientCacheIsBounded(t *testing.T) {
+	n := 0
+	c, err := NewClient(WithTokenSource(domainSource{func() string {
+		n++
+		if n%2 == 1 {
+			return "https://home.pipedrive.com"
+		}
+		return fmt.Sprintf("https://c%d.pipedrive.com", n)
+	}}))
+	require.NoError(t, err)
+	home, err := c.apiFor()
+	require.NoError(t, err)
+	for i := 2; i <= 200; i++ {
+		api, err := c.apiFor()
+		require.NoError(t, err)
+		if i%2 == 1 {
+			require.Same(t, home, api, "the domain in use is not evicted")
+		} else {
+			require.Equal(t, fmt.Sprintf("https://c%d.pipedrive.com/api/v1/", i), api.Server)
+		}
+		require.LessOrEqual(t, c.domainClients(), maxDomainClients)
+	}
+	assert.Equal(t, maxDomainClients, c.domainClients())
 }

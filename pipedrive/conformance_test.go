@@ -139,8 +139,8 @@ var conformanceCalls = []struct {
 	{"create sheet, CJK and emoji", "addFileAndLinkIt", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
 		return c.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleSheet, Title: "予算 2026 📊", Item: pipedrive.Organization(9223372036854775807)})
 	}},
-	{"create form, surrounding spaces", "addFileAndLinkIt", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
-		return c.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleForm, Title: "  Survey\n", Item: pipedrive.Deal(1)})
+	{"create form, surrounding spaces and a tab", "addFileAndLinkIt", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
+		return c.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleForm, Title: "  Survey\t2 ", Item: pipedrive.Deal(1)})
 	}},
 	{"create drawing", "addFileAndLinkIt", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
 		return c.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDrawing, Title: "Org chart", Item: pipedrive.Organization(77)})
@@ -155,8 +155,8 @@ var conformanceCalls = []struct {
 		}
 		return c.Files.LinkRemote(ctx, pipedrive.LinkRemoteFileRequest{RemoteID: id, Item: pipedrive.Deal(36)})
 	}},
-	{"link to organization", "linkFileToItem", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
-		return c.Files.LinkRemote(ctx, pipedrive.LinkRemoteFileRequest{RemoteID: "a+b&c=d", Item: pipedrive.Organization(15)})
+	{"link to organization, every id character", "linkFileToItem", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
+		return c.Files.LinkRemote(ctx, pipedrive.LinkRemoteFileRequest{RemoteID: "azAZ09-_", Item: pipedrive.Organization(15)})
 	}},
 	{"list a deal's files", "getDealFiles", listFirst(pipedrive.Deal(12))},
 	{"list a person's files", "getPersonFiles", listFirst(pipedrive.Person(5))},

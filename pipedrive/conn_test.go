@@ -238,3 +238,33 @@ func TestDefaultClientKeepsConnectionsForConcurrentCalls(t *testing.T) {
 	assert.LessOrEqual(t, counts.conns.Load(), int64(20),
 		"the default client should keep enough idle connections per host for 16 goroutines")
 }
+
+// CloseIdleConnections closes the keep-alive connections of the client's own transport,
+// so the next call opens a new one; a caller's http.Client is left alone.
+func TestCloseIdleConnections(t *testing.T) {
+	t.Run("own transport", func(t *testing.T) {
+		srv, counts := connServer(t, nil)
+		c := connClient(t, srv)
+		for i := range 2 {
+			_, err := connCall(t.Context(), c, i)
+			require.NoError(t, err)
+		}
+		require.Equal(t, int64(1), counts.conns.Load(), "kept alive between calls")
+		c.CloseIdleConnections()
+		_, err := connCall(t.Context(), c, 2)
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), counts.conns.Load(), "the idle connection was closed")
+	})
+	t.Run("caller's client", func(t *testing.T) {
+		srv, counts := connServer(t, nil)
+		hc := &http.Client{Transport: &http.Transport{}}
+		t.Cleanup(hc.CloseIdleConnections)
+		c := connClient(t, srv, pipedrive.WithHTTPClient(hc))
+		_, err := connCall(t.Context(), c, 0)
+		require.NoError(t, err)
+		c.CloseIdleConnections()
+		_, err = connCall(t.Context(), c, 1)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), counts.conns.Load(), "the caller's connections are the caller's")
+	})
+}

@@ -28,10 +28,12 @@ var (
 	// ErrServer matches any 5xx answer.
 	ErrServer = errors.New("pipedrive: server error")
 	// ErrOutcomeUnknown matches failures after which Pipedrive may have created or linked
-	// the file anyway: a 5xx, a timeout or broken connection once the request was sent,
-	// or a 2xx whose body could not be read. Such requests are never sent again
-	// automatically: FilesService.EnsureLinked and FilesService.FindCreated find out what
-	// happened. A list (a GET) changes nothing, so its failures never match it.
+	// the file anyway: a 5xx, a 3xx (redirects are not followed; a 303 after a POST
+	// usually means the server acted), a status outside 100-599, a timeout or broken
+	// connection once the request was sent, or a 2xx whose envelope could not be read.
+	// Such requests are never sent again automatically: FilesService.EnsureLinked and
+	// FilesService.FindCreated find out what happened. A list (a GET) changes nothing, so
+	// its failures never match it.
 	ErrOutcomeUnknown = errors.New("pipedrive: outcome unknown, the request may have been carried out")
 )
 
@@ -105,9 +107,10 @@ func (e *APIError) Error() string {
 }
 
 // Is matches the sentinel for the status: ErrUnauthorized, ErrPaymentRequired,
-// ErrForbidden, ErrNotFound, ErrRateLimited, ErrServer, and ErrOutcomeUnknown for a 5xx
-// or for a 2xx whose body is not a successful response (unless it said "success": false,
-// which is Pipedrive declining), except after a read (a GET), which changes nothing.
+// ErrForbidden, ErrNotFound, ErrRateLimited, ErrServer, and ErrOutcomeUnknown for a 5xx,
+// a 3xx, a status below 100 or above 599, or a 2xx whose body is not a successful
+// response (unless it said "success": false, which is Pipedrive declining), except after
+// a read (a GET), which changes nothing.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrUnauthorized:
@@ -123,7 +126,21 @@ func (e *APIError) Is(target error) bool {
 	case ErrServer:
 		return e.StatusCode >= 500 && e.StatusCode <= 599
 	case ErrOutcomeUnknown:
-		return !e.read && (e.StatusCode >= 500 && e.StatusCode <= 599 || e.StatusCode >= 200 && e.StatusCode <= 299 && !e.refused)
+		return !e.read && e.outcomeUnknown()
+	}
+	return false
+}
+
+// outcomeUnknown reports whether the server may have acted on the request although the
+// answer is not a success.
+func (e *APIError) outcomeUnknown() bool {
+	switch code := e.StatusCode; {
+	case code >= 200 && code <= 299:
+		return !e.refused
+	case code >= 300 && code <= 399, code >= 500 && code <= 599:
+		return true
+	case code < 100 || code > 599:
+		return true
 	}
 	return false
 }
@@ -185,6 +202,23 @@ func snippet(b []byte, n int) string {
 	}
 	return s
 }
+
+// withSentinel returns err marked with sentinel for errors.Is. Its text is the
+// sentinel's without the "pipedrive: " prefix, which the outermost error already has,
+// followed by err's.
+func withSentinel(sentinel, err error) error {
+	return fmt.Errorf("%w: %w", unprefixed(sentinel), err)
+}
+
+// unprefixed wraps err so that its text loses the leading "pipedrive: ", for quoting it
+// inside another error of this package, which has the prefix already.
+func unprefixed(err error) error { return &unprefixedError{err: err} }
+
+// unprefixedError is err without its prefix; see unprefixed.
+type unprefixedError struct{ err error }
+
+func (e *unprefixedError) Error() string { return strings.TrimPrefix(e.err.Error(), "pipedrive: ") }
+func (e *unprefixedError) Unwrap() error { return e.err }
 
 // errorf adds the operation to an error and wraps it.
 func errorf(op operation, format string, args ...any) error {

@@ -49,6 +49,13 @@ var statusSentinels = []struct {
 	{502, []string{"ErrServer", "ErrOutcomeUnknown"}},
 	{503, []string{"ErrServer", "ErrOutcomeUnknown"}},
 	{504, []string{"ErrServer", "ErrOutcomeUnknown"}},
+	// Redirects are not followed; after a POST a 3xx usually means the server acted.
+	{301, []string{"ErrOutcomeUnknown"}},
+	{303, []string{"ErrOutcomeUnknown"}},
+	{307, []string{"ErrOutcomeUnknown"}},
+	// Statuses HTTP does not define: nothing says the server did not act.
+	{600, []string{"ErrOutcomeUnknown"}},
+	{999, []string{"ErrOutcomeUnknown"}},
 }
 
 const pipedriveErrorInfo = "Please check developers.pipedrive.com for more information about Pipedrive API."
@@ -109,7 +116,7 @@ func TestEveryErrorStatusIsAnAPIErrorWithItsSentinel(t *testing.T) {
 					assert.Equal(t, body, string(apiErr.Body))
 					requireSentinels(t, err, st.want...)
 
-					head := fmt.Sprintf("pipedrive: %s: %d %s", op.name, st.status, http.StatusText(st.status))
+					head := strings.TrimSpace(fmt.Sprintf("pipedrive: %s: %d %s", op.name, st.status, http.StatusText(st.status)))
 					switch {
 					case kind.code != "":
 						head += ": " + kind.message + " (code " + kind.code + ")"
@@ -196,6 +203,16 @@ func TestUnsuccessfulTwoHundredIsAnAPIError(t *testing.T) {
 			message: `unexpected response: "data" is null`,
 		},
 		{
+			name: "data without id", contentType: "application/json",
+			body:    `{"success":true,"data":{"name":"Proposal"}}`,
+			message: `unexpected response: "data.id" is missing, not a positive integer`,
+		},
+		{
+			name: "id zero", contentType: "application/json",
+			body:    `{"success":true,"data":{"id":0}}`,
+			message: `unexpected response: "data.id" is 0, not a positive integer`,
+		},
+		{
 			name: "html", contentType: "text/html",
 			body:    "<!DOCTYPE html><html><body>Maintenance</body></html>",
 			message: "unexpected response: not a JSON object", prefix: true,
@@ -211,14 +228,9 @@ func TestUnsuccessfulTwoHundredIsAnAPIError(t *testing.T) {
 			message: "unexpected response: ", prefix: true,
 		},
 		{
-			name: "time not in Pipedrive's format", contentType: "application/json",
-			body:    `{"success":true,"data":{"id":1,"add_time":"21.02.2020 11:52"}}`,
-			message: `unexpected response: add_time "21.02.2020 11:52" is not YYYY-MM-DD HH:MM:SS`,
-		},
-		{
 			name: "id of the wrong JSON type", contentType: "application/json",
 			body:    `{"success":true,"data":{"id":"7195"}}`,
-			message: "unexpected response: field ", prefix: true,
+			message: `unexpected response: "data.id" is "7195", not a positive integer`,
 		},
 	}
 	for _, op := range bothOperations {

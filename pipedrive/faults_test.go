@@ -25,11 +25,12 @@ import (
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
-// authModes are the two ways a token travels; every fault is checked in both, since the
+// authModes are the three ways a token travels; every fault is checked in each, since the
 // query mode puts the token in the URL that Go's errors print.
 var authModes = map[string]func(string) pipedrive.Option{
 	"header": pipedrive.WithAPIToken,
 	"query":  pipedrive.WithAPITokenInQuery,
+	"oauth":  withOAuthToken,
 }
 
 // faultClient builds a client for a fault scenario with a debug logger writing to logs.
@@ -207,7 +208,7 @@ func TestResponseBodiesNeverPanic(t *testing.T) {
 		"success missing":    {200, `{"data":{"id":1}}`, unknown},
 		"success false":      {200, `{"success":false,"error":"Something failed","data":null}`, declined},
 		"success string":     {200, `{"success":"true","data":{"id":1}}`, unknown},
-		"bad time":           {200, `{"success":true,"data":{"id":1,"add_time":"yesterday"}}`, unknown},
+		"bad time":           {200, `{"success":true,"data":{"id":1,"add_time":"yesterday","name":"\ud83d\ude00 \u0000"}}`, file},
 		"JSON array":         {200, `[1,2,3]`, unknown},
 		"JSON null":          {200, `null`, unknown},
 		"error body on 201":  {201, `{"success":false,"error":"odd"}`, declined},
@@ -258,11 +259,14 @@ func TestResponseBodiesNeverPanic(t *testing.T) {
 	}
 }
 
+// A successful answer with a file id is a file that exists: a field of an unexpected type
+// or format is left zero rather than failing the call (and inviting a duplicate). Only an
+// id that cannot be read makes the outcome unknown.
 func TestWrongTypeInEveryField(t *testing.T) {
 	fields := map[string]string{
-		"id": `"7"`, "user_id": `true`, "deal_id": `"x"`, "person_id": `{}`, "org_id": `[]`, "product_id": `1.5`,
+		"user_id": `true`, "deal_id": `"x"`, "person_id": `{}`, "org_id": `[]`, "product_id": `1.5`,
 		"activity_id": `"1"`, "project_id": `false`, "lead_id": `5`, "add_time": `20200221`, "update_time": `{}`,
-		"file_name": `1`, "file_type": `[]`, "file_size": `"big"`, "active_flag": `"yes"`, "inline_flag": `0`,
+		"file_name": `1`, "file_type": `[]`, "file_size": `"0"`, "active_flag": `1`, "inline_flag": `"true"`,
 		"remote_location": `{}`, "remote_id": `123`, "cid": `[]`, "s3_bucket": `true`, "mail_message_id": `1`,
 		"mail_template_id": `{}`, "deal_name": `1`, "person_name": `[]`, "org_name": `false`, "product_name": `2`,
 		"lead_name": `{}`, "project_name": `[]`, "url": `7`, "name": `true`, "description": `{}`,
@@ -279,13 +283,19 @@ func TestWrongTypeInEveryField(t *testing.T) {
 	for field, bad := range fields {
 		body.Store(`{"success":true,"data":{"id":1,"` + field + `":` + bad + `}}`)
 		f, err := createDoc(context.Background(), c)
-		var apiErr *pipedrive.APIError
-		require.ErrorAs(t, err, &apiErr, field)
-		assert.Nil(t, f)
-		assert.Contains(t, apiErr.Message, "unexpected response", field)
-		assert.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown, field)
+		require.NoError(t, err, field)
+		assert.Equal(t, pipedrive.RemoteFile{ID: 1}, *f, field)
 	}
-	assert.Equal(t, int64(len(fields)), n.Load())
+	for _, bad := range []string{`"7"`, `true`, `{}`, `[]`, `1.5`, `null`, `-3`} {
+		body.Store(`{"success":true,"data":{"id":` + bad + `,"name":"x"}}`)
+		f, err := createDoc(context.Background(), c)
+		var apiErr *pipedrive.APIError
+		require.ErrorAs(t, err, &apiErr, bad)
+		assert.Nil(t, f)
+		assert.Equal(t, `unexpected response: "data.id" is `+bad+`, not a positive integer`, apiErr.Message)
+		assert.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown, bad)
+	}
+	assert.Equal(t, int64(len(fields)+7), n.Load())
 }
 
 func TestHugeBodyReadStopsAtCap(t *testing.T) {

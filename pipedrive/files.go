@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/e97b4d80/pipedrive-remote-files/gen"
 )
@@ -23,7 +22,10 @@ type FilesService struct {
 type CreateRemoteFileRequest struct {
 	// FileType is the kind of Google file to create, e.g. GoogleDoc.
 	FileType FileType
-	// Title is the new file's name; it must contain a non-space character.
+	// Title is the new file's name. It must be valid UTF-8 without control characters
+	// (tab is allowed) and contain a visible character: white space and invisible
+	// characters (U+200B, U+FEFF, U+3164, U+2800, other format characters) do not count.
+	// Pipedrive documents no length limit, so none is enforced.
 	Title string
 	// Item is the deal, person or organization to link the file to, e.g. Deal(12).
 	Item Item
@@ -34,16 +36,16 @@ func (r CreateRemoteFileRequest) Validate() error {
 	if !r.FileType.Valid() {
 		return &ValidationError{Field: "FileType", Reason: `must be one of "gdoc", "gslides", "gsheet", "gform", "gdraw", got ` + quote(string(r.FileType))}
 	}
-	if strings.TrimSpace(r.Title) == "" {
-		return &ValidationError{Field: "Title", Reason: "must contain a non-space character"}
+	if reason := checkTitle(r.Title); reason != "" {
+		return &ValidationError{Field: "Title", Reason: reason}
 	}
 	return r.Item.validate("Item")
 }
 
 // LinkRemoteFileRequest asks Pipedrive to link a file that is already in Google Drive.
 type LinkRemoteFileRequest struct {
-	// RemoteID is the Drive file id: the part after /d/ in a Google URL. Use
-	// RemoteIDFromURL to get it from a URL.
+	// RemoteID is the Drive file id: the part after /d/ in a Google URL, made of
+	// letters, digits, '-' and '_'. Use RemoteIDFromURL to get it from a URL.
 	RemoteID string
 	// Item is the deal, person or organization to link the file to.
 	Item Item
@@ -51,14 +53,8 @@ type LinkRemoteFileRequest struct {
 
 // Validate reports the first rule the request breaks as a *ValidationError.
 func (r LinkRemoteFileRequest) Validate() error {
-	if r.RemoteID == "" {
-		return &ValidationError{Field: "RemoteID", Reason: "must not be empty"}
-	}
-	if i := strings.IndexFunc(r.RemoteID, func(c rune) bool {
-		return c == '/' || c == '?' || c == '#' || unicode.IsSpace(c)
-	}); i >= 0 {
-		return &ValidationError{Field: "RemoteID", Reason: "must be a Google Drive file id, not a URL or path (it contains " +
-			quote(r.RemoteID[i:i+1]) + "); use RemoteIDFromURL to extract the id from a URL"}
+	if reason := checkRemoteID(r.RemoteID); reason != "" {
+		return &ValidationError{Field: "RemoteID", Reason: reason}
 	}
 	return r.Item.validate("Item")
 }
@@ -100,9 +96,11 @@ func (s *FilesService) LinkRemote(ctx context.Context, r LinkRemoteFileRequest) 
 }
 
 // send runs one generated operation and decodes its answer with decode; ctx tells the
-// transport which operation it is sending.
-func send[T any](ctx context.Context, c *Client, op operation, call func(context.Context, *gen.Client) (*http.Response, error), decode func(envelope) (T, error)) (T, error) {
+// transport which operation it is sending. Every error it returns is redacted (a token
+// endpoint's error may quote an old token, too).
+func send[T any](ctx context.Context, c *Client, op operation, call func(context.Context, *gen.Client) (*http.Response, error), decode func(envelope) (T, error)) (_ T, resErr error) {
 	var zero T
+	defer func() { resErr = c.transport.redact.error(resErr) }()
 	api, err := c.apiFor()
 	if err != nil {
 		return zero, errorf(op, "%w", err)

@@ -59,12 +59,12 @@ func TestCreateRemoteSendsFormUnderBasePath(t *testing.T) {
 			},
 		},
 		{
-			name: "form with emoji and newline",
-			req:  pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleForm, Title: "Survey 📋\nline 2", Item: pipedrive.Deal(1)},
-			body: "file_type=gform&item_id=1&item_type=deal&remote_location=googledrive&title=Survey+%F0%9F%93%8B%0Aline+2",
+			name: "form with emoji and tab",
+			req:  pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleForm, Title: "Survey 📋\tpart 2", Item: pipedrive.Deal(1)},
+			body: "file_type=gform&item_id=1&item_type=deal&remote_location=googledrive&title=Survey+%F0%9F%93%8B%09part+2",
 			wantVal: url.Values{
 				"file_type": {"gform"}, "item_id": {"1"}, "item_type": {"deal"},
-				"remote_location": {"googledrive"}, "title": {"Survey 📋\nline 2"},
+				"remote_location": {"googledrive"}, "title": {"Survey 📋\tpart 2"},
 			},
 		},
 		{
@@ -123,11 +123,11 @@ func TestLinkRemoteSendsFormUnderBasePath(t *testing.T) {
 			},
 		},
 		{
-			name: "organization, id needing escapes",
-			req:  pipedrive.LinkRemoteFileRequest{RemoteID: "a+b&c=d%é", Item: pipedrive.Organization(15)},
-			body: "item_id=15&item_type=organization&remote_id=a%2Bb%26c%3Dd%25%C3%A9&remote_location=googledrive",
+			name: "organization, every id character",
+			req:  pipedrive.LinkRemoteFileRequest{RemoteID: "azAZ09-_", Item: pipedrive.Organization(15)},
+			body: "item_id=15&item_type=organization&remote_id=azAZ09-_&remote_location=googledrive",
 			wantVal: url.Values{
-				"item_id": {"15"}, "item_type": {"organization"}, "remote_id": {"a+b&c=d%é"},
+				"item_id": {"15"}, "item_type": {"organization"}, "remote_id": {"azAZ09-_"},
 				"remote_location": {"googledrive"},
 			},
 		},

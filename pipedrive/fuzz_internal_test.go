@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -55,8 +56,21 @@ func FuzzResponse(f *testing.F) {
 			}
 			return
 		}
-		if strings.Contains(err.Error(), fuzzToken) {
-			t.Fatalf("token in error: %v", err)
+		for tree := []error{err}; len(tree) > 0; tree = append(tree[1:], children(tree[0])...) {
+			e := tree[0]
+			if strings.Contains(e.Error(), fuzzToken) {
+				t.Fatalf("token in the text of %T in the error tree: %v", e, e)
+			}
+			if ue, ok := e.(*url.Error); ok && strings.Contains(ue.URL, fuzzToken) {
+				t.Fatalf("token in a *url.Error's URL: %v", ue.URL)
+			}
+			if ae, ok := e.(*APIError); ok && strings.Contains(ae.Message+ae.Info+ae.Code+string(ae.Body), fuzzToken) {
+				t.Fatalf("token in an APIError field: %+v", ae)
+			}
+		}
+		// The prefix appears once, unless the body itself (maybe JSON-escaped) says it.
+		if !bytes.Contains(body, []byte("pipedrive")) && !bytes.Contains(body, []byte(`\`)) && strings.Count(err.Error(), "pipedrive: ") != 1 {
+			t.Fatalf("the prefix does not appear exactly once: %v", err)
 		}
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {

@@ -267,3 +267,9 @@ func requireSentinels(t testing.TB, err error, want ...string) {
 		}
 	}
 }
+
+// withOAuthToken authenticates with token as a fixed OAuth access token, for tests that
+// run in every auth mode.
+func withOAuthToken(token string) pipedrive.Option {
+	return pipedrive.WithTokenSource(staticOAuth(token, ""))
+}

@@ -259,13 +259,13 @@ func TestListDecodesEveryFileThroughOnePath(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = fmt.Fprint(w, `{"success":true,"data":[{"id":1,"add_time":"2020-02-21 11:52:28"},{"id":2,"add_time":"yesterday"}]}`)
+		_, _ = fmt.Fprint(w, `{"success":true,"data":[{"id":1,"add_time":"2020-02-21 11:52:28"},{"id":"2","add_time":"yesterday"}]}`)
 	})
 	c := newTestClient(t, api.srv.URL)
 	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
 	assert.Empty(t, files, "a page is decoded whole before any file is yielded")
 	require.Len(t, errs, 1)
-	assert.Contains(t, errs[0].Error(), `add_time "yesterday" is not YYYY-MM-DD HH:MM:SS`)
+	assert.Contains(t, errs[0].Error(), `"data.id" is "2", not a positive integer`)
 	assert.False(t, errors.Is(errs[0], pipedrive.ErrOutcomeUnknown))
 }
 

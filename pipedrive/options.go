@@ -36,7 +36,7 @@ func WithAPIToken(token string) Option {
 		if err := checkToken(token); err != nil {
 			return fmt.Errorf("pipedrive: WithAPIToken: %w", err)
 		}
-		c.creds = append(c.creds, headerToken(token))
+		c.creds = append(c.creds, &headerToken{token})
 		return nil
 	}
 }
@@ -49,7 +49,7 @@ func WithAPITokenInQuery(token string) Option {
 		if err := checkToken(token); err != nil {
 			return fmt.Errorf("pipedrive: WithAPITokenInQuery: %w", err)
 		}
-		c.creds = append(c.creds, queryToken(token))
+		c.creds = append(c.creds, &queryToken{token})
 		return nil
 	}
 }
@@ -63,7 +63,7 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 		if ts == nil {
 			return errors.New("pipedrive: WithTokenSource: token source is nil")
 		}
-		c.creds = append(c.creds, &bearer{ts: oauth2.ReuseTokenSource(nil, ts)})
+		c.creds = append(c.creds, &bearer{ts: oauth2.ReuseTokenSource(nil, nonNilSource{ts})})
 		return nil
 	}
 }

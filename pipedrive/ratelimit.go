@@ -77,10 +77,16 @@ func headerInt(h http.Header, key string, known *bool) int {
 	return n
 }
 
-// parseSeconds reads a non-negative number of seconds, possibly fractional.
+// maxSeconds bounds a wait read from a header: about 31 years, far below what a
+// time.Duration holds, so larger values (and NaN or infinities) count as absent.
+const maxSeconds = 1e9
+
+// parseSeconds reads a non-negative number of seconds, possibly fractional. NaN, an
+// infinity or anything beyond maxSeconds counts as absent: NaN fails every comparison,
+// so it is rejected by requiring the value to be inside the range.
 func parseSeconds(s string) (time.Duration, bool) {
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 || f > 1e9 {
+	if err != nil || !(f >= 0 && f <= maxSeconds) {
 		return 0, false
 	}
 	return time.Duration(f * float64(time.Second)), true
@@ -113,7 +119,7 @@ func retryAfterHeader(h http.Header, now time.Time) (time.Duration, bool) {
 		if d, ok := parseSeconds(v[0]); ok {
 			return d, true
 		}
-		if t, err := http.ParseTime(v[0]); err == nil {
+		if t, err := http.ParseTime(v[0]); err == nil && t.Sub(now) <= maxSeconds*time.Second {
 			return max(t.Sub(now), 0), true
 		}
 	}

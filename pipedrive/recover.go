@@ -48,14 +48,14 @@ func (s *FilesService) EnsureLinked(ctx context.Context, r LinkRemoteFileRequest
 		case !errors.Is(err, ErrOutcomeUnknown):
 			return f, err == nil, err
 		case attempt == 2:
-			return nil, false, fmt.Errorf("pipedrive: EnsureLinked: the link was sent twice and its outcome is still unknown: %w", err)
+			return nil, false, fmt.Errorf("pipedrive: EnsureLinked: the link was sent twice and its outcome is still unknown: %w", unprefixed(err))
 		}
 		if werr := s.client.transport.clock.Sleep(ctx, SettleTime); werr != nil {
-			return nil, false, fmt.Errorf("%w; then waiting to check the item's files: %w", err, werr)
+			return nil, false, fmt.Errorf("%w; then waiting to check the item's files: %w", err, unprefixed(werr))
 		}
 		found, lerr := s.findLinked(ctx, r)
 		if lerr != nil {
-			return nil, false, fmt.Errorf("%w; then checking the item's files failed: %w", err, lerr)
+			return nil, false, fmt.Errorf("%w; then checking the item's files failed: %w", err, unprefixed(lerr))
 		}
 		if found != nil {
 			return found, true, nil

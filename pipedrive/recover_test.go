@@ -3,6 +3,7 @@ package pipedrive_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -135,6 +136,7 @@ func TestEnsureLinkedGivesUpAfterTwoUnknownOutcomes(t *testing.T) {
 	assert.False(t, linked)
 	assert.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
 	assert.Contains(t, err.Error(), "the link was sent twice")
+	assert.Equal(t, 1, strings.Count(err.Error(), "pipedrive:"), "one prefix: %v", err)
 	assert.Equal(t, int64(2), rt.posts.Load(), "never more than two links")
 	assert.Len(t, requestsOf(srv, http.MethodPost), 2)
 	assert.Zero(t, linksOf(srv, "123magicfile123"))

@@ -4,9 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
-
-	"github.com/e97b4d80/pipedrive-remote-files/gen"
 )
 
 // timeLayout is Pipedrive's date-time format: UTC without a zone marker.
@@ -57,52 +56,101 @@ type RemoteFile struct {
 	UpdateTime time.Time `json:"update_time"` // when it last changed, in UTC
 }
 
-// decodeFile decodes one file object of a response, the single place where the files of
-// every operation's answer are read.
+// decodeFile reads one file object of a successful answer. A file with an id exists, so
+// it is returned even when another field has an unexpected type or format (active_flag:
+// 1, file_size: "0", add_time in another layout): such a field is left zero rather than
+// failing a call that did create or link the file and inviting a duplicate. Only data
+// that is not an object, or has no positive integer id, is an error: then the caller
+// cannot tell which file, if any, the answer is about.
 func decodeFile(raw json.RawMessage) (*RemoteFile, error) {
-	var d gen.RemoteFile
-	if err := json.Unmarshal(raw, &d); err != nil {
-		return nil, errors.New(jsonProblem(err))
+	var d map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &d); err != nil || d == nil {
+		return nil, errors.New(`"data" is not a JSON object`)
 	}
-	return newRemoteFile(&d)
-}
-
-// newRemoteFile maps the generated type; a time that is not in Pipedrive's format is an
-// error naming the field.
-func newRemoteFile(d *gen.RemoteFile) (*RemoteFile, error) {
-	add, err := parseTime("add_time", d.AddTime)
-	if err != nil {
-		return nil, err
-	}
-	upd, err := parseTime("update_time", d.UpdateTime)
-	if err != nil {
-		return nil, err
+	id := jsonInt(d["id"])
+	if id <= 0 {
+		return nil, fmt.Errorf(`"data.id" is %s, not a positive integer`, describeJSON(d["id"]))
 	}
 	return &RemoteFile{
-		ID: d.ID, UserID: d.UserID, DealID: d.DealID, PersonID: d.PersonID, OrgID: d.OrgID,
-		ProductID: d.ProductID, ActivityID: d.ActivityID, ProjectID: d.ProjectID, LeadID: d.LeadID,
-		Name: d.Name, FileName: d.FileName, FileType: FileType(d.FileType), FileSize: d.FileSize,
-		RemoteLocation: d.RemoteLocation, RemoteID: d.RemoteID, URL: d.URL, Description: d.Description,
-		DealName: d.DealName, PersonName: d.PersonName, OrgName: d.OrgName, ProductName: d.ProductName,
-		LeadName: d.LeadName, ProjectName: d.ProjectName,
-		CID: d.Cid, S3Bucket: d.S3Bucket, MailMessageID: d.MailMessageID, MailTemplateID: d.MailTemplateID,
-		ActiveFlag: d.ActiveFlag, InlineFlag: d.InlineFlag, AddTime: add, UpdateTime: upd,
+		ID: id, UserID: jsonInt(d["user_id"]), DealID: jsonInt(d["deal_id"]),
+		PersonID: jsonInt(d["person_id"]), OrgID: jsonInt(d["org_id"]),
+		ProductID: jsonInt(d["product_id"]), ActivityID: jsonInt(d["activity_id"]),
+		ProjectID: jsonInt(d["project_id"]), LeadID: jsonString(d["lead_id"]),
+		Name: jsonString(d["name"]), FileName: jsonString(d["file_name"]),
+		FileType: FileType(jsonString(d["file_type"])), FileSize: jsonInt(d["file_size"]),
+		RemoteLocation: jsonString(d["remote_location"]), RemoteID: jsonString(d["remote_id"]),
+		URL: jsonString(d["url"]), Description: jsonString(d["description"]),
+		DealName: jsonString(d["deal_name"]), PersonName: jsonString(d["person_name"]),
+		OrgName: jsonString(d["org_name"]), ProductName: jsonString(d["product_name"]),
+		LeadName: jsonString(d["lead_name"]), ProjectName: jsonString(d["project_name"]),
+		CID: jsonString(d["cid"]), S3Bucket: jsonString(d["s3_bucket"]),
+		MailMessageID: jsonString(d["mail_message_id"]), MailTemplateID: jsonString(d["mail_template_id"]),
+		ActiveFlag: jsonBool(d["active_flag"]), InlineFlag: jsonBool(d["inline_flag"]),
+		AddTime: jsonTime(d["add_time"]), UpdateTime: jsonTime(d["update_time"]),
 	}, nil
 }
 
-// parseTime reads "YYYY-MM-DD HH:MM:SS" (or RFC 3339) as UTC; empty (or null) is the zero
-// time.
+// jsonInt reads a JSON integer (1234, also 1234.0 or 1.234e3); anything else is 0.
+func jsonInt(raw json.RawMessage) int64 {
+	var n json.Number
+	// A json.Number also accepts a string holding a number ("0"); that is not an integer.
+	if len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
+		return 0
+	}
+	if i, err := n.Int64(); err == nil {
+		return i
+	}
+	f, err := n.Float64()
+	if err != nil || f != math.Trunc(f) || math.Abs(f) >= 1<<63 {
+		return 0
+	}
+	return int64(f)
+}
+
+// jsonString reads a JSON string; anything else is "".
+func jsonString(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+// jsonBool reads a JSON boolean; anything else is false.
+func jsonBool(raw json.RawMessage) bool {
+	return string(raw) == "true"
+}
+
+// jsonTime reads Pipedrive's "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 3339; anything else is
+// the zero time.
+func jsonTime(raw json.RawMessage) time.Time {
+	t, _ := parseTime("", jsonString(raw))
+	return t
+}
+
+// parseTime reads "YYYY-MM-DD HH:MM:SS" (or RFC 3339) as UTC; empty is the zero time,
+// and so is anything else, with an error naming the field.
 func parseTime(field, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(timeLayout, s)
 	if err != nil {
-		// Accept RFC 3339 too, should Pipedrive ever add a zone: failing a call that did
-		// create the file would invite a duplicate.
 		if t, err = time.Parse(time.RFC3339, s); err != nil {
 			return time.Time{}, fmt.Errorf("%s %q is not YYYY-MM-DD HH:MM:SS", field, s)
 		}
 	}
 	return t.UTC(), nil
+}
+
+// describeJSON names a JSON value for an error: "missing", or the value itself when it
+// is short (the caller's redactor removes any secret from it).
+func describeJSON(raw json.RawMessage) string {
+	switch {
+	case len(raw) == 0:
+		return "missing"
+	case len(raw) <= 100:
+		return string(raw)
+	}
+	return "a long value"
 }

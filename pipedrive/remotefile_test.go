@@ -128,7 +128,6 @@ func TestDecodeNulls(t *testing.T) {
 		{"null in every field but id, deal and add_time", nullEverywhereJSON, pipedrive.RemoteFile{
 			ID: 7195, DealID: 36, AddTime: time.Date(2020, 2, 21, 11, 52, 28, 0, time.UTC),
 		}},
-		{"empty data object", `{"success":true,"data":{}}`, pipedrive.RemoteFile{}},
 		{"empty time strings", `{"success":true,"data":{"id":1,"add_time":"","update_time":""}}`, pipedrive.RemoteFile{ID: 1}},
 	}
 	for _, tt := range tests {

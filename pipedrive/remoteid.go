@@ -115,10 +115,8 @@ func checkID(id string) (string, error) {
 	if id == "" {
 		return "", badURL("has an empty file id")
 	}
-	for _, c := range id {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return "", badURL("has a file id with characters other than letters, digits, '-' and '_'")
-		}
+	if strings.IndexFunc(id, func(c rune) bool { return !isDriveIDChar(c) }) >= 0 {
+		return "", badURL("has a file id with characters other than letters, digits, '-' and '_'")
 	}
 	return id, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -68,20 +69,22 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(bytes.TrimSpace(raw)) == "null"
 }
 
-// result turns a response into what decode makes of its envelope, or into an error.
-func result[T any](c *Client, op operation, resp *http.Response, decode func(envelope) (T, error)) (T, error) {
+// result turns a response into what decode makes of its envelope, or into an error with
+// every secret removed.
+func result[T any](c *Client, op operation, resp *http.Response, decode func(envelope) (T, error)) (_ T, resErr error) {
 	var zero T
+	defer func() { resErr = c.transport.redact.error(resErr) }()
 	defer resp.Body.Close()
 	// A body within the cap is read to EOF so the connection can be reused; a longer one
 	// is cut, and closing it drops the connection rather than download the rest.
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	if err != nil && ok {
-		err = c.transport.redact.sanitize(err)
+		err = fmt.Errorf("reading the response: %w", err)
 		if op.idempotent() {
-			return zero, errorf(op, "reading the response: %w", err)
+			return zero, errorf(op, "%w", err)
 		}
-		return zero, errorf(op, "%w: reading the response: %w", ErrOutcomeUnknown, err)
+		return zero, errorf(op, "%w", withSentinel(ErrOutcomeUnknown, err))
 	}
 	if !ok {
 		return zero, c.apiError(op, resp, body, "")
@@ -110,8 +113,8 @@ func (c *Client) apiError(op operation, resp *http.Response, body []byte, proble
 		read:       op.idempotent(),
 	}
 	if len(body) > 0 {
-		kept := body[:min(len(body), maxErrorBody)]
-		e.Body = []byte(c.transport.redact.String(string(kept)))
+		// Redact before cutting, so no part of a secret straddles the cut.
+		e.Body = []byte(c.transport.redact.cut(string(body), maxErrorBody))
 	}
 	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' {
 		var eb gen.ErrorResponse
@@ -123,7 +126,7 @@ func (c *Client) apiError(op operation, resp *http.Response, body []byte, proble
 		}
 	}
 	if e.Message == "" {
-		e.Message = problem
+		e.Message = c.transport.redact.String(problem)
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		daily := e.RateLimit.dailySpent()

@@ -18,7 +18,7 @@ type transport struct {
 	policy  RetryPolicy
 	clock   Clock
 	logger  *slog.Logger
-	redact  redactor
+	redact  *redactor
 	limiter interface{ Wait(context.Context) error } // WithRateLimiter's, or nil
 	pacer   *pacer                                   // nil when pacing is off (NoRetry)
 
@@ -54,7 +54,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		resp, err := t.attempt(op, req)
 		if err != nil {
 			t.pacer.release(tk)
-			err = t.redact.sanitize(err)
+			err = t.redact.error(err)
 			retry := ctx.Err() == nil && (notSent(err) || op.idempotent() && transient(err)) && attempt <= t.policy.MaxRetries
 			var wait time.Duration
 			if retry {
@@ -157,7 +157,7 @@ func classify(op operation, err error) error {
 	case op.idempotent():
 		return err
 	}
-	return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+	return withSentinel(ErrOutcomeUnknown, err)
 }
 
 // rewind returns a copy of req with a fresh body for another attempt.

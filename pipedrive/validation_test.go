@@ -2,6 +2,7 @@ package pipedrive_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -39,8 +40,21 @@ func TestCreateRemoteValidationSendsNothing(t *testing.T) {
 		{"empty item type", func(r *pipedrive.CreateRemoteFileRequest) { r.Item = pipedrive.Item{ID: 12} }, "Item.Type", `""`},
 		{"item id 0", func(r *pipedrive.CreateRemoteFileRequest) { r.Item = pipedrive.Deal(0) }, "Item.ID", "positive"},
 		{"item id -1", func(r *pipedrive.CreateRemoteFileRequest) { r.Item = pipedrive.Organization(-1) }, "Item.ID", "positive"},
-		{"empty title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "" }, "Title", "non-space"},
-		{"whitespace-only title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = " \t\n\u00a0" }, "Title", "non-space"},
+		{"empty title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "" }, "Title", "visible character"},
+		{"whitespace-only title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = " \t\u00a0\u3000\u2028" }, "Title", "visible character"},
+		{"zero-width space title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "\u200b" }, "Title", "visible character"},
+		{"BOM and word joiner title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "\ufeff\u2060 " }, "Title", "visible character"},
+		{"Hangul filler title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "\u3164\u3164" }, "Title", "visible character"},
+		{"Braille blank title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "\u2800" }, "Title", "visible character"},
+		{"other format characters title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "\u00ad\u200e\U000e0001\U000e0041" }, "Title", "visible character"},
+		{"variation selector title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "\ufe0f\u034f" }, "Title", "visible character"},
+		{"newline in title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "Q3\nbudget" }, "Title", "U+000A at byte 2"},
+		{"carriage return in title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "Q3 budget\r" }, "Title", "U+000D"},
+		{"NUL in title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "a\x00" }, "Title", "U+0000"},
+		{"DEL in title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "a\x7f" }, "Title", "U+007F"},
+		{"C1 NEL in title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "a\u0085b" }, "Title", "U+0085"},
+		{"C1 CSI in title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "a\u009b31m" }, "Title", "U+009B"},
+		{"invalid UTF-8 title", func(r *pipedrive.CreateRemoteFileRequest) { r.Title = "Budget \xff" }, "Title", "UTF-8"},
 		{"zero request", func(r *pipedrive.CreateRemoteFileRequest) { *r = pipedrive.CreateRemoteFileRequest{} }, "FileType", ""},
 	}
 	for _, tt := range tests {
@@ -78,6 +92,12 @@ func TestLinkRemoteValidationSendsNothing(t *testing.T) {
 		{"remote id with tab", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "abc\tdef" }, "RemoteID", `"\t"`},
 		{"remote id with trailing newline", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "abc\n" }, "RemoteID", `"\n"`},
 		{"remote id only spaces", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "   " }, "RemoteID", "RemoteIDFromURL"},
+		{"remote id dot dot", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = ".." }, "RemoteID", `"."`},
+		{"remote id escaped slash", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "abc%2Fdef" }, "RemoteID", `"%"`},
+		{"remote id non-ASCII letter", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "abcü" }, "RemoteID", `"ü"`},
+		{"remote id scheme", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "https:" }, "RemoteID", `":"`},
+		{"remote id plus", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "a+b" }, "RemoteID", "letters, digits, '-' and '_'"},
+		{"remote id invalid UTF-8", func(r *pipedrive.LinkRemoteFileRequest) { r.RemoteID = "ab\xff" }, "RemoteID", `"\xff"`},
 		{"unknown item type", func(r *pipedrive.LinkRemoteFileRequest) { r.Item.Type = "product" }, "Item.Type", `"product"`},
 		{"item id 0", func(r *pipedrive.LinkRemoteFileRequest) { r.Item = pipedrive.Person(0) }, "Item.ID", "positive"},
 		{"item id -1", func(r *pipedrive.LinkRemoteFileRequest) { r.Item = pipedrive.Deal(-1) }, "Item.ID", "positive"},
@@ -108,7 +128,9 @@ func TestValidRequestsPassValidation(t *testing.T) {
 			require.NoError(t, pipedrive.LinkRemoteFileRequest{RemoteID: "1a-B_2", Item: item}.Validate())
 		}
 	}
-	require.NoError(t, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: " Hello & wörld ", Item: pipedrive.Deal(12)}.Validate())
+	for _, title := range []string{" Hello & wörld ", "\tQ3\tbudget", "\u200bx", "予算", "📊", "\u00e9", "e\u0301", "\U000e0001a", strings.Repeat("long ", 10000)} {
+		require.NoError(t, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: title, Item: pipedrive.Deal(12)}.Validate(), "%q", title)
+	}
 }
 
 func TestTypeConstantsAreTheWireValues(t *testing.T) {

@@ -28,7 +28,7 @@ func TestDemo(t *testing.T) {
 		"             item_id=5&item_type=person&remote_id=123magicfile123&remote_location=googledrive\n   received  200 OK\n",
 		`   result    file 2 "Price list" (gdoc, Drive id 123magicfile123)` + "\n",
 		"3. A validation error is caught before anything is sent\n",
-		`   CreateRemote with Title "   ": pipedrive: invalid request: Title: must contain a non-space character` + "\n",
+		`   CreateRemote with Title "   ": pipedrive: invalid request: Title: must contain a visible character (white space and invisible characters such as U+200B do not count)` + "\n",
 		`   errors.Is(err, pipedrive.ErrInvalidRequest) = true, Field = "Title"; requests sent: 0` + "\n",
 		"   received  400 Bad Request\n             {\"success\":false,\"error\":\"Invalid input: item_id - must be an integer, got \\\"twelve\\\"\"",
 		"4. A rate-limited call is retried\n",

@@ -194,7 +194,7 @@ func TestUsageErrorsNameTheFlagAndSendNothing(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"create", "--deal", "12"}, "pipedrive-files create: --title is required\n"},
-		{[]string{"create", "--title", "   ", "--deal", "12"}, "pipedrive-files create: --title: must contain a non-space character\n"},
+		{[]string{"create", "--title", "   ", "--deal", "12"}, "pipedrive-files create: --title: must contain a visible character (white space and invisible characters such as U+200B do not count)\n"},
 		{[]string{"create", "--title", "x", "--type", "docx", "--deal", "12"}, `pipedrive-files create: --type: must be one of "gdoc", "gslides", "gsheet", "gform", "gdraw", got "docx"` + "\n"},
 		{[]string{"create", "--title", "x"}, "pipedrive-files create: one of --deal, --person or --org is required\n"},
 		{[]string{"create", "--title", "x", "--deal", "1", "--org", "2"}, "pipedrive-files create: give only one of --deal, --person and --org\n"},
@@ -210,7 +210,7 @@ func TestUsageErrorsNameTheFlagAndSendNothing(t *testing.T) {
 		{[]string{"link", "--deal", "12"}, "pipedrive-files link: one of --remote-id or --url is required\n"},
 		{[]string{"link", "--remote-id", "a", "--url", "https://docs.google.com/document/d/a/edit", "--deal", "12"}, "pipedrive-files link: give only one of --remote-id and --url\n"},
 		{[]string{"link", "--remote-id", "docs.google.com/document/d/abc", "--deal", "12"},
-			`pipedrive-files link: --remote-id: must be a Google Drive file id, not a URL or path (it contains "/"); pass a URL with --url instead` + "\n"},
+			`pipedrive-files link: --remote-id: must be a Google Drive file id of letters, digits, '-' and '_', not a URL or path (it contains "."); pass a URL with --url instead` + "\n"},
 		{[]string{"link", "--remote-id", "", "--deal", "12"}, "pipedrive-files link: --remote-id: must not be empty\n"},
 		{[]string{"link", "--url", "https://example.com/d/abc", "--deal", "12"}, "pipedrive-files link: --url: is not a docs.google.com or drive.google.com URL\n"},
 		{[]string{"link", "--remote-id", "abc"}, "pipedrive-files link: one of --deal, --person or --org is required\n"},

@@ -1,0 +1,393 @@
+package pipedrive_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+// fmtVerbs are the verbs a caller may print a value with.
+var fmtVerbs = []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T", "%p", "%10.3v", "%-8s"}
+
+// secretPieces are the texts that must appear nowhere: the token, its escaped forms, and
+// both halves of it split at every position that leaves at least 6 characters (shorter
+// pieces occur by chance in any text).
+func secretPieces(token string) []string {
+	pieces := []string{token, url.QueryEscape(token), url.PathEscape(token)}
+	for k := 6; k <= len(token)-6; k++ {
+		pieces = append(pieces, token[:k], token[k:])
+	}
+	return pieces
+}
+
+// errorTree returns err and every error reachable from it through Unwrap() error and
+// Unwrap() []error: everything errors.Is and errors.As can find.
+func errorTree(err error) []error {
+	if err == nil {
+		return nil
+	}
+	out := []error{err}
+	switch e := err.(type) {
+	case interface{ Unwrap() error }:
+		out = append(out, errorTree(e.Unwrap())...)
+	case interface{ Unwrap() []error }:
+		for _, c := range e.Unwrap() {
+			out = append(out, errorTree(c)...)
+		}
+	}
+	return out
+}
+
+// exportedTexts appends every exported string and []byte reachable from v through
+// exported fields, pointers, slices and interfaces.
+func exportedTexts(v reflect.Value, out []string, depth int) []string {
+	if depth > 6 || !v.IsValid() {
+		return out
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return append(out, v.String())
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return exportedTexts(v.Elem(), out, depth+1)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			return append(out, string(v.Bytes()))
+		}
+		for i := range v.Len() {
+			out = exportedTexts(v.Index(i), out, depth+1)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				out = exportedTexts(v.Field(i), out, depth+1)
+			}
+		}
+	}
+	return out
+}
+
+// requireNoSecret fails if token, in any form or piece, appears in the error's text, in
+// any exported field of any error in its tree, in the client or its services printed with
+// any verb, or in the log.
+func requireNoSecret(t *testing.T, token string, err error, c *pipedrive.Client, logs *bytes.Buffer) {
+	t.Helper()
+	var texts []string
+	for _, e := range errorTree(err) {
+		texts = append(texts, e.Error())
+		for _, verb := range []string{"%v", "%+v", "%#v", "%q"} {
+			texts = append(texts, fmt.Sprintf(verb, e))
+		}
+		texts = exportedTexts(reflect.ValueOf(e), texts, 0)
+	}
+	for _, verb := range fmtVerbs {
+		texts = append(texts, fmt.Sprintf(verb, c), fmt.Sprintf(verb, c.Files), fmt.Sprintf(verb, []any{c, c.Files}))
+	}
+	var logged bytes.Buffer
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "client", c, "files", c.Files)
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("config", "client", c, "files", c.Files)
+	texts = append(texts, logged.String(), logs.String())
+	for _, piece := range secretPieces(token) {
+		for _, text := range texts {
+			if strings.Contains(text, piece) {
+				t.Fatalf("%q (a piece of the token) appears in %q", piece, text)
+			}
+		}
+	}
+}
+
+// leakPath is a way a token could reach a caller: a server answer, a transport failure.
+type leakPath struct {
+	name string
+	// respond answers the client; it may echo whatever the request carried.
+	respond http.HandlerFunc
+	// opts are extra client options, e.g. a redirect policy.
+	opts []pipedrive.Option
+	// sentinel is what the error must match.
+	sentinel error
+}
+
+// echoCredential is every place a request carries a credential, for a server to echo.
+func echoCredential(r *http.Request) string {
+	return r.Header.Get("X-Api-Token") + " " + r.Header.Get("Authorization") + " " + r.URL.String()
+}
+
+// hangUp closes the connection without answering.
+func hangUp(w http.ResponseWriter, _ *http.Request) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
+}
+
+func leakPaths() []leakPath {
+	followSameOrigin := pipedrive.WithHTTPClient(&http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return nil },
+	})
+	return []leakPath{
+		{name: "JSON error echoing the credential in every field", sentinel: pipedrive.ErrUnauthorized,
+			respond: func(w http.ResponseWriter, r *http.Request) {
+				echo := echoCredential(r)
+				body := `{"success":false,"error":` + jsonString("bad "+echo) + `,"error_info":` + jsonString(echo) +
+					`,"code":` + jsonString(echo) + `,"data":null}`
+				replyJSON(401, body)(w, r)
+			}},
+		{name: "HTML proxy page echoing the request", sentinel: pipedrive.ErrServer,
+			respond: func(w http.ResponseWriter, r *http.Request) {
+				replyRaw(502, "text/html", "<html><body>Bad gateway: "+echoCredential(r)+"</body></html>")(w, r)
+			}},
+		{name: "429 echoing the credential", sentinel: pipedrive.ErrRateLimited,
+			respond: func(w http.ResponseWriter, r *http.Request) {
+				replyJSON(429, errorEnvelope("limit for "+echoCredential(r), ""), "Retry-After", "NaN")(w, r)
+			}},
+		{name: "2xx whose data.id is the credential (our own problem text)", sentinel: pipedrive.ErrOutcomeUnknown,
+			respond: func(w http.ResponseWriter, r *http.Request) {
+				tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + r.Header.Get("X-Api-Token") + r.URL.Query().Get("api_token")
+				replyJSON(200, `{"success":true,"data":{"id":`+jsonString(tok)+`}}`)(w, r)
+			}},
+		{name: "2xx that is not JSON, echoing the credential", sentinel: pipedrive.ErrOutcomeUnknown,
+			respond: func(w http.ResponseWriter, r *http.Request) {
+				replyRaw(200, "text/html", "<html>"+echoCredential(r)+"</html>")(w, r)
+			}},
+		{name: "connection closed after the request was sent", sentinel: pipedrive.ErrOutcomeUnknown, respond: hangUp},
+		{name: "2xx body cut short after echoing the credential", sentinel: pipedrive.ErrOutcomeUnknown,
+			respond: func(w http.ResponseWriter, r *http.Request) {
+				echo := `{"success":true,"data":{"name":` + jsonString(echoCredential(r))
+				w.Header().Set("Content-Length", strconv.Itoa(len(echo)+100))
+				_, _ = io.WriteString(w, echo)
+				w.(http.Flusher).Flush()
+				hangUp(w, r)
+			}},
+		{name: "same-origin redirect whose Location carries the credential", sentinel: pipedrive.ErrOutcomeUnknown,
+			opts: []pipedrive.Option{followSameOrigin},
+			respond: func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasSuffix(r.URL.Path, "/files/remote") {
+					tok := url.PathEscape(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + r.Header.Get("X-Api-Token") + r.URL.Query().Get("api_token"))
+					http.Redirect(w, r, testAPIPath+"/files/remote/"+tok+"/moved?"+r.URL.RawQuery+"&copy="+tok, http.StatusTemporaryRedirect)
+					return
+				}
+				hangUp(w, r)
+			}},
+	}
+}
+
+// Every leak path, in every auth mode: the token reaches neither the error (text, fields,
+// anything Unwrap reaches), nor the printed client, nor the log.
+func TestTokenLeaksNowhere(t *testing.T) {
+	for _, mode := range tokenModes {
+		for _, lp := range leakPaths() {
+			t.Run(mode.name+"/"+lp.name, func(t *testing.T) {
+				api := newFakeAPI(t, lp.respond)
+				var logs bytes.Buffer
+				opts := append([]pipedrive.Option{
+					pipedrive.WithBaseURL(api.baseURL()),
+					mode.opt(testToken),
+					pipedrive.WithRetry(pipedrive.NoRetry),
+					pipedrive.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
+				}, lp.opts...)
+				c, err := pipedrive.NewClient(opts...)
+				require.NoError(t, err)
+
+				f, err := c.Files.CreateRemote(context.Background(), validCreate())
+				require.Nil(t, f)
+				require.ErrorIs(t, err, lp.sentinel)
+				requireNoSecret(t, testToken, err, c, &logs)
+				assert.Equal(t, 1, strings.Count(err.Error(), "pipedrive:"), "one prefix: %v", err)
+				assert.NotEmpty(t, logs.String(), "the attempt was logged")
+
+				// A list (GET) takes the same paths to its error.
+				_, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+				require.Len(t, errs, 1)
+				requireNoSecret(t, testToken, errs[0], c, &logs)
+				assert.Equal(t, 1, strings.Count(errs[0].Error(), "pipedrive:"), "one prefix: %v", errs[0])
+			})
+		}
+	}
+}
+
+// A redirect's *url.Error is what errors.As hands a caller: its URL is redacted too, and
+// the chain still answers errors.Is for the outcome.
+func TestRedirectURLErrorIsRedacted(t *testing.T) {
+	lp := leakPaths()[len(leakPaths())-1]
+	for _, mode := range tokenModes {
+		t.Run(mode.name, func(t *testing.T) {
+			api := newFakeAPI(t, lp.respond)
+			c, err := pipedrive.NewClient(append([]pipedrive.Option{pipedrive.WithBaseURL(api.baseURL()), mode.opt(testToken)}, lp.opts...)...)
+			require.NoError(t, err)
+
+			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			var urlErr *url.Error
+			require.ErrorAs(t, err, &urlErr)
+			assert.Contains(t, urlErr.URL, "/files/remote/[REDACTED]/moved", "the redirect target, minus the token")
+			assert.NotContains(t, urlErr.URL, testToken)
+			assert.NotContains(t, urlErr.URL, "api_token")
+			assert.Equal(t, int64(2), api.count(), "the original request and the redirected one")
+		})
+	}
+}
+
+// A token straddling the 64 KiB cut of APIError.Body, at every split: the body is
+// redacted before it is cut, so what is kept is the text before the token, exactly.
+func TestBodyCutNeverKeepsPartOfTheToken(t *testing.T) {
+	const keep = 64 << 10
+	filler := strings.Repeat("x", keep)
+	for _, mode := range tokenModes {
+		t.Run(mode.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			for k := 1; k < len(testToken); k++ {
+				body := filler[:keep-k] + testToken + "</html>"
+				api := newFakeAPI(t, replyRaw(502, "text/html", body))
+				c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), mode.opt(testToken), pipedrive.WithRetry(pipedrive.NoRetry))
+				require.NoError(t, err)
+
+				_, err = c.Files.CreateRemote(context.Background(), validCreate())
+				var apiErr *pipedrive.APIError
+				require.ErrorAs(t, err, &apiErr)
+				// The mark replaces the whole token; a mark the cut would split is dropped.
+				want := filler[:keep-k]
+				if k >= len("[REDACTED]") {
+					want = (want + "[REDACTED]</html>")[:min(keep, len(want)+len("[REDACTED]</html>"))]
+				}
+				require.True(t, want == string(apiErr.Body), "split after %d characters: body ends in %q", k, string(apiErr.Body[len(apiErr.Body)-20:]))
+				requireNoSecret(t, testToken, err, c, &logs)
+			}
+		})
+	}
+}
+
+// In OAuth mode the token changes on refresh: each access token is redacted from the
+// answers to the requests that carried it.
+func TestRefreshedBearerTokensAreRedacted(t *testing.T) {
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		replyJSON(403, errorEnvelope("token "+r.Header.Get("Authorization")+" lacks scope", ""))(w, r)
+	})
+	ts := &rotatingTokens{}
+	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithTokenSource(ts), pipedrive.WithRetry(pipedrive.NoRetry))
+	require.NoError(t, err)
+	var logs bytes.Buffer
+	for i := range 6 {
+		_, err := c.Files.CreateRemote(context.Background(), validCreate())
+		require.ErrorIs(t, err, pipedrive.ErrForbidden)
+		requireNoSecret(t, ts.issued(i), err, c, &logs)
+		var apiErr *pipedrive.APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, "token Bearer [REDACTED] lacks scope", apiErr.Message)
+	}
+	assert.Equal(t, 6, ts.n, "a fresh token for every call")
+}
+
+// rotatingTokens hands out a new, already expired access token on every call, as a
+// token source refreshing on each use would.
+type rotatingTokens struct{ n int }
+
+func (s *rotatingTokens) issued(i int) string { return fmt.Sprintf("%s-%02d", testToken, i) }
+
+func (s *rotatingTokens) Token() (*oauth2.Token, error) {
+	tok := &oauth2.Token{AccessToken: s.issued(s.n), RefreshToken: "refresh-" + s.issued(s.n), Expiry: time.Now().Add(-time.Minute)}
+	s.n++
+	return tok, nil
+}
+
+// Printing a client or its services with any verb never shows the token.
+func TestClientFormatsWithoutToken(t *testing.T) {
+	for _, mode := range tokenModes {
+		t.Run(mode.name, func(t *testing.T) {
+			c, err := pipedrive.NewClient(pipedrive.WithBaseURL("https://acme.pipedrive.com/api/v1"), mode.opt(testToken))
+			require.NoError(t, err)
+			var logs bytes.Buffer
+			requireNoSecret(t, testToken, nil, c, &logs)
+			assert.Equal(t, "pipedrive.Client{base: https://acme.pipedrive.com/api/v1, auth: "+mode.kind+" [REDACTED]}", fmt.Sprintf("%+v", c))
+			assert.Equal(t, "pipedrive.FilesService{}", fmt.Sprintf("%#v", *c.Files))
+			c, err = pipedrive.NewClient(mode.opt(testToken))
+			require.NoError(t, err)
+			want := "https://api.pipedrive.com/v1"
+			if mode.name == "oauth" {
+				want = "the token's api_domain, else " + want
+			}
+			assert.Equal(t, "pipedrive.Client{base: "+want+", auth: "+mode.kind+" [REDACTED]}", fmt.Sprint(c))
+			// Reflection reaches unexported fields that fmt does not; what it finds there
+			// are pointers, so a printed struct holding a Client shows no token either.
+			holder := struct {
+				Client *pipedrive.Client
+				Files  pipedrive.FilesService
+			}{c, *c.Files}
+			for _, verb := range fmtVerbs {
+				assert.NotContains(t, fmt.Sprintf(verb, holder), testToken, verb)
+			}
+		})
+	}
+}
+
+// errors.Is still finds the context error inside a redacted transport error (the query
+// token makes Go's *url.Error text dirty, so the chain is rebuilt around it).
+func TestRedactedTransportErrorKeepsContextError(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		cancel() // the caller gives up once the request has arrived
+		<-r.Context().Done()
+	})
+	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithAPITokenInQuery(testToken))
+	require.NoError(t, err)
+
+	_, err = c.Files.CreateRemote(ctx, validCreate())
+	require.ErrorIs(t, err, context.Canceled)
+	require.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+	var urlErr *url.Error
+	require.ErrorAs(t, err, &urlErr)
+	assert.NotContains(t, urlErr.URL, "api_token")
+	assert.Contains(t, urlErr.URL, "/api/v1/files/remote")
+	var logs bytes.Buffer
+	requireNoSecret(t, testToken, err, c, &logs)
+}
+
+// failingRefresh issues one token, then fails the way a token endpoint does when the
+// refresh is refused, quoting the old tokens in its answer.
+type failingRefresh struct{ calls int }
+
+func (s *failingRefresh) Token() (*oauth2.Token, error) {
+	s.calls++
+	if s.calls == 1 {
+		return &oauth2.Token{AccessToken: testToken, RefreshToken: "refresh-" + testToken, Expiry: time.Now().Add(-time.Minute)}, nil
+	}
+	return nil, &oauth2.RetrieveError{
+		Body:             []byte(`{"error":"invalid_grant","error_description":"refresh-` + testToken + ` revoked; access ` + testToken + `"}`),
+		ErrorCode:        "invalid_grant",
+		ErrorDescription: "refresh-" + testToken + " revoked; access " + testToken,
+	}
+}
+
+// A refused refresh whose answer quotes the old tokens: the error is redacted and still
+// an *oauth2.RetrieveError, so a caller can tell invalid_grant apart.
+func TestRefreshErrorIsRedacted(t *testing.T) {
+	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
+	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithTokenSource(&failingRefresh{}))
+	require.NoError(t, err)
+	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	require.NoError(t, err)
+
+	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "invalid_grant", re.ErrorCode)
+	assert.Equal(t, "[REDACTED] revoked; access [REDACTED]", re.ErrorDescription)
+	var logs bytes.Buffer
+	requireNoSecret(t, testToken, err, c, &logs)
+	assert.Equal(t, int64(1), api.count(), "nothing sent without a token")
+}
