@@ -114,10 +114,10 @@ func (e *rowError) Error() string {
 
 // rowReader reads bulk rows from CSV, one at a time: the input is never held whole.
 type rowReader struct {
-	csv  *csv.Reader
+	csv   *csv.Reader
 	cols  [numColumns]int // field index of each column, -1 when the header lacks it
 	width int             // the number of fields in the header
-	occ  map[[16]byte]uint32
+	occ   map[[16]byte]uint32
 }
 
 // newRowReader reads the header. UTF-8 with or without a byte order mark, CRLF or LF.
