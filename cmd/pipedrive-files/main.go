@@ -119,6 +119,8 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		return runList(ctx, rest, env, stdout, stderr, extra)
 	case "bulk":
 		return runBulk(ctx, rest, env, os.Stdin, stdout, stderr, extra)
+	case "serve-fake":
+		return runServeFake(ctx, rest, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
