@@ -220,17 +220,17 @@ func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipe
 	if b.flags.dryRun {
 		return b.dryRun(plan)
 	}
-	j, states, err := openJournal(b.journalPath(), journalInput(b.file), time.Now)
-	if err != nil {
-		return report(b.stderr, "bulk", journalUsage(err))
-	}
-	defer j.Close()
 	counter := &requestCounter{}
 	client, release, err := connect(b.flags.common, env, b.stderr, append(extra, pipedrive.WithLogger(slog.New(counter))))
 	if err != nil {
 		return report(b.stderr, "bulk", err)
 	}
 	defer release()
+	j, states, err := openJournal(b.journalPath(), journalInput(b.file), time.Now)
+	if err != nil {
+		return report(b.stderr, "bulk", journalUsage(err))
+	}
+	defer j.Close()
 	return b.send(ctx, client, j, states, counter)
 }
 
