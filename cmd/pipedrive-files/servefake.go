@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,6 +76,7 @@ func runServeFake(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if c, ok := stdout.(io.Closer); ok {
 		_ = c.Close()
 	}
+	fmt.Fprintf(stderr, "pipedrive-files serve-fake: serving %s (pid %d); stop it with Ctrl-C or kill %d\n", srv.URL(), os.Getpid(), os.Getpid())
 	<-ctx.Done()
 	srv.Close()
 	fmt.Fprintf(stderr, "pipedrive-files serve-fake: stopped after %d requests\n", log.count())

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -84,10 +85,11 @@ func TestServeFakeAsAProcess(t *testing.T) {
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	require.NoError(t, cmd.Wait(), stderr.String())
 	lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
-	require.Len(t, lines, 3, stderr.String())
-	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ POST /api/v1/files/remote 200$`, lines[0])
+	require.Len(t, lines, 4, stderr.String())
+	assert.Equal(t, fmt.Sprintf("pipedrive-files serve-fake: serving %s (pid %d); stop it with Ctrl-C or kill %d", env["PIPEDRIVE_BASE_URL"], cmd.Process.Pid, cmd.Process.Pid), lines[0])
 	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ POST /api/v1/files/remote 200$`, lines[1])
-	assert.Equal(t, "pipedrive-files serve-fake: stopped after 2 requests", lines[2])
+	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ POST /api/v1/files/remote 200$`, lines[2])
+	assert.Equal(t, "pipedrive-files serve-fake: stopped after 2 requests", lines[3])
 	assert.NotContains(t, stderr.String(), "t0k3n")
 }
 
