@@ -258,7 +258,7 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *journal
 		return report(b.stderr, "bulk", err)
 	}
 	prog := newProgress(todo, earlier, func() string { return rateLimitNote(client.RateLimit()) })
-	e := newEngine(pendingIssue8{client.Files}, j, states, b.flags.workers, b.flags.retryFailed)
+	e := newEngine(client.Files, j, states, b.flags.workers, b.flags.retryFailed)
 	e.onFinish = prog.rowFinished
 	prog.show(b.stderr)
 	prog.afterDone(ctx, func() {

@@ -257,11 +257,8 @@ func (e *engine) lookForCreated(ctx context.Context, j job, since time.Time) loo
 	return lookFailed
 }
 
-// createdSkew is how much earlier than since a created file may be stamped (Pipedrive's
-// clock against ours), as FindCreated allows.
-const createdSkew = 5 * time.Minute
-
 // findUnclaimed is FindCreated over the files no row owns: the newest match, claimed.
+// FindCreated alone returns the newest match, which identical rows would all get.
 func (e *engine) findUnclaimed(ctx context.Context, r pipedrive.CreateRemoteFileRequest, since time.Time) (*pipedrive.RemoteFile, error) {
 	var best *pipedrive.RemoteFile
 	for f, err := range e.files.List(ctx, r.Item) {
@@ -269,7 +266,7 @@ func (e *engine) findUnclaimed(ctx context.Context, r pipedrive.CreateRemoteFile
 			return nil, err
 		}
 		if !f.ActiveFlag || f.RemoteLocation != "googledrive" || f.Name != r.Title || f.FileType != r.FileType ||
-			f.AddTime.Before(since.Add(-createdSkew)) || e.owned(f.ID) {
+			f.AddTime.Before(since.Add(-pipedrive.ClockSkewAllowance)) || e.owned(f.ID) {
 			continue
 		}
 		if best == nil || f.AddTime.After(best.AddTime) || f.AddTime.Equal(best.AddTime) && f.ID > best.ID {

@@ -88,7 +88,7 @@ func (m *memFiles) FindCreated(ctx context.Context, r pipedrive.CreateRemoteFile
 		if err != nil {
 			return nil, err
 		}
-		if f.Name == r.Title && f.FileType == r.FileType && !f.AddTime.Before(since.Add(-createdSkew)) {
+		if f.Name == r.Title && f.FileType == r.FileType && !f.AddTime.Before(since.Add(-pipedrive.ClockSkewAllowance)) {
 			newest = f
 		}
 	}

@@ -56,7 +56,8 @@ func rawCreate(t *testing.T, env map[string]string, title string) (int, string) 
 }
 
 // serve-fake as its own process: the two lines, a file created with raw HTTP and one
-// with the library, the log on stderr without the token, and a clean stop on SIGINT.
+// with the library, both seen by list, the log on stderr without the token, and a clean
+// stop on SIGINT.
 func TestServeFakeAsAProcess(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -82,14 +83,20 @@ func TestServeFakeAsAProcess(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), f.ID)
 
+	r := runWith(t, env, "list", "--deal", "12")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "From curl")
+	assert.Contains(t, r.stdout, "From Go")
+
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	require.NoError(t, cmd.Wait(), stderr.String())
 	lines := strings.Split(strings.TrimSuffix(stderr.String(), "\n"), "\n")
-	require.Len(t, lines, 4, stderr.String())
+	require.Len(t, lines, 5, stderr.String())
 	assert.Equal(t, fmt.Sprintf("pipedrive-files serve-fake: serving %s (pid %d); stop it with Ctrl-C or kill %d", env["PIPEDRIVE_BASE_URL"], cmd.Process.Pid, cmd.Process.Pid), lines[0])
 	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ POST /api/v1/files/remote 200$`, lines[1])
 	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ POST /api/v1/files/remote 200$`, lines[2])
-	assert.Equal(t, "pipedrive-files serve-fake: stopped after 2 requests", lines[3])
+	assert.Regexp(t, `^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ GET /api/v1/deals/12/files\?limit=100&sort=id\+ASC&start=0 200$`, lines[3])
+	assert.Equal(t, "pipedrive-files serve-fake: stopped after 3 requests", lines[4])
 	assert.NotContains(t, stderr.String(), "t0k3n")
 }
 
