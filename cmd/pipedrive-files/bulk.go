@@ -40,6 +40,8 @@ numbers (exit 2). Links are sent only when the file is not linked to the item ye
 
 Ctrl-C (or SIGTERM) stops starting rows and lets the calls in flight finish; a second
 Ctrl-C abandons them. Either way the journal is complete: run the command again to go on.
+A refusal every row would meet (401, 402, 403) or a rate limit the client gave up waiting
+for stops the run the same way.
 
 Exit status: 0 every row done or already linked; 1 a row failed, or was not sent (rate
 limit, no connection); 2 invalid input or flags, nothing sent; 3 a row's outcome is still
@@ -261,9 +263,7 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *journal
 	e := newEngine(client.Files, j, states, b.flags.workers, b.flags.retryFailed)
 	e.onFinish = prog.rowFinished
 	prog.show(b.stderr)
-	prog.afterDone(ctx, func() {
-		fmt.Fprintln(b.stderr, "pipedrive-files bulk: interrupted: finishing the calls in flight (press Ctrl-C again to abandon them)")
-	})
+	prog.sayWhenDone(ctx, b.stderr, "pipedrive-files bulk: interrupted: finishing the calls in flight (press Ctrl-C again to abandon them)")
 	runErr := e.run(ctx, abandonContext(ctx), b.open)
 	prog.stop()
 

@@ -26,6 +26,8 @@ type progress struct {
 	failed   atomic.Int64
 	waitNote func() string // the current wait for the rate limit, "" when none
 
+	terminal bool // drawing a bar, which a message must not be written into
+
 	stopOnce sync.Once
 	done     chan struct{}
 	wg       sync.WaitGroup
@@ -46,6 +48,7 @@ func (p *progress) rowFinished(st rowState) {
 // show starts drawing on w until stop.
 func (p *progress) show(w io.Writer) {
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.terminal = true
 		p.loop(100*time.Millisecond, p.bar(w))
 		return
 	}
@@ -123,13 +126,20 @@ func (p *progress) stop() {
 	p.wg.Wait()
 }
 
-// afterDone runs f once ctx is done or stop is called, whichever comes first.
-func (p *progress) afterDone(ctx context.Context, f func()) {
+// sayWhenDone prints msg on w once ctx is done, unless stop comes first; on a terminal
+// it starts a new line, rather than run into the bar.
+func (p *progress) sayWhenDone(ctx context.Context, w io.Writer, msg string) {
+	if p.terminal {
+		msg = "\n" + msg
+	}
 	p.wg.Go(func() {
 		select {
 		case <-ctx.Done():
-			f()
 		case <-p.done:
+			if ctx.Err() == nil {
+				return
+			}
 		}
+		fmt.Fprintln(w, msg)
 	})
 }
