@@ -311,3 +311,15 @@ func TestBulkAlreadyLinkedAndRetryFailed(t *testing.T) {
 	assert.Contains(t, r.stdout, "2 rows: done 1, already linked 0, skipped (done earlier) 1, failed 0, unknown 0.\n")
 	assert.Len(t, srv.Files(), 2)
 }
+
+// bulk --fake runs on a fake inside the process: no account, no environment.
+func TestBulkOnTheInProcessFake(t *testing.T) {
+	t.Parallel()
+	path := writeInput(t, "action,item_type,item_id,file_type,title,url\n"+
+		"create,deal,12,gdoc,Proposal for Acme,\n"+
+		"link,person,5,,,https://docs.google.com/document/d/123magicfile123/edit\n")
+	r := runWith(t, nil, "bulk", "--fake", path)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, path+": 2 rows: done 2, already linked 0, skipped (done earlier) 0, failed 0, unknown 0.\n")
+	assert.Regexp(t, `using a fake Pipedrive at http://127\.0\.0\.1:\d+/api/v1 \(--fake\)`, r.stderr)
+}
