@@ -141,12 +141,16 @@ func (r *engineRun) open() (*rowReader, func(), error) {
 	return rr, func() {}, err
 }
 
-// run runs the engine once; soft and hard may be nil for a run without interruption.
-func (r *engineRun) run(soft, hard context.Context, configure func(*engine)) (*engine, map[rowID]rowState) {
+// run runs the engine once, without interruption; configure, if not nil, adjusts it first.
+func (r *engineRun) run(configure func(*engine)) (*engine, map[rowID]rowState) {
 	r.t.Helper()
-	if soft == nil {
-		soft, hard = context.Background(), context.Background()
-	}
+	return r.runInterrupted(context.Background(), context.Background(), configure)
+}
+
+// runInterrupted runs the engine once with the contexts an interrupt cancels: soft
+// stops new rows, hard abandons calls in flight.
+func (r *engineRun) runInterrupted(soft, hard context.Context, configure func(*engine)) (*engine, map[rowID]rowState) {
+	r.t.Helper()
 	j, states, err := openJournal(filepath.Join(r.dir, "journal"), "rows.csv", time.Now)
 	require.NoError(r.t, err)
 	defer j.Close()
@@ -193,7 +197,7 @@ func TestEngineDoesEachRowOnce(t *testing.T) {
 	}
 	r := newEngineRun(t, rows.String())
 	r.files.files = append(r.files.files, pipedrive.RemoteFile{ID: 99, PersonID: 1, RemoteID: "drive0", ActiveFlag: true})
-	e, states := r.run(nil, nil, nil)
+	e, states := r.run(nil)
 	assert.Empty(t, e.stopReason())
 	assert.Equal(t, 79, r.files.posts, "one request per row but the link already there")
 	assert.Len(t, r.files.files, 80)
@@ -213,7 +217,7 @@ func TestEngineDoesEachRowOnce(t *testing.T) {
 	assert.Zero(t, e.items.held()+e.content.held(), "no lock left behind")
 
 	// Again: nothing to do.
-	_, states = r.run(nil, nil, nil)
+	_, states = r.run(nil)
 	assert.Equal(t, 79, r.files.posts)
 	for line, o := range r.outcomes(states) {
 		assert.Equal(t, outDoneEarlier, o, line)
@@ -229,7 +233,7 @@ func TestEngineLostAnswers(t *testing.T) {
 		unknown := &pipedrive.APIError{Operation: "POST", StatusCode: http.StatusBadGateway}
 		return item.ID == 1, unknown // deal 1's create is carried out, the others not; all answers lost
 	}
-	e, states := r.run(nil, nil, func(e *engine) { e.workers = 1 })
+	e, states := r.run(func(e *engine) { e.workers = 1 })
 	out := r.outcomes(states)
 	assert.Equal(t, map[int]string{2: outDone, 3: outUnknown, 4: outUnknown}, out)
 	assert.Equal(t, 1, r.files.count(pipedrive.Deal(1), "Lost"))
@@ -239,7 +243,7 @@ func TestEngineLostAnswers(t *testing.T) {
 
 	// The next run looks again: deal 2's file is still not there, so it is sent now.
 	r.files.fault = nil
-	_, states = r.run(nil, nil, nil)
+	_, states = r.run(nil)
 	assert.Equal(t, map[int]string{2: outDoneEarlier, 3: outDone, 4: outDone}, r.outcomes(states))
 	assert.Equal(t, 1, r.files.count(pipedrive.Deal(1), "Lost"))
 	assert.Equal(t, 1, r.files.count(pipedrive.Deal(2), "Never made"))
@@ -272,7 +276,7 @@ func TestEngineResumesRowsLeftSending(t *testing.T) {
 		hard, abandon := context.WithCancel(context.Background())
 		abandon() // the second Ctrl-C came before any answer
 		cancel()
-		_, states := r.run(soft, hard, nil)
+		_, states := r.runInterrupted(soft, hard, nil)
 		out := r.outcomes(states)
 		// The engine was stopped before it started: nothing sent.
 		assert.Equal(t, map[int]string{2: outNotStarted, 3: outNotStarted}, out)
@@ -285,12 +289,12 @@ func TestEngineResumesRowsLeftSending(t *testing.T) {
 			abandonNow()
 			return post <= made, context.Canceled
 		}
-		_, states = r.run(soft, hardCtx, func(e *engine) { e.workers = 2 })
+		_, states = r.runInterrupted(soft, hardCtx, func(e *engine) { e.workers = 2 })
 		assert.Equal(t, map[int]string{2: outUnknown, 3: outUnknown}, r.outcomes(states), "made %d", made)
 		assert.Equal(t, stateSending, stateOf(t, r, states, 2).state)
 
 		r.files.fault = nil
-		_, states = r.run(nil, nil, nil)
+		_, states = r.run(nil)
 		assert.Equal(t, map[int]string{2: outDone, 3: outDone}, r.outcomes(states), "made %d", made)
 		assert.Equal(t, 2, r.files.count(pipedrive.Deal(1), "Twin"), "made %d: exactly one file per row", made)
 		a, b := stateOf(t, r, states, 2), stateOf(t, r, states, 3)
@@ -313,7 +317,7 @@ func TestEngineFailuresAndStops(t *testing.T) {
 		}
 		return true, nil
 	}
-	e, states := r.run(nil, nil, func(e *engine) { e.workers = 1 })
+	e, states := r.run(func(e *engine) { e.workers = 1 })
 	assert.Equal(t, map[int]string{2: outFailed, 3: outDone, 4: outFailed, 5: outNotStarted, 6: outNotStarted}, r.outcomes(states))
 	assert.Contains(t, e.stopReason(), "Pipedrive answered 401, which every further row would meet")
 	st := stateOf(t, r, states, 2)
@@ -325,11 +329,11 @@ func TestEngineFailuresAndStops(t *testing.T) {
 	r.files.fault = func(post int, _ pipedrive.Item) (bool, error) {
 		return false, &pipedrive.RateLimitError{APIError: &pipedrive.APIError{StatusCode: 429}, RetryAfter: time.Hour}
 	}
-	e, states = r.run(nil, nil, func(e *engine) { e.workers = 1 })
+	e, states = r.run(func(e *engine) { e.workers = 1 })
 	assert.Equal(t, map[int]string{2: outNotSent, 3: outNotStarted}, r.outcomes(states))
 	assert.Contains(t, e.stopReason(), "rate limited")
 	r.files.fault = nil
-	_, states = r.run(nil, nil, nil)
+	_, states = r.run(nil)
 	assert.Equal(t, map[int]string{2: outDone, 3: outDone}, r.outcomes(states))
 
 	// Failed rows are kept failed, unless retried.
@@ -337,12 +341,12 @@ func TestEngineFailuresAndStops(t *testing.T) {
 	r.files.fault = func(int, pipedrive.Item) (bool, error) {
 		return false, &pipedrive.APIError{StatusCode: 404}
 	}
-	r.run(nil, nil, nil)
+	r.run(nil)
 	r.files.fault = nil
-	_, states = r.run(nil, nil, nil)
+	_, states = r.run(nil)
 	assert.Equal(t, map[int]string{2: outFailed}, r.outcomes(states))
 	assert.Equal(t, 1, r.files.posts)
-	_, states = r.run(nil, nil, func(e *engine) { e.retryFailed = true })
+	_, states = r.run(func(e *engine) { e.retryFailed = true })
 	assert.Equal(t, map[int]string{2: outDone}, r.outcomes(states))
 }
 
@@ -361,7 +365,7 @@ func TestEngineInterruptLetsCallsInFlightFinish(t *testing.T) {
 		}
 		return true, nil
 	}
-	_, states := r.run(soft, context.Background(), func(e *engine) { e.workers = 1 })
+	_, states := r.runInterrupted(soft, context.Background(), func(e *engine) { e.workers = 1 })
 	done := 0
 	for _, o := range r.outcomes(states) {
 		if o == outDone {
