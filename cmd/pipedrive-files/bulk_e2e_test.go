@@ -323,3 +323,44 @@ func TestBulkOnTheInProcessFake(t *testing.T) {
 	assert.Contains(t, r.stdout, path+": 2 rows: done 2, already linked 0, skipped (done earlier) 0, failed 0, unknown 0.\n")
 	assert.Regexp(t, `using a fake Pipedrive at http://127\.0\.0\.1:\d+/api/v1 \(--fake\)`, r.stderr)
 }
+
+// A spent daily budget stops the run: the rows refused are not sent, the others not
+// started, and the next day's run does exactly the rest.
+func TestBulkStopsWhenTheDailyBudgetIsSpent(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 29, 20, 0, 0, 0, time.UTC)
+	clk := pipedrivetest.NewClock(start)
+	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now), pipedrivetest.WithDailyBudget(100)) // 10 POSTs
+	defer srv.Close()
+	var in strings.Builder
+	in.WriteString("action,item_type,item_id,file_type,title\n")
+	for i := range 25 {
+		fmt.Fprintf(&in, "create,deal,12,gdoc,Doc %d\n", i)
+	}
+	path := writeInput(t, in.String())
+	r := runWithClock(t, context.Background(), clk, envFor(srv), "bulk", path, "--workers", "3", "--json")
+	assert.Equal(t, exitAPI, r.code, r.stderr)
+	var s summary
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s), r.stdout)
+	assert.Equal(t, 10, s.Done)
+	assert.Equal(t, 15, s.NotSent+s.NotStarted)
+	assert.Positive(t, s.NotSent)
+	assert.Regexp(t, `^the daily rate-limit budget is spent: run the same command again once it resets \(in [34]h[0-9]+m[0-9]+s\): `, s.Stopped)
+	assert.Len(t, srv.Files(), 10)
+
+	clk.Advance(5 * time.Hour) // the next day, UTC
+	r = runWithClock(t, context.Background(), clk, envFor(srv), "bulk", path, "--workers", "3", "--json")
+	require.Equal(t, exitAPI, r.code, "the new day's budget covers 10 more rows: %s", r.stdout)
+	clk.Advance(24 * time.Hour)
+	r = runWithClock(t, context.Background(), clk, envFor(srv), "bulk", path, "--workers", "3", "--json")
+	require.Equal(t, exitOK, r.code, r.stdout)
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+	assert.Equal(t, 20, s.Skipped)
+	assert.Equal(t, 5, s.Done)
+	names := map[string]int{}
+	for _, f := range srv.Files() {
+		names[f.Name]++
+	}
+	assert.Len(t, names, 25)
+	assert.Len(t, srv.Files(), 25, "each row exactly once")
+}

@@ -326,6 +326,10 @@ func (e *engine) fail(j job, err error) {
 	switch {
 	case errors.As(err, &rl):
 		e.set(j, rowState{state: stateNotSent, status: rl.StatusCode, msg: err.Error()})
+		if rl.Daily {
+			e.stopRun(fmt.Sprintf("the daily rate-limit budget is spent: run the same command again once it resets (in %s): %v", rl.RetryAfter.Round(time.Second), err))
+			return
+		}
 		e.stopRun("rate limited beyond the client's patience: " + err.Error())
 	case errors.As(err, &api):
 		e.set(j, rowState{state: stateFailed, status: api.StatusCode, msg: err.Error()})

@@ -66,7 +66,7 @@ func runServeFake(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	srv := pipedrivetest.NewServer(append(opts, pipedrivetest.WithListener(l), pipedrivetest.WithRequestHook(log.print))...)
 	defer srv.Close()
 	if !isLoopback(l.Addr()) {
-		fmt.Fprintf(stderr, "pipedrive-files serve-fake: listening on %s, reachable from other hosts: its token travels in clear over HTTP\n", l.Addr())
+		log.printf("pipedrive-files serve-fake: listening on %s, reachable from other hosts: its token travels in clear over HTTP", l.Addr())
 	}
 	if _, err := fmt.Fprintf(stdout, "PIPEDRIVE_BASE_URL=%s\nPIPEDRIVE_API_TOKEN=%s\n", srv.URL(), srv.Token()); err != nil {
 		return report(stderr, "serve-fake", err)
@@ -76,7 +76,7 @@ func runServeFake(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if c, ok := stdout.(io.Closer); ok {
 		_ = c.Close()
 	}
-	fmt.Fprintf(stderr, "pipedrive-files serve-fake: serving %s (pid %d); stop it with Ctrl-C or kill %d\n", srv.URL(), os.Getpid(), os.Getpid())
+	log.printf("pipedrive-files serve-fake: serving %s (pid %d); stop it with Ctrl-C or kill %d", srv.URL(), os.Getpid(), os.Getpid())
 	<-ctx.Done()
 	srv.Close()
 	fmt.Fprintf(stderr, "pipedrive-files serve-fake: stopped after %d requests\n", log.count())
@@ -141,10 +141,17 @@ func (l *requestLog) print(r pipedrivetest.Request) {
 	if len(r.Query) > 0 {
 		target += "?" + strings.ReplaceAll(r.Query.Encode(), "%5BREDACTED%5D", pipedrivetest.Redacted)
 	}
+	l.printf("%s %s %s %d", time.Now().UTC().Format(time.RFC3339), r.Method, target, r.Status)
+	l.mu.Lock()
+	l.n++
+	l.mu.Unlock()
+}
+
+// printf writes one line; requests are logged from many goroutines.
+func (l *requestLog) printf(format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.n++
-	fmt.Fprintf(l.w, "%s %s %s %d\n", time.Now().UTC().Format(time.RFC3339), r.Method, target, r.Status)
+	fmt.Fprintf(l.w, format+"\n", args...)
 }
 
 func (l *requestLog) count() int {
