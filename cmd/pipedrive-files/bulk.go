@@ -70,12 +70,13 @@ func (f *bulkFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.retryFailed, "retry-failed", false, "send again the rows that failed in an earlier run")
 }
 
+// runBulk is the bulk command; stdin is read when FILE is "-".
 func runBulk(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("bulk", flag.ContinueOnError)
 	var f bulkFlags
 	f.register(fs)
 	// The FILE argument may come before the flags, as in "bulk rows.csv --workers 8".
-	file, rest := splitFileArg(args)
+	file, rest := splitFileArg(fs, args)
 	_, done, err := parse(fs, rest, bulkHelp, stdout)
 	if done || err != nil {
 		return report(stderr, "bulk", err)
@@ -93,8 +94,8 @@ func runBulk(ctx context.Context, args []string, env func(string) string, stdin 
 }
 
 // splitFileArg takes the one argument that is not a flag out of args: the first that
-// does not start with "-" (other than "-" itself) and is not a flag's value.
-func splitFileArg(args []string) (string, []string) {
+// does not start with "-" (other than "-" itself) and is not the value of a flag of fs.
+func splitFileArg(fs *flag.FlagSet, args []string) (string, []string) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -105,20 +106,22 @@ func splitFileArg(args []string) (string, []string) {
 			return "", args
 		case a == "-" || !strings.HasPrefix(a, "-"):
 			return a, append(append([]string{}, args[:i]...), args[i+1:]...)
-		case !strings.Contains(a, "=") && takesValue(strings.TrimLeft(a, "-")):
+		case !strings.Contains(a, "=") && takesValue(fs, strings.TrimLeft(a, "-")):
 			i++ // skip the flag's value
 		}
 	}
 	return "", args
 }
 
-// takesValue reports whether bulk's flag name takes a separate value.
-func takesValue(name string) bool {
-	switch name {
-	case "workers", "journal", "report", "company-domain", "base-url":
-		return true
+// takesValue reports whether the flag of fs named name takes its value from the next
+// argument: any flag but a boolean one.
+func takesValue(fs *flag.FlagSet, name string) bool {
+	f := fs.Lookup(name)
+	if f == nil {
+		return false
 	}
-	return false
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
 }
 
 // check validates the flags together.

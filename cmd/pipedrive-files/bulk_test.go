@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,8 +153,11 @@ func TestSplitFileArg(t *testing.T) {
 		{[]string{"--workers=8", "-", "--dry-run"}, "-", []string{"--workers=8", "--dry-run"}},
 		{[]string{"--journal", "j", "--", "-odd.csv"}, "-odd.csv", []string{"--journal", "j"}},
 		{[]string{"--json"}, "", []string{"--json"}},
+		{[]string{"--fake", "rows.csv", "--base-url", "http://x"}, "rows.csv", []string{"--fake", "--base-url", "http://x"}},
 	} {
-		file, rest := splitFileArg(tc.args)
+		fs := flag.NewFlagSet("bulk", flag.ContinueOnError)
+		new(bulkFlags).register(fs)
+		file, rest := splitFileArg(fs, tc.args)
 		assert.Equal(t, tc.file, file, tc.args)
 		assert.Equal(t, tc.rest, rest, tc.args)
 	}
