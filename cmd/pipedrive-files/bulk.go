@@ -265,6 +265,10 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *journal
 	prog := newProgress(todo, earlier, func() string { return rateLimitNote(client.RateLimit()) })
 	e := newEngine(client.Files, j, states, b.flags.workers, b.flags.retryFailed)
 	e.onFinish = prog.rowFinished
+	e.onSettle = func(d time.Duration) {
+		fmt.Fprintf(b.stderr, "pipedrive-files bulk: the last run stopped %s ago with calls in flight: waiting %s for them to settle before looking for their files\n",
+			(pipedrive.SettleTime - d).Round(time.Millisecond), d.Round(time.Millisecond))
+	}
 	prog.show(b.stderr)
 	prog.sayWhenDone(ctx, b.stderr, "pipedrive-files bulk: interrupted: finishing the calls in flight (press Ctrl-C again to abandon them)")
 	runErr := e.run(ctx, abandonContext(ctx), b.open)

@@ -40,6 +40,8 @@ type engine struct {
 	workers     int
 	retryFailed bool
 	onFinish    func(rowState) // called once per row this run finishes, for the progress line
+	sleep       func(ctx context.Context, d time.Duration) error
+	onSettle    func(time.Duration) // told how long the run waits before looking, if it does
 
 	mu     sync.Mutex
 	states map[rowID]rowState
@@ -53,7 +55,7 @@ type engine struct {
 // newEngine prepares a run over the states an earlier run's journal left.
 func newEngine(files filesAPI, j *journal, states map[rowID]rowState, workers int, retryFailed bool) *engine {
 	e := &engine{files: files, journal: j, now: time.Now, workers: workers, retryFailed: retryFailed,
-		onFinish: func(rowState) {}, states: states, claims: map[int64]bool{}}
+		onFinish: func(rowState) {}, sleep: sleep, onSettle: func(time.Duration) {}, states: states, claims: map[int64]bool{}}
 	for _, st := range states {
 		if st.state == stateDone {
 			e.claims[st.fileID] = true
@@ -78,13 +80,50 @@ func (e *engine) run(soft, hard context.Context, open func() (*rowReader, func()
 			}
 		})
 	}
-	err := e.dispatch(soft, jobs, open, true)
+	err := e.settle(soft)
+	if err == nil {
+		err = e.dispatch(soft, jobs, open, true)
+	}
 	if err == nil {
 		err = e.dispatch(soft, jobs, open, false)
 	}
 	close(jobs)
 	wg.Wait()
 	return err
+}
+
+// settle waits, before rows an earlier run left in flight are looked for, until the
+// latest was sent pipedrive.SettleTime ago: a run interrupted a moment ago may have
+// requests still on their way to Pipedrive, which a look too early would miss and a send
+// would double. Interrupting the wait (soft) is no error: no row starts.
+func (e *engine) settle(soft context.Context) error {
+	var latest time.Time
+	for _, st := range e.states {
+		if (st.state == stateSending || st.state == stateUnknown) && st.since.After(latest) {
+			latest = st.since
+		}
+	}
+	wait := latest.Add(pipedrive.SettleTime).Sub(e.now())
+	if latest.IsZero() || wait <= 0 {
+		return nil
+	}
+	e.onSettle(wait)
+	if err := e.sleep(soft, wait); err != nil && soft.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+// sleep waits for d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // dispatch hands out the pending rows (pending true) or the rows never finished.

@@ -134,6 +134,8 @@ type engineRun struct {
 	dir   string
 	input string
 	files *memFiles
+	// settled lists the waits before rows left in flight were looked for.
+	settled []time.Duration
 }
 
 func (r *engineRun) open() (*rowReader, func(), error) {
@@ -155,6 +157,13 @@ func (r *engineRun) runInterrupted(soft, hard context.Context, configure func(*e
 	require.NoError(r.t, err)
 	defer j.Close()
 	e := newEngine(r.files, j, states, 4, false)
+	e.sleep = func(_ context.Context, d time.Duration) error {
+		r.files.mu.Lock()
+		defer r.files.mu.Unlock()
+		r.settled = append(r.settled, d)
+		r.files.now = r.files.now.Add(d)
+		return nil
+	}
 	e.now = func() time.Time {
 		r.files.mu.Lock()
 		defer r.files.mu.Unlock()
@@ -294,8 +303,11 @@ func TestEngineResumesRowsLeftSending(t *testing.T) {
 		assert.Equal(t, stateSending, stateOf(t, r, states, 2).state)
 
 		r.files.fault = nil
+		r.settled = nil
 		_, states = r.run(nil)
 		assert.Equal(t, map[int]string{2: outDone, 3: outDone}, r.outcomes(states), "made %d", made)
+		require.Len(t, r.settled, 1, "one wait for the calls left in flight to settle")
+		assert.True(t, r.settled[0] > 0 && r.settled[0] <= pipedrive.SettleTime, r.settled)
 		assert.Equal(t, 2, r.files.count(pipedrive.Deal(1), "Twin"), "made %d: exactly one file per row", made)
 		a, b := stateOf(t, r, states, 2), stateOf(t, r, states, 3)
 		assert.NotEqual(t, a.fileID, b.fileID)
