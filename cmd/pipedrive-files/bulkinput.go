@@ -105,7 +105,7 @@ func parseRowID(s string) (rowID, error) {
 // rowError is an invalid row: its line and every rule it breaks.
 type rowError struct {
 	line int
-	msgs []string // "title: must contain a non-space character"
+	msgs []string // e.g. "title: required for create rows"
 }
 
 func (e *rowError) Error() string {
@@ -335,7 +335,8 @@ func checkRequest(err error, e *rowError) {
 			return
 		}
 	}
-	e.msgs = append(e.msgs, col+": "+ve.Reason)
+	reason := strings.Replace(ve.Reason, "use RemoteIDFromURL to extract the id from a URL", "put the URL in the url column instead", 1)
+	e.msgs = append(e.msgs, col+": "+reason)
 }
 
 // inputPlan is what a valid input asks for: rows per action and item type.

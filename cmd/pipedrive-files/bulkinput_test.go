@@ -96,9 +96,9 @@ func TestCheckInputReportsEveryBadRow(t *testing.T) {
 	plan, bad, err := checkInput(strings.NewReader(in))
 	require.NoError(t, err)
 	assert.Equal(t, []string{
-		"line 3: title: must contain a non-space character",
+		"line 3: title: must contain a visible character (white space and invisible characters such as U+200B do not count)",
 		`line 5: item_type: must be "deal", "person" or "organization", got "project"; item_id: must be a positive whole number, got "0"; file_type: must be one of "gdoc", "gslides", "gsheet", "gform", "gdraw", got "docx"`,
-		`line 6: remote_id: must be a Google Drive file id, not a URL or path (it contains "/"); use RemoteIDFromURL to extract the id from a URL`,
+		`line 6: remote_id: must be a Google Drive file id of letters, digits, '-' and '_', not a URL or path (it contains "/"); put the URL in the url column instead`,
 		"line 7: url: is not a docs.google.com or drive.google.com URL",
 		"line 8: file_type: not used by link rows (leave it empty); title: not used by link rows (leave it empty); remote_id: link rows need remote_id or url",
 		`line 9: action: must be "create" or "link", got "upload"`,
