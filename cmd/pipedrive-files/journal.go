@@ -99,14 +99,23 @@ func readJournal(path, input string) (map[rowID]rowState, error) {
 
 // openJournal opens the journal at path for appending, creating it with a header for
 // input when it does not exist or holds no complete line, and returns the states it
-// records. A torn last line is cut off first.
+// records. A torn last line is cut off first. The journal stays locked against other runs
+// until Close.
 func openJournal(path, input string, now func() time.Time) (*journal, map[rowID]rowState, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening the journal: %w", err)
 	}
 	j := &journal{f: f, now: now}
-	states, end, hasHeader, err := scanJournal(f, path, input)
+	err = lockJournal(f, path)
+	var (
+		states    map[rowID]rowState
+		end       int64
+		hasHeader bool
+	)
+	if err == nil {
+		states, end, hasHeader, err = scanJournal(f, path, input)
+	}
 	if err == nil {
 		err = j.prepare(path, input, end, hasHeader)
 	}

@@ -96,6 +96,22 @@ func TestJournalTornLastLineIsIgnored(t *testing.T) {
 	assert.Equal(t, header, string(data))
 }
 
+// Two runs cannot use one journal at once; the second may once the first has closed it.
+func TestJournalIsLockedWhileOpen(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "rows.csv.journal")
+	first, _, err := openJournal(path, "rows.csv", fixedNow)
+	require.NoError(t, err)
+	_, _, err = openJournal(path, "rows.csv", fixedNow)
+	var je *journalError
+	require.ErrorAs(t, err, &je)
+	assert.Equal(t, "journal "+path+" is in use by another run of this command: wait for it to end, or give another --journal", err.Error())
+	require.NoError(t, first.Close())
+	second, _, err := openJournal(path, "rows.csv", fixedNow)
+	require.NoError(t, err)
+	require.NoError(t, second.Close())
+}
+
 func TestJournalRefusesAnotherInputOrADamagedFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
