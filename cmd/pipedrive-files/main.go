@@ -19,8 +19,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 )
@@ -40,6 +38,8 @@ Usage:
   pipedrive-files create --title TITLE [--type gdoc] (--deal ID | --person ID | --org ID) [flags]
   pipedrive-files link (--remote-id ID | --url URL) (--deal ID | --person ID | --org ID) [--no-check] [flags]
   pipedrive-files list (--deal ID | --person ID | --org ID) [flags]
+  pipedrive-files bulk [flags] FILE
+  pipedrive-files serve-fake [flags]
   pipedrive-files demo
   pipedrive-files version
   pipedrive-files help [command]
@@ -52,6 +52,10 @@ Commands:
            "already linked: file N" if it is, --no-check links without looking first
   list     list the files attached to the item, one per line (id, name, type, Drive id,
            added), or a JSON array with --json
+  bulk     create and link the files a CSV file lists, resumable and never twice: a journal
+           records each row, so running it again goes on where it stopped
+  serve-fake
+           run the fake Pipedrive (pipedrivetest) as a server, for bulk, scripts and curl
   demo     create and link files, a validation error and a rate-limited retry, all on a
            fake Pipedrive inside this process: no account, no network
   version  print the library version and, when the binary records them, the module
@@ -79,18 +83,19 @@ Environment (flags override it):
 Exit status:
   0    success
   1    Pipedrive refused or failed the call, or it was not sent; the message gives the
-       HTTP status and Pipedrive's error text
+       HTTP status and Pipedrive's error text (bulk: a row failed or was not sent)
   2    usage or validation error: the message names the flag or variable; nothing was sent
   3    outcome unknown: the request was sent, and neither the answer (a 5xx, a timeout, a
        broken connection) nor a look at the item's files says whether Pipedrive carried
        it out; check the item's files before running the command again
-  130  interrupted (Ctrl-C or SIGTERM)
+       (bulk: a row's outcome is still unknown after looking; run the same command again)
+  130  interrupted (Ctrl-C or SIGTERM); bulk: run the same command again to go on
 
 The token is never printed.
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(context.Background())
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -112,6 +117,10 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		return runLink(ctx, rest, env, stdout, stderr, extra)
 	case "list":
 		return runList(ctx, rest, env, stdout, stderr, extra)
+	case "bulk":
+		return runBulk(ctx, rest, env, os.Stdin, stdout, stderr, extra)
+	case "serve-fake":
+		return runServeFake(ctx, rest, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
 	case "version", "-version", "--version":
@@ -123,7 +132,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "pipedrive-files: unknown command %q: want create, link, list, demo, version or help\n", cmd)
+		fmt.Fprintf(stderr, "pipedrive-files: unknown command %q: want create, link, list, bulk, serve-fake, demo, version or help\n", cmd)
 		return exitUsage
 	}
 }

@@ -42,9 +42,15 @@ func runWith(t *testing.T, env map[string]string, args ...string) result {
 // cancellation.
 func runWithContext(t *testing.T, ctx context.Context, env map[string]string, args ...string) result {
 	t.Helper()
+	return runWithClock(t, ctx, pipedrivetest.NewClock(time.Now()), env, args...)
+}
+
+// runWithClock is runWithContext with the clock the client waits on, which a test may
+// share with a fake server.
+func runWithClock(t *testing.T, ctx context.Context, clk *pipedrivetest.Clock, env map[string]string, args ...string) result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	hc, dialed := loopbackOnly(t)
-	clk := pipedrivetest.NewClock(time.Now())
 	code := run(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr,
 		pipedrive.WithHTTPClient(hc), pipedrive.WithClock(clk))
 	return result{code, stdout.String(), stderr.String(), dialed(), clk.Sleeps()}
@@ -143,7 +149,7 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, r.stderr, "Usage:")
 	r = runWith(t, nil, "upload")
 	assert.Equal(t, exitUsage, r.code)
-	assert.Equal(t, "pipedrive-files: unknown command \"upload\": want create, link, list, demo, version or help\n", r.stderr)
+	assert.Equal(t, "pipedrive-files: unknown command \"upload\": want create, link, list, bulk, serve-fake, demo, version or help\n", r.stderr)
 }
 
 func TestCreateOnTheFake(t *testing.T) {

@@ -21,6 +21,8 @@ type options struct {
 	window   time.Duration
 	daily    int
 	now      func() time.Time
+
+	standalone standalone
 }
 
 // WithoutGoogleAccount makes the server behave as for a user with no Google account

@@ -42,8 +42,9 @@ func (s *Server) Requests() []Request {
 	return out
 }
 
-// record stores what was received and answered, with credentials redacted.
-func (s *Server) record(r *http.Request, body []byte, rep reply) {
+// record stores what was received and answered, with credentials redacted, and returns
+// a copy of the record.
+func (s *Server) record(r *http.Request, body []byte, rep reply) Request {
 	rec := Request{
 		Method:   r.Method,
 		Path:     r.URL.Path,
@@ -70,6 +71,7 @@ func (s *Server) record(r *http.Request, body []byte, rep reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, rec)
+	return rec.clone()
 }
 
 // clone copies the maps so that a caller cannot change the server's record.

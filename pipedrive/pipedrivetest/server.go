@@ -38,6 +38,7 @@ type Server struct {
 	spec     *spec
 	now      func() time.Time
 	noGoogle bool
+	hook     func(Request) // WithRequestHook's, or nil
 
 	mu       sync.Mutex
 	limiter  limiter
@@ -74,10 +75,11 @@ func NewServer(opts ...Option) *Server {
 		panic(err)
 	}
 	s := &Server{
-		token:    newToken(),
+		token:    o.standalone.tokenOr(newToken),
 		spec:     sp,
 		now:      o.now,
 		noGoogle: o.noGoogle,
+		hook:     o.standalone.hook,
 		limiter:  limiter{limit: o.limit, window: o.window, daily: o.daily},
 		deals:    make(map[int64]Deal),
 		persons:  make(map[int64]Person),
@@ -98,7 +100,7 @@ func NewServer(opts ...Option) *Server {
 		s.drive[v.ID] = v
 	}
 	s.tr = &http.Transport{DialContext: s.dial}
-	s.ts = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
+	s.ts = o.standalone.start(http.HandlerFunc(s.serveHTTP))
 	return s
 }
 
@@ -177,7 +179,10 @@ type reply struct {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	rep, q := s.answer(r, body, readErr)
-	s.record(r, body, rep)
+	rec := s.record(r, body, rep)
+	if s.hook != nil {
+		s.hook(rec)
+	}
 
 	h := w.Header()
 	q.setHeaders(h)

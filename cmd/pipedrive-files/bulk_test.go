@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
+)
+
+// writeInput writes a bulk input file in a new directory and returns its path.
+func writeInput(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rows.csv")
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+	return path
+}
+
+// An input with bad rows lists every one with its line, sends nothing and writes no
+// journal.
+func TestBulkInvalidRowsAreAllReportedAndNothingIsSent(t *testing.T) {
+	t.Parallel()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	path := writeInput(t, "action,item_type,item_id,file_type,title,url\n"+
+		"create,deal,12,gdoc,Fine,\n"+
+		"create,deal,12,gdoc,,\n"+
+		"link,deal,12,,,https://docs.google.com/document/d/abc/edit\n"+
+		"link,person,five,,,https://docs.google.com/document/d/abc/edit\n"+
+		"create,deal,13,gdoc,Fine too,\n"+
+		"create,organization,1,pdf,Report,\n")
+	r := runWith(t, envFor(srv), "bulk", path)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Equal(t, "pipedrive-files bulk: "+path+": 3 invalid rows; nothing was sent:\n"+
+		"  line 3: title: required for create rows\n"+
+		"  line 5: item_id: must be a positive whole number, got \"five\"\n"+
+		"  line 7: file_type: must be one of \"gdoc\", \"gslides\", \"gsheet\", \"gform\", \"gdraw\", got \"pdf\"\n", r.stderr)
+	assert.Empty(t, r.stdout)
+	assert.Empty(t, r.dialed)
+	assert.Empty(t, srv.Requests())
+	assert.NoFileExists(t, path+".journal")
+}
+
+func TestBulkDryRun(t *testing.T) {
+	t.Parallel()
+	path := writeInput(t, "action,item_type,item_id,file_type,title,remote_id\n"+
+		"create,deal,12,gdoc,A,\ncreate,deal,13,gsheet,B,\ncreate,person,5,gdoc,C,\nlink,organization,1,,,abc\n")
+	r := runWith(t, nil, "bulk", "--dry-run", path)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, path+": 4 rows, all valid. Nothing was sent (--dry-run).\n"+
+		"  create 3 (deal 2, person 1)\n"+
+		"  link   1 (organization 1)\n", r.stdout)
+	assert.NoFileExists(t, path+".journal", "a dry run writes nothing")
+
+	r = runWith(t, nil, "bulk", path, "--dry-run", "--json")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))
+	assert.Equal(t, map[string]any{
+		"input": path, "dry_run": true, "rows": 4.0,
+		"create":  map[string]any{"deal": 2.0, "person": 1.0},
+		"link":    map[string]any{"organization": 1.0},
+		"journal": map[string]any{"done": 0.0, "failed": 0.0, "unknown": 0.0, "not_sent": 0.0},
+	}, got)
+}
+
+// A journal written for another input is refused before anything is sent.
+func TestBulkRefusesAJournalOfAnotherInput(t *testing.T) {
+	t.Parallel()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	dir := t.TempDir()
+	journalPath := filepath.Join(dir, "shared.journal")
+	require.NoError(t, os.WriteFile(journalPath, []byte(`{"journal":"pipedrive-files bulk","version":1,"input":"deals.csv","created":"2026-11-29T22:00:00Z"}`+"\n"), 0o644))
+	path := writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\n")
+	for _, extra := range [][]string{nil, {"--dry-run"}} {
+		r := runWith(t, envFor(srv), append([]string{"bulk", "--journal", journalPath, path}, extra...)...)
+		assert.Equal(t, exitUsage, r.code, extra)
+		assert.Equal(t, "pipedrive-files bulk: journal "+journalPath+` was written for the input "deals.csv", not "rows.csv": give another --journal, or delete it to start over`+
+			"\nRun 'pipedrive-files bulk -h' for usage.\n", r.stderr)
+	}
+	assert.Empty(t, srv.Requests())
+}
+
+func TestBulkUsageErrors(t *testing.T) {
+	t.Parallel()
+	path := writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\n")
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"bulk"}, "FILE is required: the CSV file to read, or - for standard input"},
+		{[]string{"bulk", "--workers", "0", path}, "--workers: must be 1 to 64, got 0"},
+		{[]string{"bulk", path, "--workers", "65"}, "--workers: must be 1 to 64, got 65"},
+		{[]string{"bulk", "-"}, "--journal is required when reading standard input (-): the journal is what makes a rerun safe"},
+		{[]string{"bulk", "--dry-run", "--report", "r.csv", path}, "--report cannot be combined with --dry-run, which sends nothing"},
+		{[]string{"bulk", path, "other.csv"}, `unexpected argument "other.csv" (quote values that contain spaces)`},
+		{[]string{"bulk", filepath.Join(t.TempDir(), "missing.csv")}, "no such file or directory"},
+		{[]string{"bulk", path}, "PIPEDRIVE_API_TOKEN is not set"},
+	} {
+		r := runWith(t, nil, tc.args...)
+		assert.Equal(t, exitUsage, r.code, tc.args)
+		assert.Contains(t, r.stderr, "pipedrive-files bulk: ", tc.args)
+		assert.Contains(t, r.stderr, tc.msg, tc.args)
+	}
+	assert.NoFileExists(t, path+".journal", "no journal before the flags and environment are right")
+}
+
+func TestBulkAndServeFakeHelp(t *testing.T) {
+	t.Parallel()
+	r := runWith(t, nil, "bulk", "-h")
+	require.Equal(t, exitOK, r.code)
+	assert.Contains(t, r.stdout, "Usage: pipedrive-files bulk [flags] FILE")
+	assert.Contains(t, r.stdout, "130 interrupted")
+	assert.Contains(t, r.stdout, "-retry-failed")
+	r = runWith(t, nil, "help", "serve-fake")
+	require.Equal(t, exitOK, r.code)
+	assert.Contains(t, r.stdout, "PIPEDRIVE_BASE_URL=http://127.0.0.1:PORT/api/v1")
+	assert.Contains(t, r.stdout, "-rate-limit string")
+	r = runWith(t, nil, "help")
+	assert.Contains(t, r.stdout, "pipedrive-files bulk [flags] FILE")
+	assert.Contains(t, r.stdout, "pipedrive-files serve-fake [flags]")
+}
+
+// Standard input is kept in a temporary file, so that it can be read more than once.
+func TestBulkReadsStandardInput(t *testing.T) {
+	t.Parallel()
+	journalPath := filepath.Join(t.TempDir(), "stdin.journal")
+	var stdout, stderr bytes.Buffer
+	in := strings.NewReader("action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\ncreate,deal,12,gdoc,B\n")
+	code := runBulk(context.Background(), []string{"--dry-run", "--journal", journalPath, "-"}, func(string) string { return "" }, in, &stdout, &stderr, nil)
+	require.Equal(t, exitOK, code, stderr.String())
+	assert.Equal(t, "-: 2 rows, all valid. Nothing was sent (--dry-run).\n  create 2 (deal 2)\n  link   0\n", stdout.String())
+}
+
+func TestSplitFileArg(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		file string
+		rest []string
+	}{
+		{[]string{"rows.csv"}, "rows.csv", []string{}},
+		{[]string{"--workers", "8", "rows.csv", "--json"}, "rows.csv", []string{"--workers", "8", "--json"}},
+		{[]string{"--workers=8", "-", "--dry-run"}, "-", []string{"--workers=8", "--dry-run"}},
+		{[]string{"--journal", "j", "--", "-odd.csv"}, "-odd.csv", []string{"--journal", "j"}},
+		{[]string{"--json"}, "", []string{"--json"}},
+		{[]string{"--fake", "rows.csv", "--base-url", "http://x"}, "rows.csv", []string{"--fake", "--base-url", "http://x"}},
+	} {
+		fs := flag.NewFlagSet("bulk", flag.ContinueOnError)
+		new(bulkFlags).register(fs)
+		file, rest := splitFileArg(fs, tc.args)
+		assert.Equal(t, tc.file, file, tc.args)
+		assert.Equal(t, tc.rest, rest, tc.args)
+	}
+}

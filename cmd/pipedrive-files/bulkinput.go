@@ -1,0 +1,374 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+// The columns a bulk input may have, in the order the report writes them.
+const (
+	colAction   = "action"
+	colItemType = "item_type"
+	colItemID   = "item_id"
+	colFileType = "file_type"
+	colTitle    = "title"
+	colRemoteID = "remote_id"
+	colURL      = "url"
+	numColumns  = 7
+)
+
+// columnNames lists the columns; a function rather than a package variable so that
+// nothing can change it.
+func columnNames() [numColumns]string {
+	return [numColumns]string{colAction, colItemType, colItemID, colFileType, colTitle, colRemoteID, colURL}
+}
+
+// columnList is the column names for messages: "action, item_type, ...".
+func columnList() string {
+	names := columnNames()
+	return strings.Join(names[:], ", ")
+}
+
+// The two actions a row may ask for.
+const (
+	actionCreate = "create"
+	actionLink   = "link"
+)
+
+// bulkRow is one valid input row, ready to send.
+type bulkRow struct {
+	line   int    // the input line the row starts on, for messages
+	action string // actionCreate or actionLink
+	create pipedrive.CreateRemoteFileRequest
+	link   pipedrive.LinkRemoteFileRequest // RemoteID resolved from url when given
+}
+
+// item is the deal, person or organization the row attaches a file to.
+func (r bulkRow) item() pipedrive.Item {
+	if r.action == actionCreate {
+		return r.create.Item
+	}
+	return r.link.Item
+}
+
+// content is a digest of what the row asks for (action, item, file type, title, remote
+// id): rows that ask for the same thing have the same content.
+func (r bulkRow) content() [16]byte {
+	it := r.item()
+	sum := sha256.Sum256([]byte(strings.Join([]string{
+		r.action, string(it.Type), strconv.FormatInt(it.ID, 10),
+		string(r.create.FileType), r.create.Title, r.link.RemoteID,
+	}, "\x00")))
+	var c [16]byte
+	copy(c[:], sum[:16])
+	return c
+}
+
+// rowID identifies a row across runs: its content and which occurrence of that content
+// it is (1 for the first row asking for it, 2 for the second, ...). Reordering rows or
+// appending new ones leaves the ids of the others as they were.
+type rowID struct {
+	content [16]byte
+	occ     uint32
+}
+
+// String is the id as the journal writes it: 32 hex digits, '.', the occurrence.
+func (id rowID) String() string {
+	return hex.EncodeToString(id.content[:]) + "." + strconv.FormatUint(uint64(id.occ), 10)
+}
+
+// parseRowID reads what String wrote.
+func parseRowID(s string) (rowID, error) {
+	var id rowID
+	hexPart, occ, ok := strings.Cut(s, ".")
+	n, err := strconv.ParseUint(occ, 10, 32)
+	if !ok || err != nil || n == 0 || len(hexPart) != 2*len(id.content) {
+		return id, fmt.Errorf("row id %q is not HEX.N", s)
+	}
+	if _, err := hex.Decode(id.content[:], []byte(hexPart)); err != nil {
+		return id, fmt.Errorf("row id %q is not HEX.N", s)
+	}
+	id.occ = uint32(n)
+	return id, nil
+}
+
+// rowError is an invalid row: its line and every rule it breaks.
+type rowError struct {
+	line int
+	msgs []string // e.g. "title: required for create rows"
+}
+
+func (e *rowError) Error() string {
+	return "line " + strconv.Itoa(e.line) + ": " + strings.Join(e.msgs, "; ")
+}
+
+// rowReader reads bulk rows from CSV, one at a time: the input is never held whole.
+type rowReader struct {
+	csv   *csv.Reader
+	cols  [numColumns]int // field index of each column, -1 when the header lacks it
+	width int             // the number of fields in the header
+	occ   map[[16]byte]uint32
+}
+
+// newRowReader reads the header. UTF-8 with or without a byte order mark, CRLF or LF.
+// A header naming unknown, repeated or too few columns is a *rowError for its line.
+func newRowReader(r io.Reader) (*rowReader, error) {
+	br := bufio.NewReader(r)
+	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xEF\xBB\xBF")) {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1 // rows of the wrong width are reported with the others
+	cr.ReuseRecord = true
+	rr := &rowReader{csv: cr, occ: make(map[[16]byte]uint32)}
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &rowError{line: 1, msgs: []string{"the input is empty: want a header row naming the columns (" + columnList() + ")"}}
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	line, _ := cr.FieldPos(0)
+	if err := rr.readHeader(header, line); err != nil {
+		return nil, err
+	}
+	return rr, nil
+}
+
+// readHeader maps the header's names to columns.
+func (rr *rowReader) readHeader(header []string, line int) error {
+	for i := range rr.cols {
+		rr.cols[i] = -1
+	}
+	rr.width = len(header)
+	var msgs []string
+	for i, name := range header {
+		name = strings.ToLower(strings.TrimSpace(name))
+		c := columnIndex(name)
+		switch {
+		case c < 0:
+			msgs = append(msgs, fmt.Sprintf("unknown column %q (the columns are %s)", name, columnList()))
+		case rr.cols[c] >= 0:
+			msgs = append(msgs, fmt.Sprintf("column %q appears twice", name))
+		default:
+			rr.cols[c] = i
+		}
+	}
+	for _, c := range []int{0, 1, 2} { // action, item_type, item_id
+		if rr.cols[c] < 0 {
+			msgs = append(msgs, fmt.Sprintf("missing column %q", columnNames()[c]))
+		}
+	}
+	if len(msgs) > 0 {
+		return &rowError{line: line, msgs: msgs}
+	}
+	return nil
+}
+
+// columnIndex is the column's index in columnNames, or -1.
+func columnIndex(name string) int {
+	for i, c := range columnNames() {
+		if c == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// next returns the next row and its id; io.EOF at the end. An invalid row is a
+// *rowError; reading may go on after it, so that every bad row is reported. Lines that
+// are empty, or whose fields are all blank (as spreadsheets export them), are skipped
+// and take no occurrence number.
+func (rr *rowReader) next() (bulkRow, rowID, error) {
+	for {
+		rec, err := rr.csv.Read()
+		if err != nil {
+			return bulkRow{}, rowID{}, csvError(err)
+		}
+		if blank(rec) {
+			continue
+		}
+		line, _ := rr.csv.FieldPos(0)
+		row, err := rr.parse(rec, line)
+		if err != nil {
+			return bulkRow{}, rowID{}, err
+		}
+		c := row.content()
+		rr.occ[c]++
+		return row, rowID{content: c, occ: rr.occ[c]}, nil
+	}
+}
+
+// csvError turns a CSV syntax error into a *rowError for its line; io.EOF passes through.
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &rowError{line: pe.Line, msgs: []string{"not valid CSV: " + pe.Err.Error()}}
+	}
+	return err
+}
+
+func blank(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// parse checks one record against every rule and collects all the rules it breaks.
+func (rr *rowReader) parse(rec []string, line int) (bulkRow, error) {
+	e := &rowError{line: line}
+	if len(rec) != rr.width {
+		e.msgs = append(e.msgs, fmt.Sprintf("has %d fields, the header has %d", len(rec), rr.width))
+		return bulkRow{}, e
+	}
+	field := func(c int) string {
+		if rr.cols[c] < 0 {
+			return ""
+		}
+		return strings.TrimSpace(rec[rr.cols[c]])
+	}
+	bad := func(col, reason string) { e.msgs = append(e.msgs, col+": "+reason) }
+
+	row := bulkRow{line: line, action: strings.ToLower(field(0))}
+	item := parseItem(strings.ToLower(field(1)), field(2), bad)
+	switch row.action {
+	case actionCreate:
+		row.create = pipedrive.CreateRemoteFileRequest{FileType: pipedrive.FileType(strings.ToLower(field(3))), Title: field(4), Item: item}
+		for _, c := range []int{5, 6} {
+			if field(c) != "" {
+				bad(columnNames()[c], "not used by create rows (leave it empty)")
+			}
+		}
+		if field(3) == "" {
+			bad(colFileType, "required for create rows (gdoc, gsheet, gslides, gform or gdraw)")
+		}
+		if rr.cols[4] < 0 || rec[rr.cols[4]] == "" { // a blank title is left to Validate's rule
+			bad(colTitle, "required for create rows")
+		}
+		checkRequest(row.create.Validate(), e)
+	case actionLink:
+		for _, c := range []int{3, 4} {
+			if field(c) != "" {
+				bad(columnNames()[c], "not used by link rows (leave it empty)")
+			}
+		}
+		row.link = pipedrive.LinkRemoteFileRequest{RemoteID: linkTarget(field(5), field(6), bad), Item: item}
+		if row.link.RemoteID != "" {
+			checkRequest(row.link.Validate(), e)
+		}
+	case "":
+		bad(colAction, `required: "create" or "link"`)
+	default:
+		bad(colAction, fmt.Sprintf(`must be "create" or "link", got %q`, field(0)))
+	}
+	if len(e.msgs) > 0 {
+		return bulkRow{}, e
+	}
+	return row, nil
+}
+
+// parseItem reads item_type and item_id, reporting what is wrong with them through bad.
+// An invalid item is returned as far as it was read; the row is rejected anyway.
+func parseItem(typ, id string, bad func(col, reason string)) pipedrive.Item {
+	it := pipedrive.Item{Type: pipedrive.ItemType(typ)}
+	if !it.Type.Valid() {
+		bad(colItemType, fmt.Sprintf(`must be "deal", "person" or "organization", got %q`, typ))
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n < 1 {
+		bad(colItemID, fmt.Sprintf("must be a positive whole number, got %q", id))
+	}
+	it.ID = n
+	return it
+}
+
+// linkTarget is the Drive file id from remote_id or url, exactly one of which is given.
+func linkTarget(remoteID, rawURL string, bad func(col, reason string)) string {
+	switch {
+	case remoteID != "" && rawURL != "":
+		bad(colURL, "give remote_id or url, not both")
+	case remoteID != "":
+		return remoteID
+	case rawURL != "":
+		id, err := pipedrive.RemoteIDFromURL(rawURL)
+		var ve *pipedrive.ValidationError
+		if errors.As(err, &ve) {
+			bad(colURL, ve.Reason)
+		}
+		return id
+	default:
+		bad(colRemoteID, "link rows need remote_id or url")
+	}
+	return ""
+}
+
+// checkRequest adds the library's verdict on the request to e, in terms of the columns,
+// unless e already names that column (the library stops at the first broken rule; the
+// checks above report each column once).
+func checkRequest(err error, e *rowError) {
+	var ve *pipedrive.ValidationError
+	if !errors.As(err, &ve) {
+		return
+	}
+	col := map[string]string{
+		"FileType": colFileType, "Title": colTitle, "RemoteID": colRemoteID,
+		"Item.Type": colItemType, "Item.ID": colItemID,
+	}[ve.Field]
+	if col == "" {
+		col = ve.Field
+	}
+	for _, m := range e.msgs {
+		if strings.HasPrefix(m, col+": ") {
+			return
+		}
+	}
+	reason := strings.Replace(ve.Reason, "use RemoteIDFromURL to extract the id from a URL", "put the URL in the url column instead", 1)
+	e.msgs = append(e.msgs, col+": "+reason)
+}
+
+// inputPlan is what a valid input asks for: rows per action and item type.
+type inputPlan struct {
+	rows   int
+	counts map[string]map[pipedrive.ItemType]int // action -> item type -> rows
+}
+
+// checkInput reads the whole input and checks every row. It returns the plan, or the
+// invalid rows' messages (all of them, in line order). err is an I/O error.
+func checkInput(r io.Reader) (plan inputPlan, bad []string, err error) {
+	plan.counts = map[string]map[pipedrive.ItemType]int{actionCreate: {}, actionLink: {}}
+	rr, err := newRowReader(r)
+	var re *rowError
+	if errors.As(err, &re) {
+		return plan, []string{re.Error()}, nil
+	}
+	if err != nil {
+		return plan, nil, err
+	}
+	for {
+		row, _, err := rr.next()
+		switch {
+		case errors.Is(err, io.EOF):
+			return plan, bad, nil
+		case errors.As(err, &re):
+			bad = append(bad, re.Error())
+			continue
+		case err != nil:
+			return plan, nil, err
+		}
+		plan.rows++
+		plan.counts[row.action][row.item().Type]++
+	}
+}

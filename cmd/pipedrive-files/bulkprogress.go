@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// plainEvery is how often the progress line is printed when stderr is not a terminal.
+const plainEvery = 10 * time.Second
+
+// progress counts the rows a run finishes and shows it on stderr: a bar redrawn at most
+// ten times a second on a terminal, else a plain line every plainEvery.
+type progress struct {
+	todo     int // rows this run has to do
+	earlier  int // rows finished by earlier runs
+	start    time.Time
+	finished atomic.Int64
+	failed   atomic.Int64
+	waitNote func() string // the current wait for the rate limit, "" when none
+
+	terminal bool // drawing a bar, which a message must not be written into
+
+	stopOnce sync.Once
+	done     chan struct{}
+	wg       sync.WaitGroup
+}
+
+func newProgress(todo, earlier int, waitNote func() string) *progress {
+	return &progress{todo: todo, earlier: earlier, start: time.Now(), waitNote: waitNote, done: make(chan struct{})}
+}
+
+// rowFinished counts a row this run finished.
+func (p *progress) rowFinished(st rowState) {
+	p.finished.Add(1)
+	if st.state != stateDone {
+		p.failed.Add(1)
+	}
+}
+
+// show starts drawing on w until stop.
+func (p *progress) show(w io.Writer) {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.terminal = true
+		p.loop(100*time.Millisecond, p.bar(w))
+		return
+	}
+	p.loop(plainEvery, func(final bool) {
+		if !final {
+			fmt.Fprintln(w, p.line())
+		}
+	})
+}
+
+// loop calls draw every interval, and once more with final true on stop.
+func (p *progress) loop(interval time.Duration, draw func(final bool)) {
+	p.wg.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				draw(false)
+			case <-p.done:
+				draw(true)
+				return
+			}
+		}
+	})
+}
+
+// bar draws with progressbar: count, rate and ETA from the library, failures and the
+// rate-limit wait in the description.
+func (p *progress) bar(w io.Writer) func(final bool) {
+	bar := progressbar.NewOptions(p.todo,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("rows"),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetWidth(20),
+	)
+	return func(final bool) {
+		desc := fmt.Sprintf("failed %d", p.failed.Load())
+		if p.earlier > 0 {
+			desc += fmt.Sprintf(", %d done earlier", p.earlier)
+		}
+		if note := p.waitNote(); note != "" {
+			desc += ", " + note
+		}
+		bar.Describe(desc)
+		_ = bar.Set(int(p.finished.Load()))
+		if final {
+			_ = bar.Exit()
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+// line is the plain progress line.
+func (p *progress) line() string {
+	n := p.finished.Load()
+	elapsed := time.Since(p.start)
+	rate := float64(n) / max(elapsed.Seconds(), 0.001)
+	s := fmt.Sprintf("pipedrive-files bulk: %d/%d rows, %d failed, %.1f rows/s", n, p.todo, p.failed.Load(), rate)
+	if left := int64(p.todo) - n; rate > 0 && left > 0 {
+		s += ", ETA " + time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second).String()
+	}
+	if note := p.waitNote(); note != "" {
+		s += ", " + note
+	}
+	return s
+}
+
+// stop draws the last state and ends the drawing.
+func (p *progress) stop() {
+	p.stopOnce.Do(func() { close(p.done) })
+	p.wg.Wait()
+}
+
+// sayWhenDone prints msg on w once ctx is done, unless stop comes first; on a terminal
+// it starts a new line, rather than run into the bar.
+func (p *progress) sayWhenDone(ctx context.Context, w io.Writer, msg string) {
+	if p.terminal {
+		msg = "\n" + msg
+	}
+	p.wg.Go(func() {
+		select {
+		case <-ctx.Done():
+		case <-p.done:
+			if ctx.Err() == nil {
+				return
+			}
+		}
+		fmt.Fprintln(w, msg)
+	})
+}

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// A row's outcome, as the report and the summary give it.
+const (
+	outDone          = "done"           // created or linked by this run (or found after a lost answer)
+	outAlreadyLinked = "already_linked" // the file was linked to the item before
+	outDoneEarlier   = "done_earlier"   // done by an earlier run: skipped
+	outFailed        = "failed"         // refused by Pipedrive (now or in an earlier run)
+	outUnknown       = "unknown"        // may or may not have taken effect: run again to find out
+	outNotSent       = "not_sent"       // not carried out (rate limit, no connection): run again
+	outNotStarted    = "not_started"    // the run stopped before it
+)
+
+// outcomeOf is the outcome a row's state stands for.
+func outcomeOf(st rowState) string {
+	switch st.state {
+	case stateDone:
+		switch {
+		case st.earlier:
+			return outDoneEarlier
+		case st.how == howAlreadyLinked:
+			return outAlreadyLinked
+		}
+		return outDone
+	case stateFailed:
+		return outFailed
+	case stateSending, stateUnknown:
+		return outUnknown
+	case stateNotSent:
+		return outNotSent
+	}
+	return outNotStarted
+}
+
+// summary is what a run did, printed at the end (as JSON with --json).
+type summary struct {
+	Input          string  `json:"input"`
+	Journal        string  `json:"journal"`
+	Rows           int     `json:"rows"`
+	Done           int     `json:"done"`
+	AlreadyLinked  int     `json:"already_linked"`
+	Skipped        int     `json:"skipped"` // done by earlier runs
+	Failed         int     `json:"failed"`
+	FailedEarlier  int     `json:"failed_earlier"` // of Failed, refused in an earlier run and not retried
+	Unknown        int     `json:"unknown"`
+	NotSent        int     `json:"not_sent"`
+	NotStarted     int     `json:"not_started"`
+	Interrupted    bool    `json:"interrupted"`
+	Stopped        string  `json:"stopped,omitempty"` // why the run stopped starting rows
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	Requests       int64   `json:"requests"`
+	RateLimited    int64   `json:"rate_limited"` // requests answered 429
+	ExitCode       int     `json:"exit_code"`
+}
+
+// count adds one row's final state.
+func (s *summary) count(st rowState) {
+	s.Rows++
+	switch outcomeOf(st) {
+	case outDone:
+		s.Done++
+	case outAlreadyLinked:
+		s.AlreadyLinked++
+	case outDoneEarlier:
+		s.Skipped++
+	case outFailed:
+		s.Failed++
+		if st.earlier {
+			s.FailedEarlier++
+		}
+	case outUnknown:
+		s.Unknown++
+	case outNotSent:
+		s.NotSent++
+	default:
+		s.NotStarted++
+	}
+}
+
+// exitCode is 130 when interrupted, else 3 when any row is unknown, 1 when any did not
+// get done, 0 when every row is done or already linked.
+func (s *summary) exitCode() int {
+	switch {
+	case s.Interrupted:
+		return exitInterrupted
+	case s.Unknown > 0:
+		return exitUnknown
+	case s.Failed+s.NotSent+s.NotStarted > 0:
+		return exitAPI
+	}
+	return exitOK
+}
+
+// print writes the summary for people, or as JSON.
+func (s *summary) print(w io.Writer, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d rows: done %d, already linked %d, skipped (done earlier) %d, failed %d, unknown %d",
+		s.Input, s.Rows, s.Done, s.AlreadyLinked, s.Skipped, s.Failed, s.Unknown)
+	if s.NotSent > 0 {
+		fmt.Fprintf(&b, ", not sent %d", s.NotSent)
+	}
+	if s.NotStarted > 0 {
+		fmt.Fprintf(&b, ", not started %d", s.NotStarted)
+	}
+	fmt.Fprintf(&b, ".\n%s, %d requests, %d answered 429. Journal: %s\n",
+		(time.Duration(s.ElapsedSeconds * float64(time.Second))).Round(time.Millisecond), s.Requests, s.RateLimited, s.Journal)
+	switch {
+	case s.Interrupted:
+		b.WriteString("Interrupted: run the same command again to go on; rows left in flight are looked for on their item first.\n")
+	case s.Stopped != "":
+		b.WriteString("Stopped: " + s.Stopped + "\n")
+	}
+	if s.Unknown > 0 {
+		b.WriteString("Unknown rows may or may not have taken effect: run the same command again to look for them on their item and send those that are not there.\n")
+	}
+	if s.FailedEarlier > 0 {
+		fmt.Fprintf(&b, "%d rows failed in an earlier run and were not retried: add --retry-failed to send them again.\n", s.FailedEarlier)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// reportWriter writes the --report CSV: every input row with its outcome.
+type reportWriter struct {
+	f *os.File
+	w *csv.Writer
+}
+
+func newReport(path string) (*reportWriter, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--report: %w", err)
+	}
+	r := &reportWriter{f: f, w: csv.NewWriter(f)}
+	names := columnNames()
+	_ = r.w.Write(append([]string{"line"}, append(names[:numColumns-1], "outcome", "file_id", "error")...))
+	return r, nil
+}
+
+// row writes one input row: line, its fields (the url resolved to remote_id) and outcome.
+func (r *reportWriter) row(row bulkRow, st rowState) {
+	it := row.item()
+	fileID := ""
+	if st.state == stateDone {
+		fileID = strconv.FormatInt(st.fileID, 10)
+	}
+	msg := ""
+	if st.state != stateDone {
+		msg = st.msg
+	}
+	_ = r.w.Write([]string{strconv.Itoa(row.line), row.action, string(it.Type), strconv.FormatInt(it.ID, 10),
+		string(row.create.FileType), row.create.Title, row.link.RemoteID, outcomeOf(st), fileID, msg})
+}
+
+// close flushes and closes the file, reporting the first error.
+func (r *reportWriter) close() error {
+	r.w.Flush()
+	err := r.w.Error()
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	return nil
+}
+
+// requestCounter is a slog.Handler that counts the attempts package pipedrive logs (one
+// debug record per request sent) and those answered 429, for the summary.
+type requestCounter struct {
+	requests, limited atomic.Int64
+}
+
+func (c *requestCounter) Enabled(context.Context, slog.Level) bool { return true }
+
+func (c *requestCounter) Handle(_ context.Context, r slog.Record) error {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key != "status" || a.Value.Kind() != slog.KindInt64 {
+			return a.Key != "status"
+		}
+		if status := a.Value.Int64(); status > 0 {
+			c.requests.Add(1)
+			if status == 429 {
+				c.limited.Add(1)
+			}
+		}
+		return false
+	})
+	return nil
+}
+
+func (c *requestCounter) WithAttrs([]slog.Attr) slog.Handler { return c }
+func (c *requestCounter) WithGroup(string) slog.Handler      { return c }

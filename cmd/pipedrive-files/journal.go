@@ -1,0 +1,274 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// The states a row goes through, as the journal records them. A row with no record has
+// not been started.
+const (
+	stateSending = "sending"  // about to be sent: its outcome is not known yet
+	stateDone    = "done"     // the file is on the item (FileID)
+	stateFailed  = "failed"   // Pipedrive refused it for good (400, 403, 404, ...)
+	stateUnknown = "unknown"  // sent, but whether it took effect could not be found out
+	stateNotSent = "not_sent" // not carried out and safe to send again (a 429, no connection)
+)
+
+// How a done row got done.
+const (
+	howCreated       = "created"
+	howLinked        = "linked"
+	howAlreadyLinked = "already_linked" // the file was on the item before this row ran
+	howFound         = "found"          // an earlier send whose answer was lost did take effect
+)
+
+// journalName marks the first line of a journal.
+const journalName = "pipedrive-files bulk"
+
+// journalHeader is a journal's first line: which input the journal belongs to.
+type journalHeader struct {
+	Journal string    `json:"journal"`
+	Version int       `json:"version"`
+	Input   string    `json:"input"` // the input file's base name, "-" for stdin
+	Created time.Time `json:"created"`
+}
+
+// journalRecord is one state change of one row. It never holds the token: the error
+// texts come from package pipedrive, which keeps credentials out of them.
+type journalRecord struct {
+	Row    string    `json:"row"`  // the rowID
+	Line   int       `json:"line"` // the row's line in the input when it was written, for people
+	State  string    `json:"state"`
+	At     time.Time `json:"at"`
+	How    string    `json:"how,omitempty"`
+	FileID int64     `json:"file_id,omitempty"`
+	Status int       `json:"status,omitempty"` // the HTTP status of a failure, when there was one
+	Error  string    `json:"error,omitempty"`
+}
+
+// rowState is what is known about a row: the fold of its journal records, then of what
+// this run did.
+type rowState struct {
+	state   string
+	how     string
+	fileID  int64
+	since   time.Time // when it was last about to be sent, for FindCreated
+	status  int
+	msg     string
+	earlier bool // the state comes from an earlier run's journal
+}
+
+// journalError is a journal that cannot be used: it belongs to another input, or is not
+// a journal. It is a usage error (exit 2): nothing was sent.
+type journalError struct{ msg string }
+
+func (e *journalError) Error() string { return e.msg }
+
+// journal is the append-only record of a run. Each record is written and synced before
+// record returns, so that a crash loses at most the record being written; a torn last line
+// is ignored (and cut off) when the journal is opened again.
+type journal struct {
+	mu  sync.Mutex
+	f   *os.File
+	now func() time.Time
+}
+
+// readJournal returns the states the journal at path records for the input named input,
+// without changing the file; a missing journal records nothing.
+func readJournal(path, input string) (map[rowID]rowState, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[rowID]rowState{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the journal: %w", err)
+	}
+	defer f.Close()
+	states, _, _, err := scanJournal(f, path, input)
+	return states, err
+}
+
+// openJournal opens the journal at path for appending, creating it with a header for
+// input when it does not exist or holds no complete line, and returns the states it
+// records. A torn last line is cut off first. The journal stays locked against other runs
+// until Close.
+func openJournal(path, input string, now func() time.Time) (*journal, map[rowID]rowState, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening the journal: %w", err)
+	}
+	j := &journal{f: f, now: now}
+	err = lockJournal(f, path)
+	var (
+		states    map[rowID]rowState
+		end       int64
+		hasHeader bool
+	)
+	if err == nil {
+		states, end, hasHeader, err = scanJournal(f, path, input)
+	}
+	if err == nil {
+		err = j.prepare(path, input, end, hasHeader)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return j, states, nil
+}
+
+// prepare cuts the file at end (dropping a torn last line), writes the header if there
+// is none, and leaves the offset at the end for appending.
+func (j *journal) prepare(path, input string, end int64, hasHeader bool) error {
+	info, err := j.f.Stat()
+	if err != nil {
+		return fmt.Errorf("opening the journal: %w", err)
+	}
+	if info.Size() != end {
+		if err := j.f.Truncate(end); err != nil {
+			return fmt.Errorf("cutting a torn line off the journal: %w", err)
+		}
+	}
+	if _, err := j.f.Seek(end, io.SeekStart); err != nil {
+		return fmt.Errorf("opening the journal: %w", err)
+	}
+	if hasHeader {
+		return j.f.Sync()
+	}
+	if err := j.write(journalHeader{Journal: journalName, Version: 1, Input: input, Created: j.now().UTC()}); err != nil {
+		return err
+	}
+	// The new file's directory entry must survive a crash too.
+	if dir, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = dir.Sync() // not every file system can sync a directory; the data is synced
+		dir.Close()
+	}
+	return nil
+}
+
+// scanJournal reads a journal: the states it records, the offset after its last complete
+// record, and whether it has a header. A last line that is torn (no newline, or not
+// JSON) is left out; a bad line before the last is an error.
+func scanJournal(r io.Reader, path, input string) (map[rowID]rowState, int64, bool, error) {
+	states := map[rowID]rowState{}
+	br := bufio.NewReader(r)
+	var (
+		end       int64
+		hasHeader bool
+	)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if errors.Is(err, io.EOF) && len(line) == 0 {
+			return states, end, hasHeader, nil
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, 0, false, fmt.Errorf("reading the journal: %w", err)
+		}
+		complete := err == nil
+		if !hasHeader {
+			err = checkHeader(line, path, input)
+			var je *journalError
+			if errors.As(err, &je) {
+				return nil, 0, false, err
+			}
+		} else {
+			err = applyRecord(states, line)
+		}
+		if err != nil || !complete {
+			if _, more := br.Peek(1); more == nil {
+				return nil, 0, false, &journalError{fmt.Sprintf("journal %s, line %d: %v: it is not a journal this command wrote, or it is damaged", path, n, err)}
+			}
+			return states, end, hasHeader, nil // a torn last line: the crash it records lost it
+		}
+		hasHeader = true
+		end += int64(len(line))
+	}
+}
+
+// checkHeader accepts the header of a journal for input. A line that is not JSON is a
+// plain error (a torn header); a header for another input is a *journalError.
+func checkHeader(line []byte, path, input string) error {
+	var h journalHeader
+	if err := json.Unmarshal(line, &h); err != nil {
+		return errors.New("not a JSON line")
+	}
+	switch {
+	case h.Journal != journalName || h.Version != 1:
+		return &journalError{fmt.Sprintf("%s is not a journal of pipedrive-files bulk (version 1): give another --journal", path)}
+	case h.Input != input:
+		return &journalError{fmt.Sprintf("journal %s was written for the input %q, not %q: give another --journal, or delete it to start over", path, h.Input, input)}
+	}
+	return nil
+}
+
+// applyRecord folds one record line into states.
+func applyRecord(states map[rowID]rowState, line []byte) error {
+	var rec journalRecord
+	if err := json.Unmarshal(line, &rec); err != nil {
+		return errors.New("not a JSON line")
+	}
+	id, err := parseRowID(rec.Row)
+	if err != nil {
+		return err
+	}
+	st := states[id]
+	switch rec.State {
+	case stateSending:
+		st.since = rec.At
+	case stateDone, stateFailed, stateUnknown, stateNotSent:
+	default:
+		return fmt.Errorf("unknown state %q", rec.State)
+	}
+	st.state, st.how, st.fileID, st.status, st.msg, st.earlier = rec.State, rec.How, rec.FileID, rec.Status, rec.Error, true
+	states[id] = st
+	return nil
+}
+
+// record appends the row's new state and syncs it to disk before returning.
+func (j *journal) record(id rowID, line int, st rowState) error {
+	rec := journalRecord{Row: id.String(), Line: line, State: st.state, At: j.now().UTC(), How: st.how,
+		FileID: st.fileID, Status: st.status, Error: st.msg}
+	if st.state == stateSending {
+		rec.At = st.since.UTC()
+	}
+	return j.write(rec)
+}
+
+// write appends v as one JSON line and syncs the file.
+func (j *journal) write(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("writing the journal: %w", err)
+	}
+	b = append(b, '\n')
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, err := j.f.Write(b); err != nil {
+		return fmt.Errorf("writing the journal: %w", err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("syncing the journal: %w", err)
+	}
+	return nil
+}
+
+// Close closes the file; every record is already synced.
+func (j *journal) Close() error { return j.f.Close() }
+
+// journalInput is the name a journal knows its input by: the file's base name, so that a
+// directory holding an input and its journal can be moved, or "-" for stdin.
+func journalInput(file string) string {
+	if file == "-" {
+		return "-"
+	}
+	return filepath.Base(file)
+}

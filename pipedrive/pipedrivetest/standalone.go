@@ -1,0 +1,70 @@
+package pipedrivetest
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"unicode"
+)
+
+// standalone holds the options that let the fake run as a server of its own (the
+// pipedrive-files serve-fake command): where it listens, the token it accepts, and a hook
+// that sees each request.
+type standalone struct {
+	listener net.Listener
+	token    string
+	hook     func(Request)
+}
+
+// WithListener makes the server accept connections on l instead of a new loopback port,
+// for a fake that must listen on a given address; URL is then built from l.Addr(). Close
+// closes l. It panics if l is nil.
+func WithListener(l net.Listener) Option {
+	if l == nil {
+		panic("pipedrivetest: WithListener: listener is nil")
+	}
+	return func(o *options) { o.standalone.listener = l }
+}
+
+// WithToken makes the server accept token instead of a fresh random one, for a fake whose
+// clients are configured before it starts. It panics if token is empty or holds
+// whitespace or control characters, which no client could send in a header.
+func WithToken(token string) Option {
+	if token == "" || strings.IndexFunc(token, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		panic("pipedrivetest: WithToken: token must be non-empty, without whitespace or control characters")
+	}
+	return func(o *options) { o.standalone.token = token }
+}
+
+// WithRequestHook calls hook with each request as Requests lists it (credentials
+// redacted, Status and Response filled), once it is recorded and before its response is
+// written: to log requests, or to act after the Nth. hook runs on the request's goroutine,
+// concurrently with other requests, and may call the server's methods. It panics if hook
+// is nil.
+func WithRequestHook(hook func(Request)) Option {
+	if hook == nil {
+		panic("pipedrivetest: WithRequestHook: hook is nil")
+	}
+	return func(o *options) { o.standalone.hook = hook }
+}
+
+// start starts serving h on the configured listener, or on a new loopback port.
+func (o standalone) start(h http.Handler) *httptest.Server {
+	if o.listener == nil {
+		return httptest.NewServer(h)
+	}
+	ts := httptest.NewUnstartedServer(h)
+	ts.Listener.Close()
+	ts.Listener = o.listener
+	ts.Start()
+	return ts
+}
+
+// tokenOr is the configured token, or a fresh one from newToken.
+func (o standalone) tokenOr(newToken func() string) string {
+	if o.token != "" {
+		return o.token
+	}
+	return newToken()
+}
