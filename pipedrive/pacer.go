@@ -55,6 +55,7 @@ type pacer struct {
 	epoch    uint64    // numbers the windows
 	inflight int       // admitted and not yet answered
 	last     RateLimit // the latest answer's headers, for a refusal
+	pause    time.Time // outside modeWindow, a 429 without window headers: nothing goes before then
 
 	dailyHeld  bool      // a daily 429 came, and no check since has been answered otherwise
 	dailyUntil time.Time // calls fail at once until then
@@ -147,6 +148,12 @@ func (p *pacer) nextWindowLocked(now time.Time) {
 func (p *pacer) tryAdmitLocked(now, deadline time.Time, op operation) verdict {
 	if p.dailyHeld {
 		return p.dailyLocked(now, op)
+	}
+	if p.mode != modeWindow && p.pause.After(now) {
+		if p.pause.After(deadline) {
+			return verdict{refusal: refusal(op, p.last, p.pause.Sub(now), "not sent: the server asked to wait longer than the retry policy's MaxWait", false)}
+		}
+		return verdict{until: p.pause}
 	}
 	switch p.mode {
 	case modeOpen:
@@ -267,10 +274,14 @@ func (p *pacer) observe(tk ticket, status int, h http.Header, rl RateLimit, now 
 			reset = -1
 		}
 	}
-	// Without x-ratelimit-remaining there is nothing to pace by, except that a 429
-	// empties a window whose limit is known until its wait has passed.
+	// Without x-ratelimit-remaining there is no window to pace by: a 429 empties a
+	// window whose limit is known until its wait has passed, and otherwise holds every
+	// call for the wait it asks (the retry of the refused request included).
 	if rl.Remaining < 0 && !(limited && (rl.Limit >= 0 || p.mode == modeWindow)) {
-		if p.mode == modeProbe && !limited {
+		switch {
+		case limited && reset > 0 && now.Add(reset).After(p.pause):
+			p.pause = now.Add(reset)
+		case p.mode == modeProbe && !limited:
 			p.mode = modeOpen
 		}
 		return

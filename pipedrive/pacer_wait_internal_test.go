@@ -209,9 +209,10 @@ func TestPacer429WithoutAWaitUsesTheFallbackWindow(t *testing.T) {
 	assert.Equal(t, []time.Duration{fallbackWindow}, clk.sleeps)
 }
 
-// A bare 429 (Retry-After alone) says nothing about the window: it does not switch the
-// pacer to window mode with a limit of 0, which after the reset would let one request
-// at a time through for good, as answers without headers never say when a window ends.
+// A bare 429 (Retry-After alone) says nothing about the window: it holds calls for its
+// wait, but does not switch the pacer to window mode with a limit of 0, which after the
+// reset would let one request at a time through for good, as answers without headers
+// never say when a window ends.
 func TestPacerBare429DoesNotMakeAWindow(t *testing.T) {
 	clk := &stepClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
 	p := newPacer(clk, 30*time.Second)
@@ -221,10 +222,11 @@ func TestPacerBare429DoesNotMakeAWindow(t *testing.T) {
 	p.observe(tk, http.StatusTooManyRequests, http.Header{"Retry-After": {"1"}}, unknownRateLimit(), clk.Now())
 	tk, err = p.admit(ctx, opCreate)
 	require.NoError(t, err)
+	assert.Equal(t, []time.Duration{time.Second}, clk.sleeps, "the 429's wait")
 	p.observe(tk, 200, nil, unknownRateLimit(), clk.Now())
 	for range 3 { // answers without headers: nothing to pace by
 		_, err := p.admit(ctx, opCreate)
 		require.NoError(t, err)
 	}
-	assert.Empty(t, clk.sleeps)
+	assert.Len(t, clk.sleeps, 1)
 }
