@@ -150,19 +150,24 @@ func (e *APIError) outcomeUnknown() bool {
 //
 // A call the client knows the server would refuse is not sent: it fails at once with a
 // RateLimitError whose Message begins "not sent:". That happens while a spent daily
-// budget's wait lasts, and when waiting for the rate-limit window would take longer than
-// the retry policy's MaxWait.
+// budget's hold lasts (and while one request checks it afterwards), and when waiting for
+// the rate-limit window would take, or has taken, the retry policy's MaxWait.
 type RateLimitError struct {
 	*APIError
 	// RetryAfter is how long the server asked to wait: Retry-After, else
-	// x-ratelimit-reset; zero when it said neither. For a spent daily budget it is
-	// Retry-After alone, as x-ratelimit-reset is about the 2-second window; for a call
-	// not sent, the time left until the client sends again.
+	// x-ratelimit-reset; zero when it said neither. For a spent daily budget it is how
+	// long the client holds calls: the longer of Retry-After and the retry policy's
+	// MaxWait (Retry-After alone with pacing off), as x-ratelimit-reset is about the
+	// 2-second window. For a call not sent, the time left until the client sends again,
+	// zero when that is not known yet.
 	RetryAfter time.Duration
 	// Daily is true when the daily budget is spent (x-daily-ratelimit-token-remaining or
 	// x-daily-requests-left is 0): no retry can succeed before the budget resets, so the
 	// 429 is never retried, and calls fail at once without being sent until RetryAfter
-	// has passed (for MaxWait when the server gave no Retry-After).
+	// has passed. A short Retry-After on such a 429 does not mean a retry can succeed,
+	// and sending on escalates to a 403 block, so the hold lasts at least MaxWait. Then
+	// one request checks the budget, and the other calls keep failing at once until it is
+	// answered.
 	Daily bool
 }
 

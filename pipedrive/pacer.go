@@ -20,16 +20,24 @@ import (
 // seconds, so the first answer in a window is the most exact). A new window then admits
 // its whole limit, less what is still in flight, and the rest sleep until it ends in
 // turn. Windows are numbered, so that a late answer from an earlier window is not taken
-// for the current one.
+// for the current one. When requests in flight have used a new window up, its end is not
+// known until one of them is answered: callers wait for that answer, at most MaxWait.
 //
-// Before the first answer, one request goes alone (the probe), so that many callers do
-// not meet a limit nobody knows yet with a burst of 429s; if its answer takes longer
-// than probePatience, the others go ahead unpaced. Answers without the headers
-// leave the calls unpaced. A 429 saying the daily budget is spent makes every call fail
-// at once until the server's wait has passed; then one request probes again.
+// Before the first answer nobody knows the limit. A caller alone never waits: it is sent
+// at once (the probe). Callers that come while the probe is out wait for its answer, at
+// most probePatience and at most MaxWait, so that 64 goroutines starting together do not
+// meet an unknown limit with a burst of 429s; if the answer takes longer than
+// probePatience, one waiter goes as the next probe and the others keep waiting. Answers
+// without the window headers leave the calls unpaced.
 //
-// The Clock has only Now and Sleep, so a waiter sleeps through it with a context that
-// is cancelled when an answer arrives, and looks again.
+// A 429 saying the daily budget is spent holds every call, which fails at once unsent,
+// for the longer of its Retry-After and MaxWait: a short Retry-After on such an answer
+// does not mean a retry can succeed, and sending on would escalate to a 403 block. Then
+// one request checks the budget while the others keep failing at once until it is
+// answered.
+//
+// Every wait goes through the Clock. It has only Now and Sleep, so a waiter sleeps with
+// a context that is cancelled when an answer arrives, and looks again.
 type pacer struct {
 	clock   Clock
 	maxWait time.Duration
@@ -38,17 +46,21 @@ type pacer struct {
 	changed  context.Context // done when waiters should look again; nil while none waits
 	notify   context.CancelFunc
 	mode     pacerMode
-	probing  bool      // modeProbe: the probe is out
-	probeAt  time.Time // and when it went, by the real clock
+	probes   uint64    // modeProbe: numbers the probes sent
+	probing  bool      // and the latest is out
+	probeAt  time.Time // since then, by the Clock
 	limit    int       // requests per window, as last reported
 	left     int       // what the current window has left, as reported
 	end      time.Time // when the current window ends; zero until an answer in it says
 	epoch    uint64    // numbers the windows
 	inflight int       // admitted and not yet answered
 	last     RateLimit // the latest answer's headers, for a refusal
+	pause    time.Time // outside modeWindow, a 429 without window headers: nothing goes before then
 
-	dailyUntil time.Time // a daily 429 makes calls fail at once until then
-	daily      RateLimit // and this is what it reported
+	dailyHeld  bool      // a daily 429 came, and no check since has been answered otherwise
+	dailyUntil time.Time // calls fail at once until then
+	checking   bool      // after which one request is out to check the budget
+	daily      RateLimit // what the daily 429 reported
 }
 
 type pacerMode int
@@ -63,20 +75,18 @@ const (
 // resets: Pipedrive's window is 2 seconds.
 const fallbackWindow = 2 * time.Second
 
-// probePatience bounds how long callers wait for the probe's answer: one window, past
-// which waiting costs more than the 429s it would save. It is measured on the real clock,
-// as the answer itself is: it is a wait for network I/O, not a rate-limit wait.
+// probePatience bounds how long callers wait for a probe's answer before the next one
+// goes: one window, past which waiting costs more than the 429s it would save.
 const probePatience = fallbackWindow
 
 // ticket is an admitted request, handed back to observe or release.
 type ticket struct {
 	epoch uint64
-	probe bool
+	probe uint64 // the probe's number; 0 for any other request
+	check bool   // the request checking the daily budget after a hold
 }
 
-// newPacer returns a pacer that never sleeps a caller longer than maxWait for the window.
-// (A wait for an answer in flight, the probe's or the first of a new window, is bounded
-// by that request, not by maxWait.)
+// newPacer returns a pacer that never makes a caller wait longer than maxWait.
 func newPacer(clock Clock, maxWait time.Duration) *pacer {
 	return &pacer{clock: clock, maxWait: maxWait}
 }
@@ -96,7 +106,8 @@ func (p *pacer) admit(ctx context.Context, op operation) (ticket, error) {
 		}
 		p.mu.Lock()
 		now := p.clock.Now()
-		v := p.decideLocked(now, deadline, op)
+		p.nextWindowLocked(now)
+		v := p.tryAdmitLocked(now, deadline, op)
 		if v.admitted || v.refusal != nil {
 			p.mu.Unlock()
 			return v.ticket, v.refusal
@@ -106,88 +117,124 @@ func (p *pacer) admit(ctx context.Context, op operation) (ticket, error) {
 		}
 		changed := p.changed
 		p.mu.Unlock()
-		if err := p.wait(ctx, changed, v, now); err != nil {
+		if err := p.wait(ctx, changed, v.until.Sub(now)); err != nil {
 			return ticket{}, fmt.Errorf("not sent: waiting for the rate-limit window: %w", err)
 		}
 	}
 }
 
-// verdict is admit's decision for one look: admitted, refused, or look again at until
-// (zero: when the state changes, or after patience on the real clock if that is set).
+// verdict is tryAdmitLocked's answer for one look: admitted, refused, or look again at
+// until (or sooner, when an answer arrives).
 type verdict struct {
 	ticket   ticket
 	admitted bool
 	refusal  error
 	until    time.Time
-	patience time.Duration
 }
 
-// decideLocked decides for a caller at now. p.mu must be held.
-func (p *pacer) decideLocked(now, deadline time.Time, op operation) verdict {
-	if now.Before(p.dailyUntil) {
-		return verdict{refusal: refusal(op, p.daily, p.dailyUntil.Sub(now), true)}
-	}
-	if !p.dailyUntil.IsZero() { // the daily wait is over: find out whether it was enough
-		p.dailyUntil, p.mode, p.probing = time.Time{}, modeProbe, false
-	}
-	switch p.mode {
-	case modeOpen:
-		return p.takeLocked(false)
-	case modeProbe:
-		if !p.probing {
-			p.probing, p.probeAt = true, time.Now()
-			return p.takeLocked(true)
-		}
-		if left := probePatience - time.Since(p.probeAt); left > 0 {
-			return verdict{patience: left} // the probe's answer will tell
-		}
-		return p.takeLocked(false) // the probe is slow: go ahead unpaced
-	}
-	if !p.end.IsZero() && !now.Before(p.end) { // the window has reset
+// nextWindowLocked starts the next window when the current one has ended by now: it has
+// its whole limit left, and its end is unknown until an answer in it says. p.mu must be
+// held.
+func (p *pacer) nextWindowLocked(now time.Time) {
+	if p.mode == modeWindow && !p.end.IsZero() && !now.Before(p.end) {
 		p.epoch++
 		p.left, p.end = max(p.limit, 1), time.Time{}
 	}
+}
+
+// tryAdmitLocked admits a caller at now (counting it in flight, and making it the probe
+// or the daily check when that is its role), refuses it, or says until when it waits.
+// deadline is when its MaxWait runs out. p.mu must be held.
+func (p *pacer) tryAdmitLocked(now, deadline time.Time, op operation) verdict {
+	if p.dailyHeld {
+		return p.dailyLocked(now, op)
+	}
+	if p.mode != modeWindow && p.pause.After(now) {
+		if p.pause.After(deadline) {
+			return verdict{refusal: refusal(op, p.last, p.pause.Sub(now), "not sent: the server asked to wait longer than the retry policy's MaxWait", false)}
+		}
+		return verdict{until: p.pause}
+	}
+	switch p.mode {
+	case modeOpen:
+		return p.takeLocked(ticket{})
+	case modeProbe:
+		return p.probeLocked(now, deadline, op)
+	}
+	if p.left-p.inflight > 0 {
+		return p.takeLocked(ticket{epoch: p.epoch})
+	}
 	switch {
-	case p.left-p.inflight > 0:
-		return p.takeLocked(false)
+	case !now.Before(deadline):
+		var wait time.Duration
+		if p.end.After(now) {
+			wait = p.end.Sub(now)
+		}
+		return verdict{refusal: refusal(op, p.last, wait, "not sent: waited the retry policy's MaxWait ("+p.maxWait.String()+") and the rate-limit window still has nothing left", false)}
 	case p.end.IsZero():
 		// Only requests in flight can have used this window up; their answers will
 		// say when it ends.
-		return verdict{}
+		return verdict{until: deadline}
 	case p.end.After(deadline):
-		return verdict{refusal: refusal(op, p.last, p.end.Sub(now), false)}
+		return verdict{refusal: refusal(op, p.last, p.end.Sub(now), "not sent: the rate-limit window is spent for longer than the retry policy's MaxWait", false)}
 	}
 	return verdict{until: p.end}
 }
 
-// takeLocked admits a request.
-func (p *pacer) takeLocked(probe bool) verdict {
-	p.inflight++
-	return verdict{admitted: true, ticket: ticket{epoch: p.epoch, probe: probe}}
+// probeLocked admits the first caller while nothing is known about the limit, and the
+// next one when the probe's answer is taking longer than probePatience; the others wait
+// for the answer, at most until deadline. p.mu must be held.
+func (p *pacer) probeLocked(now, deadline time.Time, op operation) verdict {
+	patience := p.probeAt.Add(probePatience)
+	if !p.probing || !now.Before(patience) {
+		p.probes++
+		p.probing, p.probeAt = true, now
+		return p.takeLocked(ticket{epoch: p.epoch, probe: p.probes})
+	}
+	if !now.Before(deadline) {
+		return verdict{refusal: refusal(op, p.last, 0, "not sent: waited the retry policy's MaxWait ("+p.maxWait.String()+") for a first answer to tell the rate limit", false)}
+	}
+	if deadline.Before(patience) {
+		return verdict{until: deadline}
+	}
+	return verdict{until: patience}
 }
 
-// wait sleeps as v says, through the Clock until v.until, and returns early when the
-// pacer's state changes. It fails only when ctx ends.
-func (p *pacer) wait(ctx context.Context, changed context.Context, v verdict, now time.Time) error {
-	if v.until.IsZero() {
-		var patience <-chan time.Time
-		if v.patience > 0 {
-			t := time.NewTimer(v.patience)
-			defer t.Stop()
-			patience = t.C
-		}
-		select {
-		case <-changed.Done():
-		case <-patience:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		return nil
+// dailyLocked refuses calls while a daily 429's hold lasts; then it admits one to check
+// the budget and refuses the others until that one is answered. p.mu must be held.
+func (p *pacer) dailyLocked(now time.Time, op operation) verdict {
+	switch {
+	case now.Before(p.dailyUntil):
+		return verdict{refusal: refusal(op, p.daily, p.dailyUntil.Sub(now), "not sent: the daily rate limit is spent", true)}
+	case p.checking:
+		return verdict{refusal: refusal(op, p.daily, 0, "not sent: the daily rate limit was spent, and a request is out to check whether it has reset", true)}
 	}
+	p.checking = true
+	return p.takeLocked(ticket{epoch: p.epoch, check: true})
+}
+
+// dailyHold is how long a daily 429 holds calls: the longer of its Retry-After and
+// MaxWait. With pacing off (a nil pacer) nothing is held, and it is Retry-After.
+func (p *pacer) dailyHold(retryAfter time.Duration) time.Duration {
+	if p == nil {
+		return retryAfter
+	}
+	return max(retryAfter, p.maxWait)
+}
+
+// takeLocked admits a request.
+func (p *pacer) takeLocked(tk ticket) verdict {
+	p.inflight++
+	return verdict{admitted: true, ticket: tk}
+}
+
+// wait sleeps d through the Clock, and returns early when the pacer's state changes. It
+// fails only when ctx ends.
+func (p *pacer) wait(ctx context.Context, changed context.Context, d time.Duration) error {
 	sleepCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(changed, cancel)()
-	if err := p.clock.Sleep(sleepCtx, v.until.Sub(now)); err != nil && ctx.Err() != nil {
+	if err := p.clock.Sleep(sleepCtx, d); err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return nil
@@ -213,24 +260,31 @@ func (p *pacer) observe(tk ticket, status int, h http.Header, rl RateLimit, now 
 	defer p.doneLocked(tk)
 	limited := status == http.StatusTooManyRequests
 	if limited && rl.dailySpent() {
-		// No retry helps before the server's wait (Retry-After) has passed; without one,
-		// calls fail for MaxWait before one is sent to find out.
-		wait, ok := retryAfterHeader(h, now)
-		if !ok || wait <= 0 {
-			wait = p.maxWait
-		}
-		p.daily, p.dailyUntil = rl, now.Add(wait)
+		wait, _ := retryAfterHeader(h, now)
+		p.daily, p.dailyHeld, p.dailyUntil = rl, true, now.Add(p.dailyHold(wait))
 		return
+	}
+	if tk.check {
+		p.dailyHeld = false // the check's answer does not say the budget is spent
 	}
 	reset := rl.Reset
 	if limited {
-		reset, _ = retryAfter(h, now)
+		var ok bool
+		if reset, ok = retryAfter(h, now); !ok {
+			reset = -1
+		}
 	}
-	if rl.Remaining < 0 && !(limited && reset > 0) {
-		if p.mode == modeProbe && !limited {
+	// Without x-ratelimit-remaining there is no window to pace by: a 429 empties a
+	// window whose limit is known until its wait has passed, and otherwise holds every
+	// call for the wait it asks (the retry of the refused request included).
+	if rl.Remaining < 0 && !(limited && (rl.Limit >= 0 || p.mode == modeWindow)) {
+		switch {
+		case limited && reset > 0 && now.Add(reset).After(p.pause):
+			p.pause = now.Add(reset)
+		case p.mode == modeProbe && !limited:
 			p.mode = modeOpen
 		}
-		return // nothing here to pace by
+		return
 	}
 	p.windowLocked(tk, limited, rl, reset, now)
 }
@@ -267,8 +321,11 @@ func (p *pacer) windowLocked(tk ticket, limited bool, rl RateLimit, reset time.D
 // doneLocked counts a request out of flight and wakes the waiters to look again.
 func (p *pacer) doneLocked(tk ticket) {
 	p.inflight--
-	if tk.probe {
+	if tk.probe != 0 && tk.probe == p.probes {
 		p.probing = false
+	}
+	if tk.check {
+		p.checking = false
 	}
 	if p.notify != nil {
 		p.notify()
@@ -276,13 +333,9 @@ func (p *pacer) doneLocked(tk ticket) {
 	}
 }
 
-// refusal is the *RateLimitError for a call not sent because the server would refuse it
-// for another wait.
-func refusal(op operation, rl RateLimit, wait time.Duration, daily bool) error {
-	msg := "not sent: the rate-limit window is spent for longer than the retry policy's MaxWait"
-	if daily {
-		msg = "not sent: the daily rate limit is spent"
-	}
+// refusal is the *RateLimitError for a call not sent, with msg saying why and wait the
+// time until the client sends again (0 when that is not known).
+func refusal(op operation, rl RateLimit, wait time.Duration, msg string, daily bool) error {
 	return &RateLimitError{
 		APIError:   &APIError{Operation: string(op), StatusCode: http.StatusTooManyRequests, Message: msg, RateLimit: rl},
 		RetryAfter: wait,

@@ -17,7 +17,8 @@ import (
 )
 
 // A 429 showing the daily budget spent is returned at once, whatever its Retry-After,
-// and until that wait has passed further calls fail without being sent.
+// and until that wait has passed (here longer than MaxWait) further calls fail without
+// being sent.
 func TestDaily429FailsFastUntilTheWaitHasPassed(t *testing.T) {
 	for name, spent := range map[string]string{
 		"tokens":   "X-Daily-Ratelimit-Token-Remaining",
@@ -29,7 +30,7 @@ func TestDaily429FailsFastUntilTheWaitHasPassed(t *testing.T) {
 				reply{status: 200, body: fileJSON},
 			)
 			clk := newFakeClock()
-			c := newTestClient(t, srv.URL, pipedrive.WithClock(clk))
+			c := newTestClient(t, srv.URL, pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: time.Second}))
 
 			_, err := createDoc(context.Background(), c)
 			var rl *pipedrive.RateLimitError
@@ -70,7 +71,7 @@ func TestDaily429WithoutRetryAfterHoldsForMaxWait(t *testing.T) {
 	var rl *pipedrive.RateLimitError
 	require.ErrorAs(t, err, &rl)
 	assert.True(t, rl.Daily)
-	assert.Zero(t, rl.RetryAfter, "x-ratelimit-reset is the 2-second window, not the daily reset")
+	assert.Equal(t, 10*time.Second, rl.RetryAfter, "the hold; x-ratelimit-reset is the 2-second window, not the daily reset")
 	clk.Advance(4 * time.Second)
 	_, err = createDoc(context.Background(), c)
 	require.ErrorAs(t, err, &rl)
@@ -80,6 +81,63 @@ func TestDaily429WithoutRetryAfterHoldsForMaxWait(t *testing.T) {
 	_, err = createDoc(context.Background(), c)
 	require.ErrorAs(t, err, &rl)
 	assert.Equal(t, int64(2), n.Load(), "the hold is over: one request finds the budget still spent")
+}
+
+// A short Retry-After on a daily 429 does not mean a retry can succeed: calls are held,
+// failing at once unsent, for MaxWait; then one request checks the budget, and the others
+// keep failing at once until it is answered.
+func TestDaily429ShortRetryAfterHoldsForMaxWaitThenOneChecks(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var (
+		n    atomic.Int64
+		hold atomic.Bool // the next request waits for release
+	)
+	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			replyJSON(429, rateLimited, "X-Daily-Ratelimit-Token-Remaining", "0", "Retry-After", "0.1")(w, r)
+			return
+		}
+		if hold.CompareAndSwap(true, false) {
+			arrived <- struct{}{}
+			<-release
+		}
+		replyJSON(200, fileJSON, "X-Daily-Ratelimit-Token-Remaining", "990")(w, r)
+	})
+	clk := newFakeClock()
+	c := newTestClient(t, f.srv.URL, pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: 10 * time.Second}))
+
+	_, err := createDoc(context.Background(), c)
+	var rl *pipedrive.RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.True(t, rl.Daily)
+	assert.Equal(t, 10*time.Second, rl.RetryAfter, "until the hold ends")
+
+	clk.Advance(100 * time.Millisecond) // the server's Retry-After has passed
+	_, err = createDoc(context.Background(), c)
+	require.ErrorAs(t, err, &rl)
+	assert.Equal(t, 9900*time.Millisecond, rl.RetryAfter)
+	assert.Equal(t, int64(1), n.Load(), "not sent")
+
+	clk.Advance(9900 * time.Millisecond)
+	hold.Store(true) // the check is held until the test has made another call meanwhile
+	checked := make(chan error, 1)
+	go func() {
+		_, err := createDoc(context.Background(), c)
+		checked <- err
+	}()
+	<-arrived
+	_, err = createDoc(context.Background(), c)
+	require.ErrorAs(t, err, &rl)
+	assert.True(t, rl.Daily)
+	assert.Equal(t, "pipedrive: POST /files/remote: 429 Too Many Requests: not sent: the daily rate limit was spent, and a request is out to check whether it has reset (daily budget spent)", err.Error())
+	assert.Equal(t, int64(2), n.Load(), "one request checks")
+	close(release)
+	require.NoError(t, <-checked)
+
+	_, err = createDoc(context.Background(), c)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), n.Load())
+	assert.Empty(t, clk.Sleeps())
 }
 
 // A window the server says is spent for longer than MaxWait is not waited for: the call

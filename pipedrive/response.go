@@ -131,8 +131,9 @@ func (c *Client) apiError(op operation, resp *http.Response, body []byte, proble
 	if resp.StatusCode == http.StatusTooManyRequests {
 		daily := e.RateLimit.dailySpent()
 		wait, _ := retryAfter(resp.Header, c.transport.clock.Now())
-		if daily {
+		if daily { // the pacer holds calls that long: the longer of Retry-After and MaxWait
 			wait, _ = retryAfterHeader(resp.Header, c.transport.clock.Now())
+			wait = c.transport.pacer.dailyHold(wait)
 		}
 		return &RateLimitError{APIError: e, RetryAfter: wait, Daily: daily}
 	}

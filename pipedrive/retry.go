@@ -24,7 +24,11 @@ type RetryPolicy struct {
 	MaxRetries int
 	// MaxWait caps each wait (default 30s). When the server asks for longer, the
 	// *RateLimitError is returned at once; a call that would wait longer than that for
-	// the rate-limit window fails at once too, unsent, with a *RateLimitError.
+	// the rate-limit window fails at once too, unsent, with a *RateLimitError, and so does
+	// one that has waited MaxWait for answers still in flight. Before any answer has
+	// reported the limit, a single caller never waits; callers that come together wait
+	// for the first answer, at most MaxWait. A 429 showing the daily budget spent holds
+	// every call (failing at once, unsent) for the longer of its Retry-After and MaxWait.
 	MaxWait time.Duration
 	// BaseDelay starts the exponential backoff used when the server gives no wait
 	// (default 500ms); each wait is a random duration up to BaseDelay<<attempt.
