@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// SettleTime is how long EnsureLinked waits after a link whose outcome is unknown before
-// it looks at the item's files: a request that reached Pipedrive is normally carried out
-// by then. The wait goes through the client's Clock (WithClock).
+// SettleTime is how long EnsureLinked waits after a link whose outcome is unknown, and
+// FindCreated before it looks, before they list the item's files: a request that reached
+// Pipedrive is normally carried out by then. The wait goes through the client's Clock
+// (WithClock).
 const SettleTime = 3 * time.Second
 
 // ClockSkewAllowance is how much earlier than the since time FindCreated looks: Pipedrive
@@ -78,8 +79,11 @@ func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) 
 
 // FindCreated finds the file a CreateRemote call with r created, after that call failed
 // with ErrOutcomeUnknown: the newest active file on r.Item named r.Title, of type
-// r.FileType, in Google Drive, added no earlier than since minus ClockSkewAllowance.
-// Pass as since the time taken just before CreateRemote:
+// r.FileType, in Google Drive, added no earlier than since minus ClockSkewAllowance. A
+// file whose add_time is missing or unreadable (AddTime zero) may be it, so it counts;
+// a dated one is preferred. It first waits SettleTime on the client's Clock (WithClock),
+// as EnsureLinked does, so that a create still on its way is carried out before the
+// item's files are listed. Pass as since the time taken just before CreateRemote:
 //
 //	start := time.Now()
 //	f, err := client.Files.CreateRemote(ctx, req)
@@ -94,13 +98,17 @@ func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileReques
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.client.transport.clock.Sleep(ctx, SettleTime); err != nil {
+		return nil, fmt.Errorf("pipedrive: FindCreated: waiting before looking at the item's files: %w", err)
+	}
 	cutoff := since.Add(-ClockSkewAllowance)
 	var newest *RemoteFile
 	for f, err := range s.List(ctx, r.Item) {
 		if err != nil {
 			return nil, err
 		}
-		if !f.ActiveFlag || f.RemoteLocation != googleDrive || f.Name != r.Title || f.FileType != r.FileType || f.AddTime.Before(cutoff) {
+		tooOld := !f.AddTime.IsZero() && f.AddTime.Before(cutoff) // zero: the time is unknown
+		if !f.ActiveFlag || f.RemoteLocation != googleDrive || f.Name != r.Title || f.FileType != r.FileType || tooOld {
 			continue
 		}
 		if newest == nil || f.AddTime.After(newest.AddTime) || f.AddTime.Equal(newest.AddTime) && f.ID > newest.ID {
@@ -109,7 +117,7 @@ func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileReques
 	}
 	if newest == nil {
 		return nil, fmt.Errorf("pipedrive: FindCreated: no %s titled %q on %s %d added since %s: %w",
-			r.FileType, r.Title, r.Item.Type, r.Item.ID, cutoff.UTC().Format(time.DateTime), ErrNotFound)
+			r.FileType, r.Title, r.Item.Type, r.Item.ID, cutoff.UTC().Format(time.DateTime), unprefixed(ErrNotFound))
 	}
 	return newest, nil
 }

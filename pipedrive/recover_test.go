@@ -245,3 +245,59 @@ func TestFindCreatedChecksItsRequest(t *testing.T) {
 	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
 	assert.Len(t, srv.Requests(), 1)
 }
+
+// landingClock is a fake clock on which whatever land does happens during the first
+// Sleep: a request still on its way to Pipedrive, carried out while the client waits.
+type landingClock struct {
+	*pipedrivetest.Clock
+	land func()
+	once atomic.Bool
+}
+
+func (c *landingClock) Sleep(ctx context.Context, d time.Duration) error {
+	if c.once.CompareAndSwap(false, true) {
+		c.land()
+	}
+	return c.Clock.Sleep(ctx, d)
+}
+
+// A create whose answer was lost and which Pipedrive carries out a moment later is found:
+// FindCreated waits SettleTime before it lists.
+func TestFindCreatedWaitsForACreateStillOnItsWay(t *testing.T) {
+	t.Parallel()
+	srv, c, clk := listServer(t)
+	ctx := context.Background()
+	lc := &landingClock{Clock: clk, land: func() {
+		_, err := c.Files.CreateRemote(ctx, proposal) // the lost create, landing late
+		require.NoError(t, err)
+	}}
+	waiting := srv.Client(pipedrive.WithClock(lc))
+
+	start := clk.Now()
+	f, err := waiting.Files.FindCreated(ctx, proposal, start)
+	require.NoError(t, err)
+	assert.Equal(t, proposal.Title, f.Name)
+	assert.Equal(t, []time.Duration{pipedrive.SettleTime}, clk.Sleeps())
+}
+
+// A file whose add_time is null may be the one created: it is found, not reported as
+// "not created" (which would invite sending the create again). The error for a file
+// that is not there carries the package's prefix once.
+func TestFindCreatedCountsAFileWithoutAddTime(t *testing.T) {
+	t.Parallel()
+	page := `{"success":true,"data":[{"id":7,"active_flag":true,"remote_location":"googledrive","remote_id":"abc","file_type":"gdoc","name":` +
+		jsonString(proposal.Title) + `,"add_time":null}],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":false}}}`
+	api := newFakeAPI(t, replyJSON(200, page))
+	c := newTokenClient(t, api, pipedrive.WithClock(newFakeClock()))
+
+	f, err := c.Files.FindCreated(context.Background(), proposal, time.Now())
+	require.NoError(t, err)
+	assert.Equal(t, int64(7), f.ID)
+	assert.True(t, f.AddTime.IsZero())
+
+	other := proposal
+	other.Title = "Another"
+	_, err = c.Files.FindCreated(context.Background(), other, time.Now())
+	require.ErrorIs(t, err, pipedrive.ErrNotFound)
+	assert.Equal(t, 1, strings.Count(err.Error(), "pipedrive:"), err.Error())
+}
