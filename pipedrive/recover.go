@@ -28,8 +28,10 @@ const googleDrive = "googledrive"
 // If the link's outcome is unknown (ErrOutcomeUnknown), it waits SettleTime and lists
 // again: a file found there means the link took effect (linked true); none means it did
 // not, and the link is sent once more. If that outcome is unknown too, the error matches
-// ErrOutcomeUnknown. At most two links are sent per call; each list costs 20 rate-limit
-// tokens a page, so call LinkRemote when duplicates do not matter.
+// ErrOutcomeUnknown. At most two links can take effect per call (a link is sent again by
+// the transport only when Pipedrive cannot have acted on it: a 429, or a connection that
+// was never made); each list costs 20 rate-limit tokens a page, so call LinkRemote when
+// duplicates do not matter.
 //
 // One race remains: a link whose lost answer takes effect only after SettleTime (a
 // request stuck in a queue at Pipedrive, say) is not seen by the second list, so the
