@@ -17,9 +17,6 @@ const SettleTime = 3 * time.Second
 // stamps add_time with its own clock, which may be behind the caller's.
 const ClockSkewAllowance = 5 * time.Minute
 
-// googleDrive is the remote_location of files linked from Google Drive.
-const googleDrive = "googledrive"
-
 // EnsureLinked links the Google Drive file r.RemoteID to r.Item exactly once. It first
 // lists the item's files: if an active file there already has this remote id, it returns
 // that file with linked false and sends no link. Otherwise it links the file and returns
@@ -67,12 +64,15 @@ func (s *FilesService) EnsureLinked(ctx context.Context, r LinkRemoteFileRequest
 }
 
 // findLinked returns the active file on r.Item linked from Drive file r.RemoteID, or nil.
+// It matches on the remote id alone (never empty in r): Drive ids are unique, uploaded
+// files have none, and remote_location is not always "googledrive" (Pipedrive's own
+// example says "googledocs").
 func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) (*RemoteFile, error) {
 	for f, err := range s.List(ctx, r.Item) {
 		if err != nil {
 			return nil, err
 		}
-		if f.ActiveFlag && f.RemoteLocation == googleDrive && f.RemoteID == r.RemoteID {
+		if f.ActiveFlag && f.RemoteID != "" && f.RemoteID == r.RemoteID {
 			return f, nil
 		}
 	}
@@ -81,7 +81,8 @@ func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) 
 
 // FindCreated finds the file a CreateRemote call with r created, after that call failed
 // with ErrOutcomeUnknown: the newest active file on r.Item named r.Title, of type
-// r.FileType, in Google Drive, added no earlier than since minus ClockSkewAllowance. A
+// r.FileType, remote (a remote id or location, as an uploaded file has neither; the
+// location itself is not checked, as it may be "googledocs"), added no earlier than since minus ClockSkewAllowance. A
 // file whose add_time is missing or unreadable (AddTime zero) may be it, so it counts;
 // a dated one is preferred. It first waits SettleTime on the client's Clock (WithClock),
 // as EnsureLinked does, so that a create still on its way is carried out before the
@@ -110,7 +111,7 @@ func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileReques
 			return nil, err
 		}
 		tooOld := !f.AddTime.IsZero() && f.AddTime.Before(cutoff) // zero: the time is unknown
-		if !f.ActiveFlag || f.RemoteLocation != googleDrive || f.Name != r.Title || f.FileType != r.FileType || tooOld {
+		if !f.ActiveFlag || !isRemote(f) || f.Name != r.Title || f.FileType != r.FileType || tooOld {
 			continue
 		}
 		if newest == nil || f.AddTime.After(newest.AddTime) || f.AddTime.Equal(newest.AddTime) && f.ID > newest.ID {
@@ -123,3 +124,6 @@ func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileReques
 	}
 	return newest, nil
 }
+
+// isRemote reports whether f is a remote file rather than an uploaded one.
+func isRemote(f *RemoteFile) bool { return f.RemoteID != "" || f.RemoteLocation != "" }

@@ -311,7 +311,8 @@ func (e *engine) findUnclaimed(ctx context.Context, r pipedrive.CreateRemoteFile
 			return nil, err
 		}
 		tooOld := !f.AddTime.IsZero() && f.AddTime.Before(since.Add(-pipedrive.ClockSkewAllowance)) // zero: unknown, as FindCreated
-		if !f.ActiveFlag || f.RemoteLocation != "googledrive" || f.Name != r.Title || f.FileType != r.FileType || tooOld || e.owned(f.ID) {
+		remote := f.RemoteID != "" || f.RemoteLocation != "" // as FindCreated: the location may be "googledocs"
+		if !f.ActiveFlag || !remote || f.Name != r.Title || f.FileType != r.FileType || tooOld || e.owned(f.ID) {
 			continue
 		}
 		if best == nil || f.AddTime.After(best.AddTime) || f.AddTime.Equal(best.AddTime) && f.ID > best.ID {
