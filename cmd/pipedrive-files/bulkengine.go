@@ -311,7 +311,7 @@ func (e *engine) findUnclaimed(ctx context.Context, r pipedrive.CreateRemoteFile
 			return nil, err
 		}
 		tooOld := !f.AddTime.IsZero() && f.AddTime.Before(since.Add(-pipedrive.ClockSkewAllowance)) // zero: unknown, as FindCreated
-		remote := f.RemoteID != "" || f.RemoteLocation != "" // as FindCreated: the location may be "googledocs"
+		remote := f.RemoteID != "" || f.RemoteLocation != ""                                        // as FindCreated: the location may be "googledocs"
 		if !f.ActiveFlag || !remote || f.Name != r.Title || f.FileType != r.FileType || tooOld || e.owned(f.ID) {
 			continue
 		}
