@@ -19,6 +19,7 @@ type transport struct {
 	clock   Clock
 	logger  *slog.Logger
 	redact  *redactor
+	cred    credential // put on each attempt, so a retry carries the token as of then
 	limiter interface{ Wait(context.Context) error } // WithRateLimiter's, or nil
 	pacer   *pacer                                   // nil when pacing is off (NoRetry)
 
@@ -39,15 +40,21 @@ type observation struct {
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	op := operationOf(ctx)
+	query := req.URL.RawQuery // without the credential, which an attempt may add to it
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
 			var err error
-			if req, err = rewind(req); err != nil {
+			if req, err = rewind(req, query); err != nil {
 				return nil, err
 			}
 		}
 		tk, err := t.admit(ctx, op)
 		if err != nil {
+			return nil, err
+		}
+		// After the waits, so that an OAuth token that expired meanwhile is refreshed.
+		if err := t.cred.apply(req); err != nil {
+			t.pacer.release(tk)
 			return nil, err
 		}
 		start := t.clock.Now()
@@ -160,9 +167,11 @@ func classify(op operation, err error) error {
 	return withSentinel(ErrOutcomeUnknown, err)
 }
 
-// rewind returns a copy of req with a fresh body for another attempt.
-func rewind(req *http.Request) (*http.Request, error) {
+// rewind returns a copy of req with a fresh body and its query as it was before the
+// credential was added (query), for another attempt.
+func rewind(req *http.Request, query string) (*http.Request, error) {
 	next := req.Clone(req.Context())
+	next.URL.RawQuery = query
 	if req.GetBody != nil {
 		body, err := req.GetBody()
 		if err != nil {
