@@ -39,7 +39,8 @@ type observation struct {
 // Do implements gen.HttpRequestDoer.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	op := operationOf(ctx)
+	op := operationOf(ctx) // for errors and logs
+	safe := idempotent(req.Method)
 	query := req.URL.RawQuery // without the credential, which an attempt may add to it
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
@@ -58,18 +59,18 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		start := t.clock.Now()
-		resp, err := t.attempt(op, req)
+		resp, err := t.attempt(safe, req)
 		if err != nil {
 			t.pacer.release(tk)
 			err = t.redact.error(err)
-			retry := ctx.Err() == nil && (notSent(err) || op.idempotent() && transient(err)) && attempt <= t.policy.MaxRetries
+			retry := ctx.Err() == nil && (notSent(err) || safe && transient(err)) && attempt <= t.policy.MaxRetries
 			var wait time.Duration
 			if retry {
 				wait = t.policy.backoff(attempt)
 			}
 			t.log(ctx, op, attempt, 0, wait, unknownRateLimit(), start, err)
 			if !retry {
-				return nil, classify(op, err)
+				return nil, classify(safe, err)
 			}
 			if err := t.clock.Sleep(ctx, wait); err != nil {
 				return nil, fmt.Errorf("waiting to retry after a failed connection: %w", err)
@@ -82,7 +83,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		t.last, t.seen = observation{rl: rl, at: now}, true
 		t.mu.Unlock()
 		t.pacer.observe(tk, resp.StatusCode, resp.Header, rl, now)
-		wait, retry := t.retryWait(op, resp, attempt, now)
+		wait, retry := t.retryWait(safe, resp, attempt, now)
 		if rl.dailySpent() {
 			wait, retry = 0, false // no retry can succeed before the daily budget resets
 		}
@@ -97,12 +98,19 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// attempt sends req once. For a read the body is read here too, so that a connection
-// broken mid-body is a failed attempt, retried like any other broken connection.
-func (t *transport) attempt(op operation, req *http.Request) (*http.Response, error) {
+// attempt sends req once. For a read (safe) the body is read here too, so that a
+// connection broken mid-body is a failed attempt, retried like any other broken
+// connection. The response names its request, for sentIdempotent.
+func (t *transport) attempt(safe bool, req *http.Request) (*http.Response, error) {
 	resp, err := t.hc.Do(req)
-	if err != nil || !op.idempotent() {
-		return resp, err
+	if err != nil {
+		return nil, err
+	}
+	if resp.Request == nil {
+		resp.Request = req // a caller's RoundTripper may leave it unset
+	}
+	if !safe {
+		return resp, nil
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
@@ -114,10 +122,10 @@ func (t *transport) attempt(op operation, req *http.Request) (*http.Response, er
 }
 
 // retryWait decides whether a response is retried and after how long: a 429, or for an
-// idempotent operation a 500, 502, 503 or 504 too, within the retry budget, asking for no
-// more than MaxWait.
-func (t *transport) retryWait(op operation, resp *http.Response, attempt int, now time.Time) (time.Duration, bool) {
-	if !retryableStatus(op, resp.StatusCode) || attempt > t.policy.MaxRetries {
+// idempotent request (safe) a 500, 502, 503 or 504 too, within the retry budget, asking
+// for no more than MaxWait.
+func (t *transport) retryWait(safe bool, resp *http.Response, attempt int, now time.Time) (time.Duration, bool) {
+	if !retryableStatus(safe, resp.StatusCode) || attempt > t.policy.MaxRetries {
 		return 0, false
 	}
 	// A zero wait would resend at once, the hammering Pipedrive escalates to a 403 block.
@@ -155,13 +163,13 @@ func (t *transport) rateLimit() RateLimit {
 }
 
 // classify marks a transport error: one that proves nothing was sent stays as it is, as
-// does any failure of a read; anything else may have reached Pipedrive and matches
+// does any failure of a read (safe); anything else may have reached Pipedrive and matches
 // ErrOutcomeUnknown.
-func classify(op operation, err error) error {
+func classify(safe bool, err error) error {
 	switch {
 	case notSent(err):
 		return fmt.Errorf("could not connect, nothing was sent: %w", err)
-	case op.idempotent():
+	case safe:
 		return err
 	}
 	return withSentinel(ErrOutcomeUnknown, err)
