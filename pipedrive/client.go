@@ -163,11 +163,8 @@ func (c *Client) newAPI(base string) (*gen.Client, error) {
 
 // editRequest adds the headers every request carries; the transport adds the credential.
 func (c *Client) editRequest(_ context.Context, req *http.Request) error {
-	// One allocation for both values; each slice is capped, so appending to one copies
-	// rather than overwrites the other.
-	v := &[2]string{c.userAgent, "application/json"}
-	req.Header["User-Agent"] = v[0:1:1]
-	req.Header["Accept"] = v[1:2:2]
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
 	return nil
 }
 

@@ -23,8 +23,7 @@ type transport struct {
 	limiter interface{ Wait(context.Context) error } // WithRateLimiter's, or nil
 	pacer   *pacer                                   // nil when pacing is off (NoRetry)
 
-	// The most recent response's rate limit, under a mutex rather than an atomic pointer
-	// so that recording it does not allocate on every response.
+	// The most recent response's rate limit.
 	mu   sync.Mutex
 	last observation
 	seen bool // last is set
