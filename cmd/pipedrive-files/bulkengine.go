@@ -114,6 +114,14 @@ func (e *engine) settle(soft context.Context) error {
 	return nil
 }
 
+// wallClock is real time, for bulk's timestamps and waits outside tests.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// Sleep waits for d, or until ctx is done.
+func (wallClock) Sleep(ctx context.Context, d time.Duration) error { return sleep(ctx, d) }
+
 // sleep waits for d, or until ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
