@@ -39,6 +39,7 @@ type Server struct {
 	now      func() time.Time
 	noGoogle bool
 	hook     func(Request) // WithRequestHook's, or nil
+	history  int           // how many requests are kept; -1 for all (WithRequestHistory)
 
 	mu       sync.Mutex
 	limiter  limiter
@@ -66,7 +67,7 @@ type Server struct {
 // File ids start at 1. NewServer panics only if the embedded OpenAPI spec cannot be
 // loaded, which the package's tests rule out.
 func NewServer(opts ...Option) *Server {
-	o := options{limit: defaultLimit, window: defaultWindow, daily: defaultDaily, now: time.Now}
+	o := options{limit: defaultLimit, window: defaultWindow, daily: defaultDaily, now: time.Now, standalone: standalone{history: -1}}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -80,6 +81,7 @@ func NewServer(opts ...Option) *Server {
 		now:      o.now,
 		noGoogle: o.noGoogle,
 		hook:     o.standalone.hook,
+		history:  o.standalone.history,
 		limiter:  limiter{limit: o.limit, window: o.window, daily: o.daily},
 		deals:    make(map[int64]Deal),
 		persons:  make(map[int64]Person),
