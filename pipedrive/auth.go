@@ -37,7 +37,7 @@ type credential interface {
 type headerToken struct{ token string }
 
 func (t *headerToken) apply(req *http.Request) error {
-	req.Header["X-Api-Token"] = []string{t.token}
+	req.Header.Set("X-Api-Token", t.token)
 	return nil
 }
 func (t *headerToken) secrets() []string          { return []string{t.token} }
@@ -115,7 +115,7 @@ func (b *bearer) apply(req *http.Request) error {
 	if err != nil {
 		return err
 	}
-	req.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	return nil
 }
 

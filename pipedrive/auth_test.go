@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -437,4 +438,52 @@ func TestOAuthEndpoint(t *testing.T) {
 	assert.Equal(t, "https://oauth.pipedrive.com/oauth/authorize", pipedrive.OAuthEndpoint.AuthURL)
 	assert.Equal(t, "https://oauth.pipedrive.com/oauth/token", pipedrive.OAuthEndpoint.TokenURL)
 	assert.Equal(t, oauth2.AuthStyleInHeader, pipedrive.OAuthEndpoint.AuthStyle, "Pipedrive wants HTTP Basic client auth")
+}
+
+// A retry after a 429's wait carries the token as of the retry, not the one the first
+// attempt carried, which may have expired during the wait.
+func TestOAuthRetryCarriesAFreshToken(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, throttledOnce(minimalSuccessJSON))
+	ts := &rotatingTokens{}
+	clk := newFakeClock()
+	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithTokenSource(ts), pipedrive.WithClock(clk))
+	require.NoError(t, err)
+
+	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	require.NoError(t, err)
+	reqs := api.requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, "Bearer "+ts.issued(0), reqs[0].Header.Get("Authorization"))
+	assert.Equal(t, "Bearer "+ts.issued(1), reqs[1].Header.Get("Authorization"))
+	assert.Equal(t, reqs[0].Body, reqs[1].Body, "the same form, resent")
+	assert.Contains(t, clk.Sleeps(), 2*time.Second)
+}
+
+// throttledOnce answers the first request with a 429 asking to wait 2 s, then every
+// other with body.
+func throttledOnce(body string) http.HandlerFunc {
+	var n atomic.Int64
+	return func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			replyJSON(429, errorEnvelope("Rate limit exceeded", ""), "Retry-After", "2")(w, r)
+			return
+		}
+		replyJSON(200, body)(w, r)
+	}
+}
+
+// With the token in the query, a retry carries it once, not once per attempt.
+func TestAPITokenInQueryOncePerRetry(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, throttledOnce(emptyPageJSON))
+	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithAPITokenInQuery(testToken), pipedrive.WithClock(newFakeClock()))
+	require.NoError(t, err)
+	for _, err := range c.Files.List(context.Background(), pipedrive.Deal(12)) {
+		require.NoError(t, err)
+	}
+	reqs := api.requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, reqs[0].RawQuery, reqs[1].RawQuery)
+	assert.Equal(t, 1, strings.Count(reqs[1].RawQuery, "api_token="), reqs[1].RawQuery)
 }

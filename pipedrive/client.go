@@ -87,6 +87,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		clock:  cfg.clock,
 		logger: cfg.logger,
 		redact: &redactor{cred: c.cred},
+		cred:   c.cred,
 	}
 	if cfg.httpClient == nil {
 		c.idle, _ = c.transport.hc.Transport.(*http.Transport)
@@ -160,14 +161,11 @@ func (c *Client) newAPI(base string) (*gen.Client, error) {
 	return api, nil
 }
 
-// editRequest adds the headers and credential every request carries.
+// editRequest adds the headers every request carries; the transport adds the credential.
 func (c *Client) editRequest(_ context.Context, req *http.Request) error {
-	// One allocation for both values; each slice is capped, so appending to one copies
-	// rather than overwrites the other.
-	v := &[2]string{c.userAgent, "application/json"}
-	req.Header["User-Agent"] = v[0:1:1]
-	req.Header["Accept"] = v[1:2:2]
-	return c.cred.apply(req)
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", "application/json")
+	return nil
 }
 
 // apiFor returns the generated client to use: the configured one, or for OAuth without

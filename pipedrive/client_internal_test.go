@@ -1,6 +1,7 @@
 package pipedrive
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -62,4 +63,38 @@ func TestDomainClientCacheIsBounded(t *testing.T) {
 		require.LessOrEqual(t, c.domainClients(), maxDomainClients)
 	}
 	assert.Equal(t, maxDomainClients, c.domainClients())
+}
+
+// roundTripFunc answers requests with a function, counting nothing itself.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// What the transport resends depends on the request's method, not on the operation name
+// the context carries (a name only): a POST is never resent after a 502, whatever it is
+// called, and a GET is, even unnamed.
+func TestRetrySafetyFollowsTheMethod(t *testing.T) {
+	for _, tc := range []struct {
+		method string
+		op     operation
+		want   int
+	}{
+		{http.MethodPost, "GET /looks/like/a/read", 1},
+		{http.MethodGet, "", 2},
+		{http.MethodHead, "", 2},
+	} {
+		sent := 0
+		hc := &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			sent++
+			return &http.Response{StatusCode: http.StatusBadGateway, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+		})}
+		c, err := NewClient(WithAPIToken("t"), WithHTTPClient(hc), WithRetry(RetryPolicy{MaxRetries: 1, MaxWait: time.Second, BaseDelay: time.Millisecond}))
+		require.NoError(t, err)
+		req, err := http.NewRequestWithContext(withOperation(context.Background(), tc.op), tc.method, "http://127.0.0.1:1/x", nil)
+		require.NoError(t, err)
+		resp, err := c.transport.Do(req)
+		require.NoError(t, err)
+		_ = resp.Body.Close()
+		assert.Equal(t, tc.want, sent, "%s named %q", tc.method, tc.op)
+	}
 }

@@ -181,14 +181,32 @@ func (e *RateLimitError) Error() string {
 	if e.RetryAfter > 0 {
 		note = append(note, "retry after "+e.RetryAfter.String())
 	}
-	if len(note) == 0 {
-		return e.APIError.Error()
+	text := ErrRateLimited.Error() // for a RateLimitError a caller built without an APIError
+	if e.APIError != nil {
+		text = e.APIError.Error()
 	}
-	return e.APIError.Error() + " (" + strings.Join(note, ", ") + ")"
+	if len(note) == 0 {
+		return text
+	}
+	return text + " (" + strings.Join(note, ", ") + ")"
 }
 
-// Unwrap returns the *APIError, so errors.As and errors.Is see it.
-func (e *RateLimitError) Unwrap() error { return e.APIError }
+// Is makes errors.Is(err, ErrRateLimited) true, also without an APIError, and otherwise
+// answers as the APIError does.
+func (e *RateLimitError) Is(target error) bool {
+	if e.APIError == nil {
+		return target == ErrRateLimited
+	}
+	return e.APIError.Is(target)
+}
+
+// Unwrap returns the *APIError, so errors.As and errors.Is see it; nil without one.
+func (e *RateLimitError) Unwrap() error {
+	if e.APIError == nil {
+		return nil
+	}
+	return e.APIError
+}
 
 // quote quotes s for an error message.
 func quote(s string) string { return strconv.Quote(s) }

@@ -287,3 +287,19 @@ func TestAPIErrorMessageForms(t *testing.T) {
 	assert.Equal(t, "pipedrive: POST /files/remote: 599: empty response body", e.Error())
 	requireSentinels(t, e, "ErrServer", "ErrOutcomeUnknown")
 }
+
+// A RateLimitError a caller builds without an APIError (in a test double, say) neither
+// panics nor loses its meaning.
+func TestRateLimitErrorWithoutAPIError(t *testing.T) {
+	t.Parallel()
+	var err error = &pipedrive.RateLimitError{RetryAfter: 2 * time.Second}
+	assert.Equal(t, "pipedrive: rate limited (retry after 2s)", err.Error())
+	requireSentinels(t, err, "ErrRateLimited")
+	assert.Nil(t, errors.Unwrap(err))
+	var apiErr *pipedrive.APIError
+	assert.False(t, errors.As(err, &apiErr))
+	wrapped := fmt.Errorf("sync: %w", err)
+	var rl *pipedrive.RateLimitError
+	require.ErrorAs(t, wrapped, &rl)
+	assert.Equal(t, 2*time.Second, rl.RetryAfter)
+}

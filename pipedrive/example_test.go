@@ -182,14 +182,15 @@ func ExampleAPIError() {
 // After a create whose answer was lost, FindCreated finds out whether the file was
 // created. pipedrivetest stands in for Pipedrive and loses the answer on purpose.
 func ExampleFilesService_FindCreated() {
-	srv := pipedrivetest.NewServer()
+	clock := pipedrivetest.NewClock(time.Now()) // so that FindCreated's settle wait takes no time
+	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clock.Now))
 	defer srv.Close()
-	client := srv.Client() // in real code: pipedrive.NewClient(...)
+	client := srv.Client(pipedrive.WithClock(clock)) // in real code: pipedrive.NewClient(...)
 	ctx := context.Background()
 	srv.FailNextAfterCommit(http.StatusBadGateway, "<html>502 Bad Gateway</html>")
 
 	req := pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Proposal for John Doe", Item: pipedrive.Deal(12)}
-	start := time.Now()
+	start := clock.Now() // in real code: time.Now()
 	f, err := client.Files.CreateRemote(ctx, req)
 	if errors.Is(err, pipedrive.ErrOutcomeUnknown) {
 		fmt.Println("outcome unknown:", err)

@@ -42,7 +42,7 @@ func FuzzResponse(f *testing.F) {
 		now := time.Now()
 		_ = parseRateLimit(h)
 		_, _ = retryAfter(h, now)
-		if wait, retry := c.transport.retryWait(opCreate, resp, 1, now); retry && (wait < 0 || wait > c.transport.policy.MaxWait) {
+		if wait, retry := c.transport.retryWait(false, resp, 1, now); retry && (wait < 0 || wait > c.transport.policy.MaxWait) {
 			t.Fatalf("retry after %v outside [0, MaxWait]", wait)
 		}
 

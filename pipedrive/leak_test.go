@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -390,4 +391,64 @@ func TestRefreshErrorIsRedacted(t *testing.T) {
 	var logs bytes.Buffer
 	requireNoSecret(t, testToken, err, c, &logs)
 	assert.Equal(t, int64(1), api.count(), "nothing sent without a token")
+}
+
+// refreshingSource is a real oauth2 token source whose token endpoint is tokenAPI: its
+// first token has expired, so the first call refreshes at once.
+func refreshingSource(tokenAPI *fakeAPI, refresh string) oauth2.TokenSource {
+	conf := &oauth2.Config{ClientID: "id", ClientSecret: "client-secret", Endpoint: oauth2.Endpoint{TokenURL: tokenAPI.srv.URL + "/oauth/token", AuthStyle: oauth2.AuthStyleInHeader}}
+	return conf.TokenSource(context.Background(), &oauth2.Token{AccessToken: "old-access", RefreshToken: refresh, Expiry: time.Now().Add(-time.Hour)})
+}
+
+// A refused refresh whose answer shows no token: the *oauth2.RetrieveError that reaches
+// the caller has no way back to the refresh request (its body holds the refresh token,
+// its header the client secret).
+func TestRefreshErrorKeepsNoRefreshRequest(t *testing.T) {
+	refresh := "refresh-" + testToken
+	var answers atomic.Int64
+	tokenAPI := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		if answers.Add(1) == 1 { // expires at once, so the next call refreshes again
+			replyJSON(200, `{"access_token":"access-`+testToken+`","refresh_token":`+jsonString(refresh)+`,"expires_in":1}`)(w, r)
+			return
+		}
+		replyJSON(400, `{"error":"invalid_grant"}`)(w, r)
+	})
+	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
+	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithTokenSource(refreshingSource(tokenAPI, refresh)))
+	require.NoError(t, err)
+	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	require.NoError(t, err)
+
+	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "invalid_grant", re.ErrorCode)
+	require.NotNil(t, re.Response)
+	assert.Equal(t, http.StatusBadRequest, re.Response.StatusCode)
+	assert.Nil(t, re.Response.Request, "the refresh request")
+	assert.Empty(t, re.Response.Header)
+	assert.Nil(t, re.Response.Body)
+	var logs bytes.Buffer
+	requireNoSecret(t, refresh, err, c, &logs)
+	assert.Equal(t, int64(1), api.count(), "nothing sent without a token")
+}
+
+// The very first refresh is refused and the endpoint echoes the refresh token it was
+// sent: no token is known yet to redact, so the endpoint's free texts are dropped and
+// only its error code is kept.
+func TestFirstRefreshErrorDropsEchoedTexts(t *testing.T) {
+	refresh := "refresh-" + testToken
+	tokenAPI := newFakeAPI(t, replyJSON(400, `{"error":"invalid_grant","error_description":"refresh token `+refresh+` revoked","error_uri":"https://example.com/`+refresh+`"}`))
+	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
+	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithTokenSource(refreshingSource(tokenAPI, refresh)))
+	require.NoError(t, err)
+
+	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	var re *oauth2.RetrieveError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "invalid_grant", re.ErrorCode)
+	assert.Contains(t, err.Error(), `"invalid_grant"`)
+	var logs bytes.Buffer
+	requireNoSecret(t, refresh, err, c, &logs)
+	assert.Zero(t, api.count(), "nothing sent without a token")
 }

@@ -2,6 +2,7 @@ package pipedrive
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/http"
 
@@ -46,12 +47,11 @@ func (s *FilesService) List(ctx context.Context, item Item) iter.Seq2[*RemoteFil
 					return
 				}
 			}
-			if !p.more || len(p.files) == 0 {
+			if !p.more {
 				return
 			}
-			if p.next <= start {
-				// A next_start that does not move on would fetch the same page forever.
-				yield(nil, errorf(listOperation(item.Type), "unexpected response: next_start %d does not follow start %d", p.next, start))
+			if err := p.follows(start); err != nil {
+				yield(nil, errorf(listOperation(item.Type), "unexpected response: %w", err))
 				return
 			}
 			start = p.next
@@ -83,4 +83,17 @@ func listOperation(t ItemType) operation {
 		return opListOrg
 	}
 	return opListDeal
+}
+
+// follows checks that the page that began at start, announcing more items, points past
+// itself: an empty page or a next_start within the page would fetch the same files again,
+// forever or repeating some, and stopping instead would quietly drop the rest.
+func (p page) follows(start int) error {
+	switch {
+	case len(p.files) == 0:
+		return fmt.Errorf("an empty page at start %d says there are more items", start)
+	case p.next < start+len(p.files):
+		return fmt.Errorf("next_start %d does not follow the %d files from start %d", p.next, len(p.files), start)
+	}
+	return nil
 }

@@ -251,8 +251,47 @@ func TestListRejectsPaginationThatDoesNotAdvance(t *testing.T) {
 	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
 	assert.Len(t, files, 1)
 	require.Len(t, errs, 1)
-	assert.Contains(t, errs[0].Error(), "next_start 0 does not follow start 0")
+	assert.Contains(t, errs[0].Error(), "next_start 0 does not follow the 1 files from start 0")
 	assert.Equal(t, int64(1), api.count())
+}
+
+// Pages that announce more items but would repeat files (a next_start inside the page)
+// or end nothing (an empty page) are an error, not a loop or a silent stop.
+func TestListRejectsPagesThatWouldRepeatOrEndSilently(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		second    string
+		wantFiles int
+		want      string
+	}{
+		"next_start inside the page": {
+			second:    `{"success":true,"data":[{"id":3},{"id":4}],"additional_data":{"pagination":{"start":2,"limit":100,"more_items_in_collection":true,"next_start":3}}}`,
+			wantFiles: 4,
+			want:      "next_start 3 does not follow the 2 files from start 2",
+		},
+		"empty page with more": {
+			second:    `{"success":true,"data":[],"additional_data":{"pagination":{"start":2,"limit":100,"more_items_in_collection":true,"next_start":2}}}`,
+			wantFiles: 2,
+			want:      "an empty page at start 2 says there are more items",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+				body := `{"success":true,"data":[{"id":1},{"id":2}],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":true,"next_start":2}}}`
+				if r.URL.Query().Get("start") == "2" {
+					body = tc.second
+				}
+				replyJSON(200, body)(w, r)
+			})
+			c := newTestClient(t, api.srv.URL)
+			files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+			assert.Len(t, files, tc.wantFiles)
+			require.Len(t, errs, 1)
+			assert.Contains(t, errs[0].Error(), tc.want)
+			assert.Equal(t, int64(2), api.count(), "one request per page, no loop")
+		})
+	}
 }
 
 func TestListDecodesEveryFileThroughOnePath(t *testing.T) {

@@ -2,11 +2,12 @@ package pipedrive
 
 import (
 	"context"
-	"strings"
+	"net/http"
 )
 
 // operation names a call as errors and log lines show it: the method and the path
-// template, e.g. "POST /files/remote".
+// template, e.g. "POST /files/remote". It is a name only: what may be resent is decided
+// by the request's method (idempotent).
 type operation string
 
 // The operations this package sends.
@@ -18,9 +19,16 @@ const (
 	opListOrg    operation = "GET /organizations/{id}/files"
 )
 
-// idempotent reports whether op is a read: resending it is safe, so it is retried on 5xx,
-// timeouts and broken connections too, and its outcome is never unknown.
-func (op operation) idempotent() bool { return strings.HasPrefix(string(op), "GET ") }
+// idempotent reports whether a request with method is a read (GET or HEAD): resending it
+// is safe, so it is retried on 5xx, timeouts and broken connections too, and its outcome
+// is never unknown.
+func idempotent(method string) bool { return method == http.MethodGet || method == http.MethodHead }
+
+// sentIdempotent reports whether resp answers an idempotent request; false (the safe
+// default) when the response does not say which request it answers.
+func sentIdempotent(resp *http.Response) bool {
+	return resp.Request != nil && idempotent(resp.Request.Method)
+}
 
 // operationKey carries the operation from a FilesService method to the transport.
 type operationKey struct{}
@@ -30,8 +38,8 @@ func withOperation(ctx context.Context, op operation) context.Context {
 	return context.WithValue(ctx, operationKey{}, op)
 }
 
-// operationOf is the operation ctx carries; "" (not idempotent, the safe default) for a
-// request sent without one.
+// operationOf is the operation ctx carries, for naming it; "" for a request sent
+// without one.
 func operationOf(ctx context.Context) operation {
 	op, _ := ctx.Value(operationKey{}).(operation)
 	return op

@@ -36,7 +36,7 @@ func unknownRateLimit() RateLimit {
 	return RateLimit{Limit: -1, Remaining: -1, Reset: -1, DailyRequestsLeft: -1, DailyTokenLimit: -1, DailyTokenRemaining: -1}
 }
 
-// Canonical header keys, so parsing indexes the map without canonicalising each time.
+// The rate-limit headers Pipedrive sends.
 const (
 	hdrLimit          = "X-Ratelimit-Limit"
 	hdrRemaining      = "X-Ratelimit-Remaining"
@@ -55,8 +55,8 @@ func parseRateLimit(h http.Header) RateLimit {
 	rl.DailyRequestsLeft = headerInt(h, hdrDailyLeft, &rl.Known)
 	rl.DailyTokenLimit = headerInt(h, hdrDailyTokLimit, &rl.Known)
 	rl.DailyTokenRemaining = headerInt(h, hdrDailyTokRemain, &rl.Known)
-	if v := h[hdrReset]; len(v) > 0 {
-		if d, ok := parseSeconds(v[0]); ok {
+	if v := h.Get(hdrReset); v != "" {
+		if d, ok := parseSeconds(v); ok {
 			rl.Reset, rl.Known = d, true
 		}
 	}
@@ -65,11 +65,11 @@ func parseRateLimit(h http.Header) RateLimit {
 
 // headerInt returns the header's non-negative integer value, or -1.
 func headerInt(h http.Header, key string, known *bool) int {
-	v := h[key]
-	if len(v) == 0 {
+	v := h.Get(key)
+	if v == "" {
 		return -1
 	}
-	n, err := strconv.Atoi(v[0])
+	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
 		return -1
 	}
@@ -104,8 +104,8 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if d, ok := retryAfterHeader(h, now); ok {
 		return d, true
 	}
-	if v := h[hdrReset]; len(v) > 0 {
-		if d, ok := parseSeconds(v[0]); ok {
+	if v := h.Get(hdrReset); v != "" {
+		if d, ok := parseSeconds(v); ok {
 			return d, true
 		}
 	}
@@ -115,11 +115,11 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 // retryAfterHeader reads Retry-After alone (seconds or an HTTP date): the wait for a
 // spent daily budget, which x-ratelimit-reset (the 2-second window) says nothing about.
 func retryAfterHeader(h http.Header, now time.Time) (time.Duration, bool) {
-	if v := h[hdrRetryAfter]; len(v) > 0 {
-		if d, ok := parseSeconds(v[0]); ok {
+	if v := h.Get(hdrRetryAfter); v != "" {
+		if d, ok := parseSeconds(v); ok {
 			return d, true
 		}
-		if t, err := http.ParseTime(v[0]); err == nil && t.Sub(now) <= maxSeconds*time.Second {
+		if t, err := http.ParseTime(v); err == nil && t.Sub(now) <= maxSeconds*time.Second {
 			return max(t.Sub(now), 0), true
 		}
 	}

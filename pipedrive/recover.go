@@ -7,17 +7,15 @@ import (
 	"time"
 )
 
-// SettleTime is how long EnsureLinked waits after a link whose outcome is unknown before
-// it looks at the item's files: a request that reached Pipedrive is normally carried out
-// by then. The wait goes through the client's Clock (WithClock).
+// SettleTime is how long EnsureLinked waits after a link whose outcome is unknown, and
+// FindCreated before it looks, before they list the item's files: a request that reached
+// Pipedrive is normally carried out by then. The wait goes through the client's Clock
+// (WithClock).
 const SettleTime = 3 * time.Second
 
 // ClockSkewAllowance is how much earlier than the since time FindCreated looks: Pipedrive
 // stamps add_time with its own clock, which may be behind the caller's.
 const ClockSkewAllowance = 5 * time.Minute
-
-// googleDrive is the remote_location of files linked from Google Drive.
-const googleDrive = "googledrive"
 
 // EnsureLinked links the Google Drive file r.RemoteID to r.Item exactly once. It first
 // lists the item's files: if an active file there already has this remote id, it returns
@@ -27,8 +25,10 @@ const googleDrive = "googledrive"
 // If the link's outcome is unknown (ErrOutcomeUnknown), it waits SettleTime and lists
 // again: a file found there means the link took effect (linked true); none means it did
 // not, and the link is sent once more. If that outcome is unknown too, the error matches
-// ErrOutcomeUnknown. At most two links are sent per call; each list costs 20 rate-limit
-// tokens a page, so call LinkRemote when duplicates do not matter.
+// ErrOutcomeUnknown. At most two links can take effect per call (a link is sent again by
+// the transport only when Pipedrive cannot have acted on it: a 429, or a connection that
+// was never made); each list costs 20 rate-limit tokens a page, so call LinkRemote when
+// duplicates do not matter.
 //
 // One race remains: a link whose lost answer takes effect only after SettleTime (a
 // request stuck in a queue at Pipedrive, say) is not seen by the second list, so the
@@ -64,12 +64,15 @@ func (s *FilesService) EnsureLinked(ctx context.Context, r LinkRemoteFileRequest
 }
 
 // findLinked returns the active file on r.Item linked from Drive file r.RemoteID, or nil.
+// It matches on the remote id alone (never empty in r): Drive ids are unique, uploaded
+// files have none, and remote_location is not always "googledrive" (Pipedrive's own
+// example says "googledocs").
 func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) (*RemoteFile, error) {
 	for f, err := range s.List(ctx, r.Item) {
 		if err != nil {
 			return nil, err
 		}
-		if f.ActiveFlag && f.RemoteLocation == googleDrive && f.RemoteID == r.RemoteID {
+		if f.ActiveFlag && f.RemoteID != "" && f.RemoteID == r.RemoteID {
 			return f, nil
 		}
 	}
@@ -78,8 +81,12 @@ func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) 
 
 // FindCreated finds the file a CreateRemote call with r created, after that call failed
 // with ErrOutcomeUnknown: the newest active file on r.Item named r.Title, of type
-// r.FileType, in Google Drive, added no earlier than since minus ClockSkewAllowance.
-// Pass as since the time taken just before CreateRemote:
+// r.FileType, remote (a remote id or location, as an uploaded file has neither; the
+// location itself is not checked, as it may be "googledocs"), added no earlier than since minus ClockSkewAllowance. A
+// file whose add_time is missing or unreadable (AddTime zero) may be it, so it counts;
+// a dated one is preferred. It first waits SettleTime on the client's Clock (WithClock),
+// as EnsureLinked does, so that a create still on its way is carried out before the
+// item's files are listed. Pass as since the time taken just before CreateRemote:
 //
 //	start := time.Now()
 //	f, err := client.Files.CreateRemote(ctx, req)
@@ -94,13 +101,17 @@ func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileReques
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.client.transport.clock.Sleep(ctx, SettleTime); err != nil {
+		return nil, fmt.Errorf("pipedrive: FindCreated: waiting before looking at the item's files: %w", err)
+	}
 	cutoff := since.Add(-ClockSkewAllowance)
 	var newest *RemoteFile
 	for f, err := range s.List(ctx, r.Item) {
 		if err != nil {
 			return nil, err
 		}
-		if !f.ActiveFlag || f.RemoteLocation != googleDrive || f.Name != r.Title || f.FileType != r.FileType || f.AddTime.Before(cutoff) {
+		tooOld := !f.AddTime.IsZero() && f.AddTime.Before(cutoff) // zero: the time is unknown
+		if !f.ActiveFlag || !isRemote(f) || f.Name != r.Title || f.FileType != r.FileType || tooOld {
 			continue
 		}
 		if newest == nil || f.AddTime.After(newest.AddTime) || f.AddTime.Equal(newest.AddTime) && f.ID > newest.ID {
@@ -109,7 +120,10 @@ func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileReques
 	}
 	if newest == nil {
 		return nil, fmt.Errorf("pipedrive: FindCreated: no %s titled %q on %s %d added since %s: %w",
-			r.FileType, r.Title, r.Item.Type, r.Item.ID, cutoff.UTC().Format(time.DateTime), ErrNotFound)
+			r.FileType, r.Title, r.Item.Type, r.Item.ID, cutoff.UTC().Format(time.DateTime), unprefixed(ErrNotFound))
 	}
 	return newest, nil
 }
+
+// isRemote reports whether f is a remote file rather than an uploaded one.
+func isRemote(f *RemoteFile) bool { return f.RemoteID != "" || f.RemoteLocation != "" }

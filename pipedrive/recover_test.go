@@ -3,6 +3,7 @@ package pipedrive_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -244,4 +245,101 @@ func TestFindCreatedChecksItsRequest(t *testing.T) {
 	_, err = c.Files.FindCreated(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(999)}, clk.Now())
 	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
 	assert.Len(t, srv.Requests(), 1)
+}
+
+// landingClock is a fake clock on which whatever land does happens during the first
+// Sleep: a request still on its way to Pipedrive, carried out while the client waits.
+type landingClock struct {
+	*pipedrivetest.Clock
+	land func()
+	once atomic.Bool
+}
+
+func (c *landingClock) Sleep(ctx context.Context, d time.Duration) error {
+	if c.once.CompareAndSwap(false, true) {
+		c.land()
+	}
+	return c.Clock.Sleep(ctx, d)
+}
+
+// A create whose answer was lost and which Pipedrive carries out a moment later is found:
+// FindCreated waits SettleTime before it lists.
+func TestFindCreatedWaitsForACreateStillOnItsWay(t *testing.T) {
+	t.Parallel()
+	srv, c, clk := listServer(t)
+	ctx := context.Background()
+	lc := &landingClock{Clock: clk, land: func() {
+		_, err := c.Files.CreateRemote(ctx, proposal) // the lost create, landing late
+		require.NoError(t, err)
+	}}
+	waiting := srv.Client(pipedrive.WithClock(lc))
+
+	start := clk.Now()
+	f, err := waiting.Files.FindCreated(ctx, proposal, start)
+	require.NoError(t, err)
+	assert.Equal(t, proposal.Title, f.Name)
+	assert.Equal(t, []time.Duration{pipedrive.SettleTime}, clk.Sleeps())
+}
+
+// A file whose add_time is null may be the one created: it is found, not reported as
+// "not created" (which would invite sending the create again). The error for a file
+// that is not there carries the package's prefix once.
+func TestFindCreatedCountsAFileWithoutAddTime(t *testing.T) {
+	t.Parallel()
+	page := `{"success":true,"data":[{"id":7,"active_flag":true,"remote_location":"googledrive","remote_id":"abc","file_type":"gdoc","name":` +
+		jsonString(proposal.Title) + `,"add_time":null}],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":false}}}`
+	api := newFakeAPI(t, replyJSON(200, page))
+	c := newTokenClient(t, api, pipedrive.WithClock(newFakeClock()))
+
+	f, err := c.Files.FindCreated(context.Background(), proposal, time.Now())
+	require.NoError(t, err)
+	assert.Equal(t, int64(7), f.ID)
+	assert.True(t, f.AddTime.IsZero())
+
+	other := proposal
+	other.Title = "Another"
+	_, err = c.Files.FindCreated(context.Background(), other, time.Now())
+	require.ErrorIs(t, err, pipedrive.ErrNotFound)
+	assert.Equal(t, 1, strings.Count(err.Error(), "pipedrive:"), err.Error())
+}
+
+// listPageJSON is a one-page list answer holding files.
+func listPageJSON(files ...string) string {
+	return `{"success":true,"data":[` + strings.Join(files, ",") + `],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":false}}}`
+}
+
+// A file linked from Drive whose remote_location is "googledocs" (as in Pipedrive's own
+// example) is the file: EnsureLinked returns it and sends no link.
+func TestEnsureLinkedMatchesAnyRemoteLocation(t *testing.T) {
+	t.Parallel()
+	r := validLink()
+	api := newFakeAPI(t, replyJSON(200, listPageJSON(
+		`{"id":3,"active_flag":true,"remote_location":"","remote_id":"","name":"uploaded"}`,
+		`{"id":4,"active_flag":true,"remote_location":"googledocs","remote_id":`+jsonString(r.RemoteID)+`}`)))
+	c := newTokenClient(t, api, pipedrive.WithClock(newFakeClock()))
+
+	f, linked, err := c.Files.EnsureLinked(context.Background(), r)
+	require.NoError(t, err)
+	assert.False(t, linked)
+	assert.Equal(t, int64(4), f.ID)
+	assert.Equal(t, http.MethodGet, api.onlyRequest(t).Method, "no link sent")
+}
+
+// FindCreated finds a remote file whose remote_location is "googledocs", and never takes
+// an uploaded file of the same name for it.
+func TestFindCreatedMatchesAnyRemoteLocationButNoUpload(t *testing.T) {
+	t.Parallel()
+	file := func(id int, location, remoteID string) string {
+		return `{"id":` + strconv.Itoa(id) + `,"active_flag":true,"file_type":"gdoc","name":` + jsonString(proposal.Title) +
+			`,"add_time":"2026-11-27 12:00:00","remote_location":"` + location + `","remote_id":"` + remoteID + `"}`
+	}
+	clk := newFakeClock()
+	docs := newFakeAPI(t, replyJSON(200, listPageJSON(file(5, "googledocs", "abc"), file(6, "", ""))))
+	f, err := newTokenClient(t, docs, pipedrive.WithClock(clk)).Files.FindCreated(context.Background(), proposal, clk.Now())
+	require.NoError(t, err)
+	assert.Equal(t, int64(5), f.ID, "the remote file, not the newer upload")
+
+	uploads := newFakeAPI(t, replyJSON(200, listPageJSON(file(6, "", ""))))
+	_, err = newTokenClient(t, uploads, pipedrive.WithClock(clk)).Files.FindCreated(context.Background(), proposal, clk.Now())
+	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -87,6 +88,7 @@ func trimPartial(s string, forms []string) string {
 // can reach through errors.Unwrap, errors.As and the exported fields of the errors in its
 // chain. An error holding no secret is returned as it is, so errors.Is and errors.As keep
 // finding net errors and context errors; one that does is rebuilt around redacted copies.
+// A token endpoint's *oauth2.RetrieveError is always rebuilt (see rebuildRetrieve).
 func (r *redactor) error(err error) error {
 	if err == nil {
 		return nil
@@ -101,6 +103,9 @@ func (r *redactor) error(err error) error {
 // holdsSecret reports whether any error in err's tree shows a secret in its text or in
 // a field that its text may not print (a *url.Error's URL, an *APIError's Body).
 func holdsSecret(err error, forms []string) bool {
+	if _, ok := err.(*oauth2.RetrieveError); ok {
+		return true // its Response holds the refresh request, whatever its text shows
+	}
 	if containsAny(err.Error(), forms) {
 		return true
 	}
@@ -111,10 +116,6 @@ func holdsSecret(err error, forms []string) bool {
 		}
 	case *APIError:
 		if containsAny(e.Message+"\n"+e.Info+"\n"+e.Code+"\n"+string(e.Body), forms) {
-			return true
-		}
-	case *oauth2.RetrieveError:
-		if containsAny(e.ErrorCode+"\n"+e.ErrorDescription+"\n"+e.ErrorURI+"\n"+string(e.Body), forms) {
 			return true
 		}
 	}
@@ -151,20 +152,47 @@ func rebuild(err error, forms []string) error {
 		}
 		return &cp
 	case *oauth2.RetrieveError:
-		// Kept as its type, so a caller can still tell invalid_grant from the rest.
-		cp := *e
-		cp.ErrorCode = replaceForms(e.ErrorCode, forms)
-		cp.ErrorDescription = replaceForms(e.ErrorDescription, forms)
-		cp.ErrorURI = replaceForms(e.ErrorURI, forms)
-		cp.Body = []byte(replaceForms(string(e.Body), forms))
-		return &cp
+		return rebuildRetrieve(e, forms)
 	}
 	kids := children(err)
 	cleaned := make([]error, len(kids))
+	msg := err.Error()
 	for i, c := range kids {
 		cleaned[i] = rebuild(c, forms)
+		if cleaned[i] != c {
+			// The wrapper quotes its child's text: quote the rebuilt child's instead, which
+			// may have dropped more than the known secrets (see rebuildRetrieve).
+			msg = strings.ReplaceAll(msg, c.Error(), cleaned[i].Error())
+		}
 	}
-	return &redactedError{msg: replaceForms(err.Error(), forms), errs: cleaned}
+	return &redactedError{msg: replaceForms(msg, forms), errs: cleaned}
+}
+
+// rebuildRetrieve returns a copy of a token endpoint's error that a caller may keep and
+// print. It stays an *oauth2.RetrieveError, so a caller can still tell invalid_grant from
+// the rest, but its Response keeps only the status: the original's Request is the refresh
+// request, whose body (GetBody) holds the refresh token and whose header holds the client
+// secret. Before any token is known (the first refresh failed) the redactor has nothing
+// to look for, and the endpoint may have echoed the refresh token it was sent, so
+// ErrorDescription, ErrorURI and Body, the free texts an endpoint fills, are dropped and
+// only ErrorCode (invalid_grant, say) is kept; once tokens are known all four are kept,
+// redacted.
+func rebuildRetrieve(e *oauth2.RetrieveError, forms []string) *oauth2.RetrieveError {
+	cp := &oauth2.RetrieveError{
+		ErrorCode: replaceForms(e.ErrorCode, forms),
+		// Never nil: RetrieveError.Error prints Response.Status when ErrorCode is empty.
+		Response: &http.Response{},
+	}
+	if e.Response != nil {
+		cp.Response.Status = replaceForms(e.Response.Status, forms)
+		cp.Response.StatusCode = e.Response.StatusCode
+	}
+	if len(forms) > 0 {
+		cp.ErrorDescription = replaceForms(e.ErrorDescription, forms)
+		cp.ErrorURI = replaceForms(e.ErrorURI, forms)
+		cp.Body = []byte(replaceForms(string(e.Body), forms))
+	}
+	return cp
 }
 
 // cleanURL drops the api_token parameter from a URL and replaces any other form of a

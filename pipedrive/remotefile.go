@@ -63,16 +63,31 @@ type RemoteFile struct {
 // that is not an object, or has no positive integer id, is an error: then the caller
 // cannot tell which file, if any, the answer is about.
 func decodeFile(raw json.RawMessage) (*RemoteFile, error) {
-	var d map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &d); err != nil || d == nil {
-		return nil, errors.New(`"data" is not a JSON object`)
+	d, err := fileObject(raw)
+	if err != nil {
+		return nil, fmt.Errorf(`"data" %w`, err)
 	}
-	id := jsonInt(d["id"])
-	if id <= 0 {
+	f := fileFromObject(d)
+	if f.ID <= 0 {
 		return nil, fmt.Errorf(`"data.id" is %s, not a positive integer`, describeJSON(d["id"]))
 	}
-	return &RemoteFile{
-		ID: id, UserID: jsonInt(d["user_id"]), DealID: jsonInt(d["deal_id"]),
+	return &f, nil
+}
+
+// fileObject reads raw as a JSON object, field by field.
+func fileObject(raw []byte) (map[string]json.RawMessage, error) {
+	var d map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &d); err != nil || d == nil {
+		return nil, errors.New("is not a JSON object")
+	}
+	return d, nil
+}
+
+// fileFromObject is the one place a file's fields are read (for answers and for
+// RemoteFile.UnmarshalJSON): each one of the expected type, any other value zero.
+func fileFromObject(d map[string]json.RawMessage) RemoteFile {
+	return RemoteFile{
+		ID: jsonInt(d["id"]), UserID: jsonInt(d["user_id"]), DealID: jsonInt(d["deal_id"]),
 		PersonID: jsonInt(d["person_id"]), OrgID: jsonInt(d["org_id"]),
 		ProductID: jsonInt(d["product_id"]), ActivityID: jsonInt(d["activity_id"]),
 		ProjectID: jsonInt(d["project_id"]), LeadID: jsonString(d["lead_id"]),
@@ -87,7 +102,7 @@ func decodeFile(raw json.RawMessage) (*RemoteFile, error) {
 		MailMessageID: jsonString(d["mail_message_id"]), MailTemplateID: jsonString(d["mail_template_id"]),
 		ActiveFlag: jsonBool(d["active_flag"]), InlineFlag: jsonBool(d["inline_flag"]),
 		AddTime: jsonTime(d["add_time"]), UpdateTime: jsonTime(d["update_time"]),
-	}, nil
+	}
 }
 
 // jsonInt reads a JSON integer (1234, also 1234.0 or 1.234e3); anything else is 0.
@@ -124,23 +139,13 @@ func jsonBool(raw json.RawMessage) bool {
 // jsonTime reads Pipedrive's "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 3339; anything else is
 // the zero time.
 func jsonTime(raw json.RawMessage) time.Time {
-	t, _ := parseTime("", jsonString(raw))
-	return t
-}
-
-// parseTime reads "YYYY-MM-DD HH:MM:SS" (or RFC 3339) as UTC; empty is the zero time,
-// and so is anything else, with an error naming the field.
-func parseTime(field, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		if t, err = time.Parse(time.RFC3339, s); err != nil {
-			return time.Time{}, fmt.Errorf("%s %q is not YYYY-MM-DD HH:MM:SS", field, s)
+	s := jsonString(raw)
+	for _, layout := range []string{timeLayout, time.RFC3339} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
 		}
 	}
-	return t.UTC(), nil
+	return time.Time{}
 }
 
 // describeJSON names a JSON value for an error: "missing", or the value itself when it

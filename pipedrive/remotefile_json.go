@@ -31,23 +31,19 @@ func (f RemoteFile) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON reads what MarshalJSON writes, which is also the "data" object of
-// Pipedrive's answers. add_time and update_time may be "YYYY-MM-DD HH:MM:SS" (UTC) or
-// RFC 3339; null or "" is the zero time. Another time layout is an error naming the field.
+// Pipedrive's answers, exactly as the client reads those answers: add_time and
+// update_time may be "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 3339, and a field that is null,
+// missing or of another type or layout is left zero. Only a value that is not a JSON
+// object is an error; null leaves f as it is, as encoding/json does.
 func (f *RemoteFile) UnmarshalJSON(b []byte) error {
-	var w remoteFileJSON
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
+	if isNull(b) {
+		return nil
 	}
-	add, err := parseTime("add_time", deref(w.AddTime))
+	d, err := fileObject(b)
 	if err != nil {
-		return fmt.Errorf("pipedrive: RemoteFile: %w", err)
+		return fmt.Errorf("pipedrive: RemoteFile: the value %w", err)
 	}
-	upd, err := parseTime("update_time", deref(w.UpdateTime))
-	if err != nil {
-		return fmt.Errorf("pipedrive: RemoteFile: %w", err)
-	}
-	*f = RemoteFile(w.remoteFileFields)
-	f.AddTime, f.UpdateTime = add, upd
+	*f = fileFromObject(d)
 	return nil
 }
 
@@ -57,11 +53,4 @@ func formatTime(t time.Time) *string {
 	}
 	s := t.UTC().Format(timeLayout)
 	return &s
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

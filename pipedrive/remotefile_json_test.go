@@ -2,6 +2,8 @@ package pipedrive_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -77,9 +79,40 @@ func TestRemoteFileJSONTimes(t *testing.T) {
 	assert.Equal(t, time.Date(2026, 1, 2, 2, 4, 5, 0, time.UTC), f.AddTime)
 	assert.True(t, f.UpdateTime.IsZero())
 
-	// Another layout is an error naming the field.
-	err = json.Unmarshal([]byte(`{"id":1,"update_time":"02/01/2026"}`), &f)
-	require.ErrorContains(t, err, `update_time "02/01/2026" is not YYYY-MM-DD HH:MM:SS`)
-	err = json.Unmarshal([]byte(`{"add_time":5}`), &f)
-	require.Error(t, err)
+	// Another layout or type is the zero time, as in an answer: one decoder for both.
+	require.NoError(t, json.Unmarshal([]byte(`{"id":1,"add_time":5,"update_time":"02/01/2026","active_flag":1}`), &f))
+	assert.Equal(t, pipedrive.RemoteFile{ID: 1}, f)
+	err = json.Unmarshal([]byte(`[1]`), &f)
+	require.EqualError(t, err, "pipedrive: RemoteFile: the value is not a JSON object")
+}
+
+// Every field of RemoteFile survives MarshalJSON and UnmarshalJSON: a field added to the
+// struct but not to the one decoder fails here.
+func TestRemoteFileJSONDecodesEveryField(t *testing.T) {
+	var f pipedrive.RemoteFile
+	v := reflect.ValueOf(&f).Elem()
+	for i := range v.NumField() {
+		field := v.Field(i)
+		switch field.Kind() {
+		case reflect.Int64:
+			field.SetInt(int64(100 + i))
+		case reflect.String:
+			field.SetString(fmt.Sprintf("value-%d", i))
+		case reflect.Bool:
+			field.SetBool(true)
+		case reflect.Struct:
+			require.Equal(t, reflect.TypeFor[time.Time](), field.Type(), v.Type().Field(i).Name)
+			field.Set(reflect.ValueOf(time.Date(2020, 2, 21, i, 52, 28, 0, time.UTC)))
+		default:
+			t.Fatalf("field %s of kind %s: teach this test to set it", v.Type().Field(i).Name, field.Kind())
+		}
+	}
+	b, err := json.Marshal(f)
+	require.NoError(t, err)
+	var back pipedrive.RemoteFile
+	require.NoError(t, json.Unmarshal(b, &back))
+	bv := reflect.ValueOf(back)
+	for i := range v.NumField() {
+		assert.Equal(t, v.Field(i).Interface(), bv.Field(i).Interface(), "field %s, from %s", v.Type().Field(i).Name, b)
+	}
 }

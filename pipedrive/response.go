@@ -81,7 +81,7 @@ func result[T any](c *Client, op operation, resp *http.Response, decode func(env
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	if err != nil && ok {
 		err = fmt.Errorf("reading the response: %w", err)
-		if op.idempotent() {
+		if sentIdempotent(resp) {
 			return zero, errorf(op, "%w", err)
 		}
 		return zero, errorf(op, "%w", withSentinel(ErrOutcomeUnknown, err))
@@ -110,7 +110,7 @@ func (c *Client) apiError(op operation, resp *http.Response, body []byte, proble
 		Operation:  string(op),
 		StatusCode: resp.StatusCode,
 		RateLimit:  parseRateLimit(resp.Header),
-		read:       op.idempotent(),
+		read:       sentIdempotent(resp),
 	}
 	if len(body) > 0 {
 		// Redact before cutting, so no part of a secret straddles the cut.

@@ -101,12 +101,12 @@ func notSent(err error) bool {
 
 // retryableStatus reports whether an answer with status may be followed by another try:
 // a 429 always (the request was refused), a 5xx that may be passing only for a read.
-func retryableStatus(op operation, status int) bool {
+func retryableStatus(safe bool, status int) bool {
 	switch status {
 	case http.StatusTooManyRequests:
 		return true
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return op.idempotent()
+		return safe
 	}
 	return false
 }

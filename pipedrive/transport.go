@@ -19,11 +19,11 @@ type transport struct {
 	clock   Clock
 	logger  *slog.Logger
 	redact  *redactor
+	cred    credential                               // put on each attempt, so a retry carries the token as of then
 	limiter interface{ Wait(context.Context) error } // WithRateLimiter's, or nil
 	pacer   *pacer                                   // nil when pacing is off (NoRetry)
 
-	// The most recent response's rate limit, under a mutex rather than an atomic pointer
-	// so that recording it does not allocate on every response.
+	// The most recent response's rate limit.
 	mu   sync.Mutex
 	last observation
 	seen bool // last is set
@@ -38,11 +38,13 @@ type observation struct {
 // Do implements gen.HttpRequestDoer.
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	op := operationOf(ctx)
+	op := operationOf(ctx) // for errors and logs
+	safe := idempotent(req.Method)
+	query := req.URL.RawQuery // without the credential, which an attempt may add to it
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
 			var err error
-			if req, err = rewind(req); err != nil {
+			if req, err = rewind(req, query); err != nil {
 				return nil, err
 			}
 		}
@@ -50,19 +52,24 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
+		// After the waits, so that an OAuth token that expired meanwhile is refreshed.
+		if err := t.cred.apply(req); err != nil {
+			t.pacer.release(tk)
+			return nil, err
+		}
 		start := t.clock.Now()
-		resp, err := t.attempt(op, req)
+		resp, err := t.attempt(safe, req)
 		if err != nil {
 			t.pacer.release(tk)
 			err = t.redact.error(err)
-			retry := ctx.Err() == nil && (notSent(err) || op.idempotent() && transient(err)) && attempt <= t.policy.MaxRetries
+			retry := ctx.Err() == nil && (notSent(err) || safe && transient(err)) && attempt <= t.policy.MaxRetries
 			var wait time.Duration
 			if retry {
 				wait = t.policy.backoff(attempt)
 			}
 			t.log(ctx, op, attempt, 0, wait, unknownRateLimit(), start, err)
 			if !retry {
-				return nil, classify(op, err)
+				return nil, classify(safe, err)
 			}
 			if err := t.clock.Sleep(ctx, wait); err != nil {
 				return nil, fmt.Errorf("waiting to retry after a failed connection: %w", err)
@@ -75,7 +82,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		t.last, t.seen = observation{rl: rl, at: now}, true
 		t.mu.Unlock()
 		t.pacer.observe(tk, resp.StatusCode, resp.Header, rl, now)
-		wait, retry := t.retryWait(op, resp, attempt, now)
+		wait, retry := t.retryWait(safe, resp, attempt, now)
 		if rl.dailySpent() {
 			wait, retry = 0, false // no retry can succeed before the daily budget resets
 		}
@@ -90,12 +97,19 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// attempt sends req once. For a read the body is read here too, so that a connection
-// broken mid-body is a failed attempt, retried like any other broken connection.
-func (t *transport) attempt(op operation, req *http.Request) (*http.Response, error) {
+// attempt sends req once. For a read (safe) the body is read here too, so that a
+// connection broken mid-body is a failed attempt, retried like any other broken
+// connection. The response names its request, for sentIdempotent.
+func (t *transport) attempt(safe bool, req *http.Request) (*http.Response, error) {
 	resp, err := t.hc.Do(req)
-	if err != nil || !op.idempotent() {
-		return resp, err
+	if err != nil {
+		return nil, err
+	}
+	if resp.Request == nil {
+		resp.Request = req // a caller's RoundTripper may leave it unset
+	}
+	if !safe {
+		return resp, nil
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
@@ -107,10 +121,10 @@ func (t *transport) attempt(op operation, req *http.Request) (*http.Response, er
 }
 
 // retryWait decides whether a response is retried and after how long: a 429, or for an
-// idempotent operation a 500, 502, 503 or 504 too, within the retry budget, asking for no
-// more than MaxWait.
-func (t *transport) retryWait(op operation, resp *http.Response, attempt int, now time.Time) (time.Duration, bool) {
-	if !retryableStatus(op, resp.StatusCode) || attempt > t.policy.MaxRetries {
+// idempotent request (safe) a 500, 502, 503 or 504 too, within the retry budget, asking
+// for no more than MaxWait.
+func (t *transport) retryWait(safe bool, resp *http.Response, attempt int, now time.Time) (time.Duration, bool) {
+	if !retryableStatus(safe, resp.StatusCode) || attempt > t.policy.MaxRetries {
 		return 0, false
 	}
 	// A zero wait would resend at once, the hammering Pipedrive escalates to a 403 block.
@@ -148,21 +162,23 @@ func (t *transport) rateLimit() RateLimit {
 }
 
 // classify marks a transport error: one that proves nothing was sent stays as it is, as
-// does any failure of a read; anything else may have reached Pipedrive and matches
+// does any failure of a read (safe); anything else may have reached Pipedrive and matches
 // ErrOutcomeUnknown.
-func classify(op operation, err error) error {
+func classify(safe bool, err error) error {
 	switch {
 	case notSent(err):
 		return fmt.Errorf("could not connect, nothing was sent: %w", err)
-	case op.idempotent():
+	case safe:
 		return err
 	}
 	return withSentinel(ErrOutcomeUnknown, err)
 }
 
-// rewind returns a copy of req with a fresh body for another attempt.
-func rewind(req *http.Request) (*http.Request, error) {
+// rewind returns a copy of req with a fresh body and its query as it was before the
+// credential was added (query), for another attempt.
+func rewind(req *http.Request, query string) (*http.Request, error) {
 	next := req.Clone(req.Context())
+	next.URL.RawQuery = query
 	if req.GetBody != nil {
 		body, err := req.GetBody()
 		if err != nil {

@@ -71,7 +71,7 @@ func (f *bulkFlags) register(fs *flag.FlagSet) {
 }
 
 // runBulk is the bulk command; stdin is read when FILE is "-".
-func runBulk(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer, extra []pipedrive.Option) int {
+func runBulk(ctx context.Context, clock pipedrive.Clock, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("bulk", flag.ContinueOnError)
 	var f bulkFlags
 	f.register(fs)
@@ -89,7 +89,7 @@ func runBulk(ctx context.Context, args []string, env func(string) string, stdin 
 		return report(stderr, "bulk", err)
 	}
 	defer cleanup()
-	b := &bulkRun{flags: f, file: file, path: path, stdout: stdout, stderr: stderr}
+	b := &bulkRun{flags: f, file: file, path: path, stdout: stdout, stderr: stderr, clock: clock}
 	return b.run(ctx, env, extra)
 }
 
@@ -166,6 +166,7 @@ type bulkRun struct {
 	flags          bulkFlags
 	file, path     string // as given, and where to read it
 	stdout, stderr io.Writer
+	clock          pipedrive.Clock // for the journal's times and the settle wait
 }
 
 // open reads the input from its start.
@@ -231,7 +232,7 @@ func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipe
 		return report(b.stderr, "bulk", err)
 	}
 	defer release()
-	j, states, err := openJournal(b.journalPath(), journalInput(b.file), time.Now)
+	j, states, err := openJournal(b.journalPath(), journalInput(b.file), b.clock.Now)
 	if err != nil {
 		return report(b.stderr, "bulk", journalUsage(err))
 	}
@@ -264,6 +265,7 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *journal
 	}
 	prog := newProgress(todo, earlier, func() string { return rateLimitNote(client.RateLimit()) })
 	e := newEngine(client.Files, j, states, b.flags.workers, b.flags.retryFailed)
+	e.now, e.sleep = b.clock.Now, b.clock.Sleep
 	e.onFinish = prog.rowFinished
 	e.onSettle = func(d time.Duration) {
 		fmt.Fprintf(b.stderr, "pipedrive-files bulk: the last run stopped %s ago with calls in flight: waiting %s for them to settle before looking for their files\n",

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -80,6 +81,21 @@ func (fx *bulkFixture) setHook(h func(pipedrivetest.Request)) {
 func (fx *bulkFixture) run(t *testing.T, ctx context.Context, args ...string) result {
 	t.Helper()
 	return runWithClock(t, ctx, fx.clk, envFor(fx.srv), append([]string{"bulk", fx.path}, args...)...)
+}
+
+// landing carries every request through to its answer even when the caller gives up on
+// it, and only then reports the caller's cancellation: each abandoned call lands before
+// the command returns (the worst case for the next run), and none is still on its way
+// when the next run looks, which the fake clock's settle wait could not ensure.
+type landing struct{ next http.RoundTripper }
+
+func (l landing) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(req.WithContext(context.WithoutCancel(req.Context())))
+	if err == nil && req.Context().Err() != nil {
+		_ = resp.Body.Close()
+		return nil, req.Context().Err()
+	}
+	return resp, err
 }
 
 // assertExactlyOnce checks that the fake holds exactly one file per create row and one
@@ -183,7 +199,8 @@ func TestBulkInterruptedThenRerun(t *testing.T) {
 				}
 			}
 		})
-		r := fx.run(t, withAbandon(soft, hard), "--workers", "8")
+		r := runThrough(t, withAbandon(soft, hard), fx.clk, func(rt http.RoundTripper) http.RoundTripper { return landing{rt} },
+			envFor(fx.srv), "bulk", fx.path, "--workers", "8")
 		interrupt()
 		abandonCalls()
 		require.Equal(t, exitInterrupted, r.code, r.stderr)
@@ -201,9 +218,11 @@ func TestBulkInterruptedThenRerun(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
 		assert.Equal(t, 200, s.Done+s.Skipped, "abandon %v", abandon)
 		if abandon {
-			// An abandoned call may still land after the command returned, so made is a
-			// lower bound; the rerun waited for such calls before looking for their files.
+			// The abandoned calls landed, unanswered (landing), so made is a lower bound;
+			// the rerun waited, on the fake clock, before looking for their files.
 			assert.Contains(t, r.stderr, "with calls in flight: waiting ")
+			assert.True(t, slices.ContainsFunc(r.waits, func(d time.Duration) bool { return d > 0 && d <= pipedrive.SettleTime }),
+				"a settle wait of at most SettleTime: %v", r.waits)
 		} else {
 			// The calls in flight finished before the command returned: the rerun sent
 			// exactly the rows the first run did not.

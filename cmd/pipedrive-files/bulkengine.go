@@ -114,6 +114,14 @@ func (e *engine) settle(soft context.Context) error {
 	return nil
 }
 
+// wallClock is real time, for bulk's timestamps and waits outside tests.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// Sleep waits for d, or until ctx is done.
+func (wallClock) Sleep(ctx context.Context, d time.Duration) error { return sleep(ctx, d) }
+
 // sleep waits for d, or until ctx is done.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -221,7 +229,7 @@ func (e *engine) process(ctx context.Context, j job) {
 		return
 	}
 	if j.pending {
-		switch e.lookForCreated(ctx, j, j.since) {
+		switch e.lookForCreated(ctx, j, j.since, true) {
 		case lookFound, lookFailed:
 			return
 		}
@@ -250,7 +258,7 @@ func (e *engine) create(ctx context.Context, j job) {
 		if !e.set(j, rowState{state: stateUnknown, since: since, msg: err.Error()}) {
 			return
 		}
-		if e.lookForCreated(ctx, j, since) == lookNotFound {
+		if e.lookForCreated(ctx, j, since, false) == lookNotFound {
 			// Not sent again in this run: a create that is slow to take effect would be
 			// doubled. The next run looks again, and sends it only if still not there.
 			e.mu.Lock()
@@ -275,12 +283,18 @@ const (
 
 // lookForCreated looks on the item for the file an earlier create of the row made,
 // while no other row sends to the item, so that a file just created by another row is
-// already claimed by it.
-func (e *engine) lookForCreated(ctx context.Context, j job, since time.Time) lookResult {
+// already claimed by it. settled says the run has already waited pipedrive.SettleTime
+// since the create was sent (settle, for rows of an earlier run): then the item is listed
+// at once, rather than through FindCreated, which waits SettleTime first.
+func (e *engine) lookForCreated(ctx context.Context, j job, since time.Time, settled bool) lookResult {
 	unlock := e.items.lock(j.row.create.Item)
-	f, err := e.files.FindCreated(ctx, j.row.create, since)
-	if err == nil && !e.claim(f.ID) {
-		f, err = e.findUnclaimed(ctx, j.row.create, since) // another identical row owns the newest one
+	var f *pipedrive.RemoteFile
+	var err error
+	if !settled {
+		f, err = e.files.FindCreated(ctx, j.row.create, since)
+	}
+	if settled || err == nil && !e.claim(f.ID) {
+		f, err = e.findUnclaimed(ctx, j.row.create, since) // (or another identical row owns the newest one)
 	}
 	unlock()
 	switch {
@@ -304,8 +318,9 @@ func (e *engine) findUnclaimed(ctx context.Context, r pipedrive.CreateRemoteFile
 		if err != nil {
 			return nil, err
 		}
-		if !f.ActiveFlag || f.RemoteLocation != "googledrive" || f.Name != r.Title || f.FileType != r.FileType ||
-			f.AddTime.Before(since.Add(-pipedrive.ClockSkewAllowance)) || e.owned(f.ID) {
+		tooOld := !f.AddTime.IsZero() && f.AddTime.Before(since.Add(-pipedrive.ClockSkewAllowance)) // zero: unknown, as FindCreated
+		remote := f.RemoteID != "" || f.RemoteLocation != ""                                        // as FindCreated: the location may be "googledocs"
+		if !f.ActiveFlag || !remote || f.Name != r.Title || f.FileType != r.FileType || tooOld || e.owned(f.ID) {
 			continue
 		}
 		if best == nil || f.AddTime.After(best.AddTime) || f.AddTime.Equal(best.AddTime) && f.ID > best.ID {

@@ -106,6 +106,12 @@ func main() {
 // options go to the client create, link and list make, after their own: tests pass an HTTP
 // client that connects to loopback addresses only and a clock that does not sleep.
 func run(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra ...pipedrive.Option) int {
+	return runClocked(ctx, wallClock{}, args, env, stdout, stderr, extra...)
+}
+
+// runClocked is run with the clock bulk's own waits and timestamps go through (the settle
+// wait, the journal's times): tests pass the fake clock they give the client in extra.
+func runClocked(ctx context.Context, clock pipedrive.Clock, args []string, env func(string) string, stdout, stderr io.Writer, extra ...pipedrive.Option) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -118,7 +124,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 	case "list":
 		return runList(ctx, rest, env, stdout, stderr, extra)
 	case "bulk":
-		return runBulk(ctx, rest, env, os.Stdin, stdout, stderr, extra)
+		return runBulk(ctx, clock, rest, env, os.Stdin, stdout, stderr, extra)
 	case "serve-fake":
 		return runServeFake(ctx, rest, stdout, stderr)
 	case "demo":
@@ -127,7 +133,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdout, st
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && rest[0] != "help" {
-			return run(ctx, []string{rest[0], "-h"}, env, stdout, stderr, extra...)
+			return runClocked(ctx, clock, []string{rest[0], "-h"}, env, stdout, stderr, extra...)
 		}
 		fmt.Fprint(stdout, usage)
 		return exitOK

@@ -45,13 +45,22 @@ func runWithContext(t *testing.T, ctx context.Context, env map[string]string, ar
 	return runWithClock(t, ctx, pipedrivetest.NewClock(time.Now()), env, args...)
 }
 
-// runWithClock is runWithContext with the clock the client waits on, which a test may
-// share with a fake server.
+// runWithClock is runWithContext with the clock the client and bulk's engine wait on,
+// which a test may share with a fake server.
 func runWithClock(t *testing.T, ctx context.Context, clk *pipedrivetest.Clock, env map[string]string, args ...string) result {
+	t.Helper()
+	return runThrough(t, ctx, clk, nil, env, args...)
+}
+
+// runThrough is runWithClock with the client's transport wrapped by wrap (nil: as is).
+func runThrough(t *testing.T, ctx context.Context, clk *pipedrivetest.Clock, wrap func(http.RoundTripper) http.RoundTripper, env map[string]string, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	hc, dialed := loopbackOnly(t)
-	code := run(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr,
+	if wrap != nil {
+		hc.Transport = wrap(hc.Transport)
+	}
+	code := runClocked(ctx, clk, args, func(k string) string { return env[k] }, &stdout, &stderr,
 		pipedrive.WithHTTPClient(hc), pipedrive.WithClock(clk))
 	return result{code, stdout.String(), stderr.String(), dialed(), clk.Sleeps()}
 }

@@ -63,7 +63,8 @@ func runServeFake(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return report(stderr, "serve-fake", fmt.Errorf("--addr: %w", err))
 	}
 	log := &requestLog{w: stderr}
-	srv := pipedrivetest.NewServer(append(opts, pipedrivetest.WithListener(l), pipedrivetest.WithRequestHook(log.print))...)
+	// Requests are logged, not kept: a fake serving for days must not grow with each one.
+	srv := pipedrivetest.NewServer(append(opts, pipedrivetest.WithListener(l), pipedrivetest.WithRequestHook(log.print), pipedrivetest.WithRequestHistory(0))...)
 	defer srv.Close()
 	if !isLoopback(l.Addr()) {
 		log.printf("pipedrive-files serve-fake: listening on %s, reachable from other hosts: its token travels in clear over HTTP", l.Addr())

@@ -149,13 +149,14 @@ func TestWithDailyBudget(t *testing.T) {
 
 // A budget that is not a multiple of a call's cost still serves calls while any token is
 // left, and never shows less than zero; a list GET costs 20 tokens, a POST 10, whatever
-// their answers.
+// their answers. x-daily-requests-left rounds up, so it is 0 only when nothing more is
+// admitted.
 func TestDailyBudgetCountsTokens(t *testing.T) {
 	srv := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(45))
 	defer srv.Close()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	defer tr.CloseIdleConnections()
-	send := func(method, path string) (int, string) {
+	send := func(method, path string) (int, string, string) {
 		t.Helper()
 		req, err := http.NewRequest(method, srv.URL()+path, nil)
 		require.NoError(t, err)
@@ -163,20 +164,22 @@ func TestDailyBudgetCountsTokens(t *testing.T) {
 		resp, err := (&http.Client{Transport: tr}).Do(req)
 		require.NoError(t, err)
 		_ = resp.Body.Close()
-		return resp.StatusCode, resp.Header.Get("X-Daily-Ratelimit-Token-Remaining")
+		return resp.StatusCode, resp.Header.Get("X-Daily-Ratelimit-Token-Remaining"), resp.Header.Get("X-Daily-Requests-Left")
 	}
 	for _, want := range []struct {
-		method, path, left string
-		status             int
+		method, path, left, requestsLeft string
+		status                           int
 	}{
-		{http.MethodGet, "/deals/12/files", "25", http.StatusOK},
-		{http.MethodPost, "/files/remote", "15", http.StatusBadRequest},
-		{http.MethodGet, "/persons/5/files", "0", http.StatusOK},
-		{http.MethodPost, "/files/remote", "0", http.StatusTooManyRequests},
+		{http.MethodGet, "/deals/12/files", "25", "3", http.StatusOK},
+		{http.MethodPost, "/files/remote", "15", "2", http.StatusBadRequest},
+		{http.MethodPost, "/files/remote", "5", "1", http.StatusBadRequest},
+		{http.MethodGet, "/persons/5/files", "0", "0", http.StatusOK},
+		{http.MethodPost, "/files/remote", "0", "0", http.StatusTooManyRequests},
 	} {
-		status, left := send(want.method, want.path)
+		status, left, requestsLeft := send(want.method, want.path)
 		assert.Equal(t, want.status, status, want.method+" "+want.path)
 		assert.Equal(t, want.left, left, want.method+" "+want.path)
+		assert.Equal(t, want.requestsLeft, requestsLeft, want.method+" "+want.path)
 	}
 }
 
@@ -236,6 +239,29 @@ func TestFailNext(t *testing.T) {
 	assert.Equal(t, []int{500, 403, 200, 502, 200}, statuses(srv))
 	assert.Equal(t, "<html><body>Access denied</body></html>", reqs[1].Response)
 	assert.Equal(t, "/api/v1/files/remote", reqs[0].Path, "a scripted failure is recorded like any request")
+}
+
+// A request the rate limit refuses is not carried out, so it does not use up a lost
+// answer: the next admitted request is carried out and gets it.
+func TestFailNextAfterCommitWaitsForAnAdmittedRequest(t *testing.T) {
+	clk := pipedrivetest.NewClock(start)
+	srv := pipedrivetest.NewServer(pipedrivetest.WithRateLimit(1, 2*time.Second), pipedrivetest.WithClock(clk.Now))
+	defer srv.Close()
+	c := srv.Client(pipedrive.WithRetry(pipedrive.NoRetry), pipedrive.WithClock(clk))
+	ctx := context.Background()
+	_, err := c.Files.CreateRemote(ctx, createDoc)
+	require.NoError(t, err)
+
+	srv.FailNextAfterCommit(http.StatusBadGateway, "<html>502 Bad Gateway</html>")
+	_, err = c.Files.LinkRemote(ctx, linkDoc)
+	require.ErrorIs(t, err, pipedrive.ErrRateLimited)
+	assert.Len(t, srv.Files(), 1, "refused: not carried out")
+
+	clk.Advance(2 * time.Second)
+	_, err = c.Files.LinkRemote(ctx, linkDoc)
+	require.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+	assert.Len(t, srv.Files(), 2, "carried out, its answer lost")
+	assert.Equal(t, []int{200, 429, 502}, statuses(srv))
 }
 
 func TestFailNextWith429IsRetried(t *testing.T) {

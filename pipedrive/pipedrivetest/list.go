@@ -58,39 +58,35 @@ func queryCheck(err error) (reply, bool) {
 	if err == nil {
 		return reply{}, false
 	}
-	problems := paramProblems(err, "")
+	var problems []string
+	for _, l := range leaves(err, "") {
+		problems = append(problems, paramProblem(l))
+	}
 	slices.Sort(problems)
 	return errorReply(http.StatusBadRequest, "Invalid input: "+strings.Join(slices.Compact(problems), "; ")), true
 }
 
-// paramProblems describes each leaf of err as "parameter - reason"; param is the
-// parameter the enclosing error is about.
-func paramProblems(err error, param string) []string {
-	switch e := err.(type) {
-	case openapi3.MultiError:
-		var out []string
-		for _, inner := range e {
-			out = append(out, paramProblems(inner, param)...)
+// paramProblem describes one leaf as "parameter - reason".
+func paramProblem(l leaf) string {
+	err, reason := l.err, ""
+	if re, ok := err.(*openapi3filter.RequestError); ok {
+		if re.Err == nil {
+			reason = re.Reason
 		}
-		return out
-	case *openapi3filter.RequestError:
-		if e.Parameter != nil {
-			param = e.Parameter.Name
-		}
-		if e.Err != nil {
-			return paramProblems(e.Err, param)
-		}
-		return []string{param + " - " + e.Reason}
+		err = re.Err
 	}
 	var se *openapi3.SchemaError
-	reason := err.Error()
-	if errors.As(err, &se) {
+	switch {
+	case reason != "":
+	case errors.As(err, &se):
 		reason = schemaProblem(se)
+	default:
+		reason = err.Error()
 	}
-	if param == "" {
-		return []string{reason}
+	if l.param == "" {
+		return reason
 	}
-	return []string{param + " - " + reason}
+	return l.param + " - " + reason
 }
 
 // pagination is Pipedrive's additional_data.pagination; next_start only when there is more.
@@ -103,7 +99,7 @@ type pagination struct {
 
 // list answers a GET of an item's files: the page the query asks for, sorted as asked
 // (by id by default), data null when the page is empty. The query has passed validation.
-func (s *Server) list(r *http.Request, route *routers.Route) reply {
+func (s *Server) list(r *http.Request) reply {
 	m := itemFilesPath.FindStringSubmatch(strings.TrimPrefix(r.URL.Path, BasePath))
 	item := pipedrive.Item{Type: itemTypeOf(m[1])}
 	item.ID, _ = strconv.ParseInt(m[2], 10, 64)

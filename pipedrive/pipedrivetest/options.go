@@ -49,10 +49,10 @@ func WithRateLimit(n int, window time.Duration) Option {
 // WithDailyBudget allows n tokens per day (UTC, as the server's clock tells it), counted
 // as Pipedrive counts them: each POST costs 10 tokens, each GET 20. Every response shows
 // the budget in x-daily-ratelimit-token-limit and x-daily-ratelimit-token-remaining and,
-// for API-token requests, x-daily-requests-left (the POSTs the tokens left pay for). A
-// request is served while any token is left; once none is, every request is answered 429
-// with Retry-After counting the seconds until midnight, until the day changes, while
-// x-ratelimit-reset keeps describing the burst window. The default is 1,000,000 tokens.
+// for API-token requests, x-daily-requests-left (the POSTs the tokens left pay for,
+// rounded up). A request is served while any token is left; once none is, every request
+// is answered 429 with Retry-After counting the seconds until midnight, until the day
+// changes, while x-ratelimit-reset keeps describing the burst window. The default is 1,000,000 tokens.
 // It panics if n < 0.
 func WithDailyBudget(n int) Option {
 	if n < 0 {

@@ -73,7 +73,8 @@ func (l *limiter) admit(now time.Time, cost int) quota {
 
 // setHeaders writes the headers Pipedrive sends with every response. Times are in whole
 // seconds, rounded up, so that a client waiting that long finds the limit reset.
-// x-daily-requests-left is the number of POSTs the tokens left would pay for.
+// x-daily-requests-left is the number of POSTs the tokens left would pay for, rounded up:
+// a request is admitted while any token is left, so it is 0 only when none is.
 func (q quota) setHeaders(h http.Header) {
 	h.Set("X-Ratelimit-Limit", strconv.Itoa(q.limit))
 	h.Set("X-Ratelimit-Remaining", strconv.Itoa(q.remaining))
@@ -81,7 +82,7 @@ func (q quota) setHeaders(h http.Header) {
 	h.Set("X-Daily-Ratelimit-Token-Limit", strconv.Itoa(q.dailyLimit))
 	h.Set("X-Daily-Ratelimit-Token-Remaining", strconv.Itoa(q.dailyLeft))
 	if q.apiToken {
-		h.Set("X-Daily-Requests-Left", strconv.Itoa(q.dailyLeft/postCost))
+		h.Set("X-Daily-Requests-Left", strconv.Itoa((q.dailyLeft+postCost-1)/postCost))
 	}
 	if q.over == "daily" {
 		h.Set("Retry-After", seconds(q.untilMidnight))

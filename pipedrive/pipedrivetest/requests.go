@@ -3,6 +3,7 @@ package pipedrivetest
 import (
 	"net/http"
 	"net/url"
+	"slices"
 )
 
 // Redacted replaces the token wherever Requests shows a credential.
@@ -30,8 +31,9 @@ type Request struct {
 	Response string
 }
 
-// Requests returns the requests received so far, oldest first. A request is listed
-// before its response is written, so once a call returns its request is here.
+// Requests returns the requests received so far, oldest first (only the last n with
+// WithRequestHistory(n)). A request is listed before its response is written, so once a
+// call returns its request is here.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,6 +73,9 @@ func (s *Server) record(r *http.Request, body []byte, rep reply) Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, rec)
+	if s.history >= 0 && len(s.requests) > s.history {
+		s.requests = slices.Delete(s.requests, 0, len(s.requests)-s.history)
+	}
 	return rec.clone()
 }
 

@@ -39,6 +39,7 @@ type Server struct {
 	now      func() time.Time
 	noGoogle bool
 	hook     func(Request) // WithRequestHook's, or nil
+	history  int           // how many requests are kept; -1 for all (WithRequestHistory)
 
 	mu       sync.Mutex
 	limiter  limiter
@@ -66,7 +67,7 @@ type Server struct {
 // File ids start at 1. NewServer panics only if the embedded OpenAPI spec cannot be
 // loaded, which the package's tests rule out.
 func NewServer(opts ...Option) *Server {
-	o := options{limit: defaultLimit, window: defaultWindow, daily: defaultDaily, now: time.Now}
+	o := options{limit: defaultLimit, window: defaultWindow, daily: defaultDaily, now: time.Now, standalone: standalone{history: -1}}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -80,6 +81,7 @@ func NewServer(opts ...Option) *Server {
 		now:      o.now,
 		noGoogle: o.noGoogle,
 		hook:     o.standalone.hook,
+		history:  o.standalone.history,
 		limiter:  limiter{limit: o.limit, window: o.window, daily: o.daily},
 		deals:    make(map[int64]Deal),
 		persons:  make(map[int64]Person),
@@ -200,7 +202,8 @@ func (s *Server) answer(r *http.Request, body []byte, readErr error) (reply, quo
 	q := s.limiter.admit(now, tokenCost(r.Method))
 	q.apiToken = len(r.Header.Values("Authorization")) == 0
 	var scripted *failure
-	if len(s.failures) > 0 {
+	// A lost answer needs a request that is carried out: one the limits refuse leaves it.
+	if len(s.failures) > 0 && (!s.failures[0].afterCommit || q.over == "") {
 		scripted = &s.failures[0]
 		s.failures = s.failures[1:]
 	}
@@ -244,7 +247,7 @@ func (s *Server) carryOut(r *http.Request, body []byte, readErr error, q quota, 
 		return rep
 	}
 	if op.Method == http.MethodGet {
-		return s.list(r, op)
+		return s.list(r)
 	}
 	if s.noGoogle {
 		return errorReply(http.StatusForbidden, "No Google account is connected: connect Google Drive in Pipedrive under Settings > Google")
@@ -279,9 +282,7 @@ type failure struct {
 // body can all be scripted. The rate-limit headers are sent as usual. It panics if status
 // is not in 100-599, as http.ResponseWriter.WriteHeader would.
 func (s *Server) FailNext(status int, body string) {
-	if status < 100 || status > 599 {
-		panic(fmt.Sprintf("pipedrivetest: FailNext: invalid HTTP status %d", status))
-	}
+	checkStatus("FailNext", status)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures = append(s.failures, failure{status: status, body: body})
@@ -291,15 +292,22 @@ func (s *Server) FailNext(status int, body string) {
 // find an earlier one queued is carried out as usual (a file is created or linked, visible
 // in Files and in the GETs) and then answered with status and body instead of the real
 // answer, as a proxy that drops Pipedrive's response would. Whatever the request's own
-// outcome, the caller sees only status and body; Requests records them too. Bodies are
-// labelled as for FailNext. It panics if status is not in 100-599.
+// outcome, the caller sees only status and body; Requests records them too. A request the
+// rate limits refuse (a 429) is not carried out, so it leaves the failure queued for the
+// next request they admit. Bodies are labelled as for FailNext. It panics if status is
+// not in 100-599.
 func (s *Server) FailNextAfterCommit(status int, body string) {
-	if status < 100 || status > 599 {
-		panic(fmt.Sprintf("pipedrivetest: FailNextAfterCommit: invalid HTTP status %d", status))
-	}
+	checkStatus("FailNextAfterCommit", status)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures = append(s.failures, failure{status: status, body: body, afterCommit: true})
+}
+
+// checkStatus panics, naming fn, if status is not one WriteHeader accepts.
+func checkStatus(fn string, status int) {
+	if status < 100 || status > 599 {
+		panic(fmt.Sprintf("pipedrivetest: %s: invalid HTTP status %d", fn, status))
+	}
 }
 
 func (f *failure) reply() reply {

@@ -31,6 +31,8 @@ func loadSpec() (*spec, error) {
 		return nil, fmt.Errorf("pipedrivetest: loading the embedded OpenAPI spec: %w", err)
 	}
 	sp := &spec{routes: make(map[string]*routers.Route)}
+	// One route per path: every path of the spec has a single operation, a POST (the
+	// remote-file calls) or a GET (the item file lists); a second method is not served.
 	for path, item := range doc.Paths.Map() {
 		switch {
 		case item.Post != nil:
@@ -40,7 +42,7 @@ func loadSpec() (*spec, error) {
 		}
 	}
 	if len(sp.routes) == 0 {
-		return nil, errors.New("pipedrivetest: the embedded OpenAPI spec has no POST operation")
+		return nil, errors.New("pipedrivetest: the embedded OpenAPI spec has no POST or GET operation")
 	}
 	return sp, nil
 }
@@ -153,9 +155,9 @@ func bearerToken(h string) (string, bool) {
 
 // unsupportedContentType reports whether validation failed on the Content-Type header.
 func unsupportedContentType(err error) bool {
-	for _, leaf := range leaves(err) {
+	for _, l := range leaves(err, "") {
 		var re *openapi3filter.RequestError
-		if errors.As(leaf, &re) && re.RequestBody != nil && strings.HasPrefix(re.Reason, "header Content-Type has unexpected value") {
+		if errors.As(l.err, &re) && re.RequestBody != nil && strings.HasPrefix(re.Reason, "header Content-Type has unexpected value") {
 			return true
 		}
 	}
@@ -169,47 +171,58 @@ func fieldProblems(err error, route *routers.Route, body []byte) []string {
 	}
 	schema := formSchema(route)
 	var out []string
-	for _, leaf := range leaves(err) {
+	for _, leaf := range leaves(err, "") {
 		var (
 			se *openapi3.SchemaError
 			pe *openapi3filter.ParseError
 			re *openapi3filter.RequestError
 		)
 		switch {
-		case errors.As(leaf, &se):
+		case errors.As(leaf.err, &se):
 			out = append(out, schemaProblem(se))
-		case errors.As(leaf, &pe):
+		case errors.As(leaf.err, &pe):
 			out = append(out, parseProblem(pe, schema, body))
-		case errors.Is(leaf, openapi3filter.ErrInvalidRequired):
+		case errors.Is(leaf.err, openapi3filter.ErrInvalidRequired):
 			out = append(out, "the request body is empty; required fields: "+strings.Join(schema.Required, ", "))
-		case errors.As(leaf, &re):
+		case errors.As(leaf.err, &re):
 			out = append(out, re.Error())
 		default:
-			out = append(out, leaf.Error())
+			out = append(out, leaf.err.Error())
 		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
+// leaf is one problem in a kin-openapi error tree, with the parameter it is about ("" for
+// the body, or when no enclosing error names one).
+type leaf struct {
+	err   error
+	param string
+}
+
 // leaves flattens the trees kin-openapi returns (MultiError, RequestError wrapping
-// MultiError) into the errors that describe one problem each.
-func leaves(err error) []error {
+// MultiError) into the errors that describe one problem each; param is the parameter
+// the enclosing error is about. The one walker of those trees, for bodies and queries.
+func leaves(err error, param string) []leaf {
 	switch e := err.(type) {
 	case nil:
 		return nil
 	case openapi3.MultiError:
-		var out []error
+		var out []leaf
 		for _, inner := range e {
-			out = append(out, leaves(inner)...)
+			out = append(out, leaves(inner, param)...)
 		}
 		return out
 	case *openapi3filter.RequestError:
+		if e.Parameter != nil {
+			param = e.Parameter.Name
+		}
 		if _, multi := e.Err.(openapi3.MultiError); multi {
-			return leaves(e.Err)
+			return leaves(e.Err, param)
 		}
 	}
-	return []error{err}
+	return []leaf{{err: err, param: param}}
 }
 
 // schemaProblem describes a schema violation as "field - reason".

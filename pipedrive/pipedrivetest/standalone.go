@@ -10,11 +10,12 @@ import (
 
 // standalone holds the options that let the fake run as a server of its own (the
 // pipedrive-files serve-fake command): where it listens, the token it accepts, and a hook
-// that sees each request.
+// that sees each request, and how many requests Requests keeps.
 type standalone struct {
 	listener net.Listener
 	token    string
 	hook     func(Request)
+	history  int // requests kept for Requests; -1 (the default) keeps all
 }
 
 // WithListener makes the server accept connections on l instead of a new loopback port,
@@ -47,6 +48,17 @@ func WithRequestHook(hook func(Request)) Option {
 		panic("pipedrivetest: WithRequestHook: hook is nil")
 	}
 	return func(o *options) { o.standalone.hook = hook }
+}
+
+// WithRequestHistory keeps only the last n requests for Requests (none for n = 0), so
+// that a fake serving for a long time (serve-fake) does not grow without limit: by
+// default every request is kept, about 5 KB each. A hook (WithRequestHook) still sees
+// every request. It panics if n < 0.
+func WithRequestHistory(n int) Option {
+	if n < 0 {
+		panic("pipedrivetest: WithRequestHistory: n must not be negative")
+	}
+	return func(o *options) { o.standalone.history = n }
 }
 
 // start starts serving h on the configured listener, or on a new loopback port.

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -74,8 +75,37 @@ func TestWithRequestHook(t *testing.T) {
 	assert.Equal(t, pipedrivetest.Redacted, srv.Requests()[0].Header.Get("X-Api-Token"), "the hook gets a copy")
 }
 
+// WithRequestHistory keeps only the last requests for Requests; the hook still sees
+// every one.
+func TestWithRequestHistory(t *testing.T) {
+	t.Parallel()
+	for _, keep := range []int{0, 2} {
+		var hooked atomic.Int64
+		srv := pipedrivetest.NewServer(pipedrivetest.WithRequestHistory(keep), pipedrivetest.WithRequestHook(func(pipedrivetest.Request) { hooked.Add(1) }))
+		defer srv.Close()
+		c := client(t, srv)
+		for _, id := range []int64{12, 13, 999} {
+			_, _ = c.Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(id)})
+		}
+		assert.Equal(t, int64(3), hooked.Load())
+		reqs := srv.Requests()
+		require.Len(t, reqs, keep)
+		if keep == 2 {
+			assert.Equal(t, []int{http.StatusOK, http.StatusNotFound}, []int{reqs[0].Status, reqs[1].Status}, "the last two")
+			assert.Equal(t, "13", reqs[0].Form.Get("item_id"))
+		}
+	}
+	unlimited := pipedrivetest.NewServer()
+	defer unlimited.Close()
+	for range 3 {
+		_, _ = client(t, unlimited).Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(12)})
+	}
+	assert.Len(t, unlimited.Requests(), 3, "all kept by default")
+}
+
 func TestStandaloneOptionsPanicOnMisuse(t *testing.T) {
 	t.Parallel()
+	assert.PanicsWithValue(t, "pipedrivetest: WithRequestHistory: n must not be negative", func() { pipedrivetest.WithRequestHistory(-1) })
 	assert.PanicsWithValue(t, "pipedrivetest: WithListener: listener is nil", func() { pipedrivetest.WithListener(nil) })
 	assert.PanicsWithValue(t, "pipedrivetest: WithRequestHook: hook is nil", func() { pipedrivetest.WithRequestHook(nil) })
 	for _, tok := range []string{"", "has space", "tab\there", "new\nline"} {
