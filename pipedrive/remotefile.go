@@ -1,11 +1,14 @@
 package pipedrive
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
+	"unicode/utf8"
 )
 
 // timeLayout is Pipedrive's date-time format: UTC without a zone marker.
@@ -63,59 +66,119 @@ type RemoteFile struct {
 // that is not an object, or has no positive integer id, is an error: then the caller
 // cannot tell which file, if any, the answer is about.
 func decodeFile(raw json.RawMessage) (*RemoteFile, error) {
-	d, err := fileObject(raw)
+	w, err := readWireFile(raw)
 	if err != nil {
 		return nil, fmt.Errorf(`"data" %w`, err)
 	}
-	f := fileFromObject(d)
+	f := w.file()
 	if f.ID <= 0 {
-		return nil, fmt.Errorf(`"data.id" is %s, not a positive integer`, describeJSON(d["id"]))
+		return nil, fmt.Errorf(`"data.id" is %s, not a positive integer`, describeJSON(w.ID))
 	}
 	return &f, nil
 }
 
-// fileObject reads raw as a JSON object, field by field.
-func fileObject(raw []byte) (map[string]json.RawMessage, error) {
-	var d map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &d); err != nil || d == nil {
+// readWireFile reads raw as a JSON object; its fields are read leniently.
+func readWireFile(raw []byte) (*wireFile, error) {
+	var w wireFile
+	if isNull(raw) || json.Unmarshal(raw, &w) != nil {
 		return nil, errors.New("is not a JSON object")
 	}
-	return d, nil
+	return &w, nil
 }
 
-// fileFromObject is the one place a file's fields are read (for answers and for
-// RemoteFile.UnmarshalJSON): each one of the expected type, any other value zero.
-func fileFromObject(d map[string]json.RawMessage) RemoteFile {
+// wireFile is a file object as Pipedrive sends it. Every field but the id (kept raw for
+// error messages) has a lenient type whose UnmarshalJSON never fails: a value of another
+// type or layout leaves it zero. Decoding into typed fields, rather than into a map
+// read field by field, keeps a call's allocations close to a plain json.Unmarshal.
+type wireFile struct {
+	ID             json.RawMessage `json:"id"`
+	UserID         lenientInt      `json:"user_id"`
+	DealID         lenientInt      `json:"deal_id"`
+	PersonID       lenientInt      `json:"person_id"`
+	OrgID          lenientInt      `json:"org_id"`
+	ProductID      lenientInt      `json:"product_id"`
+	ActivityID     lenientInt      `json:"activity_id"`
+	ProjectID      lenientInt      `json:"project_id"`
+	LeadID         lenientString   `json:"lead_id"`
+	Name           lenientString   `json:"name"`
+	FileName       lenientString   `json:"file_name"`
+	FileType       lenientString   `json:"file_type"`
+	FileSize       lenientInt      `json:"file_size"`
+	RemoteLocation lenientString   `json:"remote_location"`
+	RemoteID       lenientString   `json:"remote_id"`
+	URL            lenientString   `json:"url"`
+	Description    lenientString   `json:"description"`
+	DealName       lenientString   `json:"deal_name"`
+	PersonName     lenientString   `json:"person_name"`
+	OrgName        lenientString   `json:"org_name"`
+	ProductName    lenientString   `json:"product_name"`
+	LeadName       lenientString   `json:"lead_name"`
+	ProjectName    lenientString   `json:"project_name"`
+	CID            lenientString   `json:"cid"`
+	S3Bucket       lenientString   `json:"s3_bucket"`
+	MailMessageID  lenientString   `json:"mail_message_id"`
+	MailTemplateID lenientString   `json:"mail_template_id"`
+	ActiveFlag     lenientBool     `json:"active_flag"`
+	InlineFlag     lenientBool     `json:"inline_flag"`
+	AddTime        lenientTime     `json:"add_time"`
+	UpdateTime     lenientTime     `json:"update_time"`
+}
+
+// file is the one place a file's fields are mapped (for answers and for
+// RemoteFile.UnmarshalJSON).
+func (w *wireFile) file() RemoteFile {
 	return RemoteFile{
-		ID: jsonInt(d["id"]), UserID: jsonInt(d["user_id"]), DealID: jsonInt(d["deal_id"]),
-		PersonID: jsonInt(d["person_id"]), OrgID: jsonInt(d["org_id"]),
-		ProductID: jsonInt(d["product_id"]), ActivityID: jsonInt(d["activity_id"]),
-		ProjectID: jsonInt(d["project_id"]), LeadID: jsonString(d["lead_id"]),
-		Name: jsonString(d["name"]), FileName: jsonString(d["file_name"]),
-		FileType: FileType(jsonString(d["file_type"])), FileSize: jsonInt(d["file_size"]),
-		RemoteLocation: jsonString(d["remote_location"]), RemoteID: jsonString(d["remote_id"]),
-		URL: jsonString(d["url"]), Description: jsonString(d["description"]),
-		DealName: jsonString(d["deal_name"]), PersonName: jsonString(d["person_name"]),
-		OrgName: jsonString(d["org_name"]), ProductName: jsonString(d["product_name"]),
-		LeadName: jsonString(d["lead_name"]), ProjectName: jsonString(d["project_name"]),
-		CID: jsonString(d["cid"]), S3Bucket: jsonString(d["s3_bucket"]),
-		MailMessageID: jsonString(d["mail_message_id"]), MailTemplateID: jsonString(d["mail_template_id"]),
-		ActiveFlag: jsonBool(d["active_flag"]), InlineFlag: jsonBool(d["inline_flag"]),
-		AddTime: jsonTime(d["add_time"]), UpdateTime: jsonTime(d["update_time"]),
+		ID: jsonInt(w.ID), UserID: int64(w.UserID), DealID: int64(w.DealID),
+		PersonID: int64(w.PersonID), OrgID: int64(w.OrgID), ProductID: int64(w.ProductID),
+		ActivityID: int64(w.ActivityID), ProjectID: int64(w.ProjectID), LeadID: string(w.LeadID),
+		Name: string(w.Name), FileName: string(w.FileName), FileType: FileType(w.FileType),
+		FileSize: int64(w.FileSize), RemoteLocation: string(w.RemoteLocation),
+		RemoteID: string(w.RemoteID), URL: string(w.URL), Description: string(w.Description),
+		DealName: string(w.DealName), PersonName: string(w.PersonName), OrgName: string(w.OrgName),
+		ProductName: string(w.ProductName), LeadName: string(w.LeadName), ProjectName: string(w.ProjectName),
+		CID: string(w.CID), S3Bucket: string(w.S3Bucket),
+		MailMessageID: string(w.MailMessageID), MailTemplateID: string(w.MailTemplateID),
+		ActiveFlag: bool(w.ActiveFlag), InlineFlag: bool(w.InlineFlag),
+		AddTime: time.Time(w.AddTime), UpdateTime: time.Time(w.UpdateTime),
 	}
 }
+
+// lenientInt is a JSON integer (1234, also 1234.0 or 1.234e3); anything else is 0.
+type lenientInt int64
+
+// UnmarshalJSON never fails: see lenientInt.
+func (n *lenientInt) UnmarshalJSON(b []byte) error { *n = lenientInt(jsonInt(b)); return nil }
+
+// lenientString is a JSON string; anything else is "".
+type lenientString string
+
+// UnmarshalJSON never fails: see lenientString.
+func (s *lenientString) UnmarshalJSON(b []byte) error { *s = lenientString(jsonString(b)); return nil }
+
+// lenientBool is a JSON boolean; anything else is false.
+type lenientBool bool
+
+// UnmarshalJSON never fails: see lenientBool.
+func (v *lenientBool) UnmarshalJSON(b []byte) error { *v = string(b) == "true"; return nil }
+
+// lenientTime is Pipedrive's "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 3339; anything else is
+// the zero time.
+type lenientTime time.Time
+
+// UnmarshalJSON never fails: see lenientTime.
+func (t *lenientTime) UnmarshalJSON(b []byte) error { *t = lenientTime(jsonTime(b)); return nil }
 
 // jsonInt reads a JSON integer (1234, also 1234.0 or 1.234e3); anything else is 0.
-func jsonInt(raw json.RawMessage) int64 {
-	var n json.Number
-	// A json.Number also accepts a string holding a number ("0"); that is not an integer.
-	if len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
+func jsonInt(raw []byte) int64 {
+	// Only a JSON number starts with '-' or a digit: a string holding a number ("0")
+	// is not an integer, and null, booleans, objects and lists are not numbers.
+	if len(raw) == 0 || raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
 		return 0
 	}
-	if i, err := n.Int64(); err == nil {
+	if i, err := strconv.ParseInt(string(raw), 10, 64); err == nil {
 		return i
 	}
-	f, err := n.Float64()
+	f, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil || f != math.Trunc(f) || math.Abs(f) >= 1<<63 {
 		return 0
 	}
@@ -123,22 +186,25 @@ func jsonInt(raw json.RawMessage) int64 {
 }
 
 // jsonString reads a JSON string; anything else is "".
-func jsonString(raw json.RawMessage) string {
+func jsonString(raw []byte) string {
+	if len(raw) < 2 || raw[0] != '"' {
+		return ""
+	}
+	// Without escapes or invalid UTF-8 the text between the quotes is the string;
+	// otherwise encoding/json decodes it (and replaces invalid bytes, as it always does).
+	if inner := raw[1 : len(raw)-1]; !bytes.ContainsRune(inner, '\\') && utf8.Valid(inner) {
+		return string(inner)
+	}
 	var s string
-	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+	if json.Unmarshal(raw, &s) != nil {
 		return ""
 	}
 	return s
 }
 
-// jsonBool reads a JSON boolean; anything else is false.
-func jsonBool(raw json.RawMessage) bool {
-	return string(raw) == "true"
-}
-
 // jsonTime reads Pipedrive's "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 3339; anything else is
 // the zero time.
-func jsonTime(raw json.RawMessage) time.Time {
+func jsonTime(raw []byte) time.Time {
 	s := jsonString(raw)
 	for _, layout := range []string{timeLayout, time.RFC3339} {
 		if t, err := time.Parse(layout, s); err == nil {

@@ -39,11 +39,11 @@ func (f *RemoteFile) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
 	}
-	d, err := fileObject(b)
+	w, err := readWireFile(b)
 	if err != nil {
 		return fmt.Errorf("pipedrive: RemoteFile: the value %w", err)
 	}
-	*f = fileFromObject(d)
+	*f = w.file()
 	return nil
 }
 
