@@ -70,8 +70,9 @@ func (f *bulkFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.retryFailed, "retry-failed", false, "send again the rows that failed in an earlier run")
 }
 
-// runBulk is the bulk command; stdin is read when FILE is "-".
-func runBulk(ctx context.Context, clock pipedrive.Clock, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer, extra []pipedrive.Option) int {
+// runBulk is the bulk command; stdin is read when FILE is "-". clock is the client's
+// (extra holds pipedrive.WithClock(clock)): the journal's times and the settle wait use it.
+func runBulk(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer, clock pipedrive.Clock, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("bulk", flag.ContinueOnError)
 	var f bulkFlags
 	f.register(fs)
@@ -166,7 +167,7 @@ type bulkRun struct {
 	flags          bulkFlags
 	file, path     string // as given, and where to read it
 	stdout, stderr io.Writer
-	clock          pipedrive.Clock // for the journal's times and the settle wait
+	clock          pipedrive.Clock // the client's
 }
 
 // open reads the input from its start.
@@ -264,8 +265,7 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *journal
 		return report(b.stderr, "bulk", err)
 	}
 	prog := newProgress(todo, earlier, func() string { return rateLimitNote(client.RateLimit()) })
-	e := newEngine(client.Files, j, states, b.flags.workers, b.flags.retryFailed)
-	e.now, e.sleep = b.clock.Now, b.clock.Sleep
+	e := newEngine(client.Files, j, states, b.clock, b.flags.workers, b.flags.retryFailed)
 	e.onFinish = prog.rowFinished
 	e.onSettle = func(d time.Duration) {
 		fmt.Fprintf(b.stderr, "pipedrive-files bulk: the last run stopped %s ago with calls in flight: waiting %s for them to settle before looking for their files\n",

@@ -36,11 +36,10 @@ type job struct {
 type engine struct {
 	files       filesAPI
 	journal     *journal
-	now         func() time.Time
+	clock       pipedrive.Clock // the client's, so that tests share one fake clock with the fake server
 	workers     int
 	retryFailed bool
-	onFinish    func(rowState) // called once per row this run finishes, for the progress line
-	sleep       func(ctx context.Context, d time.Duration) error
+	onFinish    func(rowState)      // called once per row this run finishes, for the progress line
 	onSettle    func(time.Duration) // told how long the run waits before looking, if it does
 
 	mu     sync.Mutex
@@ -52,10 +51,11 @@ type engine struct {
 	content keyedLocks[[16]byte]       // identical rows run one after the other
 }
 
-// newEngine prepares a run over the states an earlier run's journal left.
-func newEngine(files filesAPI, j *journal, states map[rowID]rowState, workers int, retryFailed bool) *engine {
-	e := &engine{files: files, journal: j, now: time.Now, workers: workers, retryFailed: retryFailed,
-		onFinish: func(rowState) {}, sleep: sleep, onSettle: func(time.Duration) {}, states: states, claims: map[int64]bool{}}
+// newEngine prepares a run over the states an earlier run's journal left. clock is the
+// client's: the settle wait goes through it, and the journal's times come from it.
+func newEngine(files filesAPI, j *journal, states map[rowID]rowState, clock pipedrive.Clock, workers int, retryFailed bool) *engine {
+	e := &engine{files: files, journal: j, clock: clock, workers: workers, retryFailed: retryFailed,
+		onFinish: func(rowState) {}, onSettle: func(time.Duration) {}, states: states, claims: map[int64]bool{}}
 	for _, st := range states {
 		if st.state == stateDone {
 			e.claims[st.fileID] = true
@@ -103,35 +103,15 @@ func (e *engine) settle(soft context.Context) error {
 			latest = st.since
 		}
 	}
-	wait := latest.Add(pipedrive.SettleTime).Sub(e.now())
+	wait := latest.Add(pipedrive.SettleTime).Sub(e.clock.Now())
 	if latest.IsZero() || wait <= 0 {
 		return nil
 	}
 	e.onSettle(wait)
-	if err := e.sleep(soft, wait); err != nil && soft.Err() == nil {
+	if err := e.clock.Sleep(soft, wait); err != nil && soft.Err() == nil {
 		return err
 	}
 	return nil
-}
-
-// wallClock is real time, for bulk's timestamps and waits outside tests.
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-// Sleep waits for d, or until ctx is done.
-func (wallClock) Sleep(ctx context.Context, d time.Duration) error { return sleep(ctx, d) }
-
-// sleep waits for d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // dispatch hands out the pending rows (pending true) or the rows never finished.
@@ -239,7 +219,7 @@ func (e *engine) process(ctx context.Context, j job) {
 
 // create sends a create row, and looks for the file at once when the answer was lost.
 func (e *engine) create(ctx context.Context, j job) {
-	since := e.now()
+	since := e.clock.Now()
 	if !e.set(j, rowState{state: stateSending, since: since}) {
 		return
 	}
@@ -341,7 +321,7 @@ func (e *engine) owned(id int64) bool {
 
 // link sends a link row through EnsureLinked, which looks before it links.
 func (e *engine) link(ctx context.Context, j job) {
-	if !e.set(j, rowState{state: stateSending, since: e.now()}) {
+	if !e.set(j, rowState{state: stateSending, since: e.clock.Now()}) {
 		return
 	}
 	unlock := e.items.rlock(j.row.link.Item)
@@ -362,7 +342,7 @@ func (e *engine) link(ctx context.Context, j job) {
 		e.set(j, rowState{state: stateDone, how: how, fileID: f.ID})
 	case ctx.Err() != nil:
 	case errors.Is(err, pipedrive.ErrOutcomeUnknown):
-		e.set(j, rowState{state: stateUnknown, since: e.now(), msg: err.Error()})
+		e.set(j, rowState{state: stateUnknown, since: e.clock.Now(), msg: err.Error()})
 	default:
 		e.fail(j, err)
 	}

@@ -153,27 +153,31 @@ func (r *engineRun) run(configure func(*engine)) (*engine, map[rowID]rowState) {
 // stops new rows, hard abandons calls in flight.
 func (r *engineRun) runInterrupted(soft, hard context.Context, configure func(*engine)) (*engine, map[rowID]rowState) {
 	r.t.Helper()
-	j, states, err := openJournal(filepath.Join(r.dir, "journal"), "rows.csv", time.Now)
+	j, states, err := openJournal(filepath.Join(r.dir, "journal"), "rows.csv", r.Now)
 	require.NoError(r.t, err)
 	defer j.Close()
-	e := newEngine(r.files, j, states, 4, false)
-	e.sleep = func(_ context.Context, d time.Duration) error {
-		r.files.mu.Lock()
-		defer r.files.mu.Unlock()
-		r.settled = append(r.settled, d)
-		r.files.now = r.files.now.Add(d)
-		return nil
-	}
-	e.now = func() time.Time {
-		r.files.mu.Lock()
-		defer r.files.mu.Unlock()
-		return r.files.now
-	}
+	e := newEngine(r.files, j, states, r, 4, false)
 	if configure != nil {
 		configure(e)
 	}
 	require.NoError(r.t, e.run(soft, hard, r.open))
 	return e, e.states
+}
+
+// Now is the memFiles' clock: the engine's and its journal's.
+func (r *engineRun) Now() time.Time {
+	r.files.mu.Lock()
+	defer r.files.mu.Unlock()
+	return r.files.now
+}
+
+// Sleep records d and moves the memFiles' clock on by it.
+func (r *engineRun) Sleep(_ context.Context, d time.Duration) error {
+	r.files.mu.Lock()
+	defer r.files.mu.Unlock()
+	r.settled = append(r.settled, d)
+	r.files.now = r.files.now.Add(d)
+	return nil
 }
 
 // outcomes maps each row's line to its outcome.

@@ -216,12 +216,8 @@ type realWaits struct{ *pipedrivetest.Clock }
 
 // Sleep waits d (or until ctx is done), then moves the clock on by d.
 func (c realWaits) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
+	if err := (wallClock{}).Sleep(ctx, d); err != nil {
+		return err
 	}
 	c.Advance(d)
 	return nil

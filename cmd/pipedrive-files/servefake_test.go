@@ -107,7 +107,9 @@ func TestServeFakeInProcess(t *testing.T) {
 	pr, pw := io.Pipe()
 	var stderr strings.Builder
 	done := make(chan int)
-	go func() { done <- run(ctx, []string{"serve-fake", "--daily-budget", "1000"}, nil, pw, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"serve-fake", "--daily-budget", "1000"}, nil, strings.NewReader(""), pw, &stderr, wallClock{})
+	}()
 	env := fakeEnv(t, bufio.NewReader(pr))
 	assert.Regexp(t, `^[0-9a-f]{40}$`, env["PIPEDRIVE_API_TOKEN"], "a fresh token")
 
