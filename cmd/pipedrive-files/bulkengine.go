@@ -89,22 +89,30 @@ func (e *engine) run(soft, hard context.Context, open func() (*rowReader, func()
 	}
 	close(jobs)
 	wg.Wait()
+	// Every call of this run has returned or been abandoned: a request sent after this
+	// moment is not this run's. The next run's settle wait counts from this record.
+	if serr := e.journal.stopped(); err == nil {
+		err = serr
+	}
 	return err
 }
 
-// settle waits, before rows an earlier run left in flight are looked for, until the
-// latest was sent pipedrive.SettleTime ago: a run interrupted a moment ago may have
-// requests still on their way to Pipedrive, which a look too early would miss and a send
-// would double. Interrupting the wait (soft) is no error: no row starts.
+// settle waits, when an earlier run left rows in flight, until pipedrive.SettleTime has
+// passed since that run ended: a run stopped a moment ago may have requests still on
+// their way to Pipedrive, which a look too early would miss and a send would double. The
+// end is the journal's newest record: the stopped record a run writes as it ends, or,
+// after a kill, the last record it wrote before (a request may have been sent later; the
+// README says so). Not the rows' sending records: a call may wait for the rate limit, or
+// take a minute to time out, after one. Interrupting the wait (soft) is no error: no row
+// starts.
 func (e *engine) settle(soft context.Context) error {
-	var latest time.Time
+	inFlight := false
 	for _, st := range e.states {
-		if (st.state == stateSending || st.state == stateUnknown) && st.since.After(latest) {
-			latest = st.since
-		}
+		inFlight = inFlight || st.state == stateSending || st.state == stateUnknown
 	}
+	latest := e.journal.last
 	wait := latest.Add(pipedrive.SettleTime).Sub(e.clock.Now())
-	if latest.IsZero() || wait <= 0 {
+	if !inFlight || latest.IsZero() || wait <= 0 {
 		return nil
 	}
 	e.onSettle(wait)

@@ -318,6 +318,34 @@ func TestEngineResumesRowsLeftSending(t *testing.T) {
 	}
 }
 
+// The settle wait counts from when the earlier run ended, not from when its rows were
+// about to be sent: a create that took 60 s to time out, or was abandoned after 60 s, was
+// on its way all that time, so a rerun a second later waits the rest of SettleTime.
+func TestEngineSettleWaitCountsFromTheEarlierRunsEnd(t *testing.T) {
+	t.Parallel()
+	for _, abandon := range []bool{false, true} {
+		r := newEngineRun(t, "create,deal,1,gdoc,Slow,\n")
+		hard, abandonNow := context.WithCancel(context.Background())
+		r.files.fault = func(int, pipedrive.Item) (bool, error) {
+			r.files.now = r.files.now.Add(time.Minute) // post holds the lock
+			if abandon {
+				abandonNow()
+				return false, context.Canceled
+			}
+			return false, &pipedrive.APIError{Operation: "POST /files/remote", StatusCode: http.StatusGatewayTimeout}
+		}
+		_, states := r.runInterrupted(context.Background(), hard, func(e *engine) { e.workers = 1 })
+		assert.Equal(t, map[int]string{2: outUnknown}, r.outcomes(states), "abandon %v", abandon)
+
+		r.files.fault = nil
+		r.files.now = r.files.now.Add(time.Second)
+		_, states = r.run(nil)
+		assert.Equal(t, []time.Duration{pipedrive.SettleTime - time.Second}, r.settled, "abandon %v", abandon)
+		assert.Equal(t, map[int]string{2: outDone}, r.outcomes(states))
+		assert.Equal(t, 1, r.files.count(pipedrive.Deal(1), "Slow"))
+	}
+}
+
 // Pipedrive refusing a row fails it and the run goes on; a refusal every row would meet,
 // or a rate limit the client gave up on, stops the run starting rows.
 func TestEngineFailuresAndStops(t *testing.T) {

@@ -23,6 +23,11 @@ const (
 	stateNotSent = "not_sent" // not carried out and safe to send again (a 429, no connection)
 )
 
+// stateStopped marks where a run ended (normally or interrupted), in a record of no row:
+// its time bounds when the run's last request could have been sent, which the next run's
+// settle wait counts from.
+const stateStopped = "stopped"
+
 // How a done row got done.
 const (
 	howCreated       = "created"
@@ -45,8 +50,8 @@ type journalHeader struct {
 // journalRecord is one state change of one row. It never holds the token: the error
 // texts come from package pipedrive, which keeps credentials out of them.
 type journalRecord struct {
-	Row    string    `json:"row"`  // the rowID
-	Line   int       `json:"line"` // the row's line in the input when it was written, for people
+	Row    string    `json:"row,omitempty"`  // the rowID; none in a stateStopped record
+	Line   int       `json:"line,omitempty"` // the row's line in the input when it was written, for people
 	State  string    `json:"state"`
 	At     time.Time `json:"at"`
 	How    string    `json:"how,omitempty"`
@@ -77,9 +82,10 @@ func (e *journalError) Error() string { return e.msg }
 // record returns, so that a crash loses at most the record being written; a torn last line
 // is ignored (and cut off) when the journal is opened again.
 type journal struct {
-	mu  sync.Mutex
-	f   *os.File
-	now func() time.Time
+	mu   sync.Mutex
+	f    *os.File
+	now  func() time.Time
+	last time.Time // the newest time an earlier run recorded (any record), zero if none
 }
 
 // readJournal returns the states the journal at path records for the input named input,
@@ -93,8 +99,8 @@ func readJournal(path, input string) (map[rowID]rowState, error) {
 		return nil, fmt.Errorf("reading the journal: %w", err)
 	}
 	defer f.Close()
-	states, _, _, err := scanJournal(f, path, input)
-	return states, err
+	sc, err := scanJournal(f, path, input)
+	return sc.states, err
 }
 
 // openJournal opens the journal at path for appending, creating it with a header for
@@ -108,22 +114,19 @@ func openJournal(path, input string, now func() time.Time) (*journal, map[rowID]
 	}
 	j := &journal{f: f, now: now}
 	err = lockJournal(f, path)
-	var (
-		states    map[rowID]rowState
-		end       int64
-		hasHeader bool
-	)
+	var sc journalScan
 	if err == nil {
-		states, end, hasHeader, err = scanJournal(f, path, input)
+		sc, err = scanJournal(f, path, input)
 	}
 	if err == nil {
-		err = j.prepare(path, input, end, hasHeader)
+		err = j.prepare(path, input, sc.end, sc.hasHeader)
 	}
 	if err != nil {
 		f.Close()
 		return nil, nil, err
 	}
-	return j, states, nil
+	j.last = sc.last
+	return j, sc.states, nil
 }
 
 // prepare cuts the file at end (dropping a torn last line), writes the header if there
@@ -155,42 +158,48 @@ func (j *journal) prepare(path, input string, end int64, hasHeader bool) error {
 	return nil
 }
 
-// scanJournal reads a journal: the states it records, the offset after its last complete
-// record, and whether it has a header. A last line that is torn (no newline, or not
-// JSON) is left out; a bad line before the last is an error.
-func scanJournal(r io.Reader, path, input string) (map[rowID]rowState, int64, bool, error) {
-	states := map[rowID]rowState{}
+// journalScan is what reading a journal found.
+type journalScan struct {
+	states    map[rowID]rowState
+	end       int64     // the offset after the last complete record
+	hasHeader bool      // whether the journal has its header line
+	last      time.Time // the newest record's time, of any state
+}
+
+// scanJournal reads a journal. A last line that is torn (no newline, or not JSON) is left
+// out; a bad line before the last is an error.
+func scanJournal(r io.Reader, path, input string) (journalScan, error) {
+	sc := journalScan{states: map[rowID]rowState{}}
 	br := bufio.NewReader(r)
-	var (
-		end       int64
-		hasHeader bool
-	)
 	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
 		if errors.Is(err, io.EOF) && len(line) == 0 {
-			return states, end, hasHeader, nil
+			return sc, nil
 		}
 		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, 0, false, fmt.Errorf("reading the journal: %w", err)
+			return journalScan{}, fmt.Errorf("reading the journal: %w", err)
 		}
 		complete := err == nil
-		if !hasHeader {
+		if !sc.hasHeader {
 			err = checkHeader(line, path, input)
 			var je *journalError
 			if errors.As(err, &je) {
-				return nil, 0, false, err
+				return journalScan{}, err
 			}
 		} else {
-			err = applyRecord(states, line)
+			var at time.Time
+			if at, err = applyRecord(sc.states, line); err == nil && complete && at.After(sc.last) {
+				sc.last = at
+			}
 		}
 		if err != nil || !complete {
 			if _, more := br.Peek(1); more == nil {
-				return nil, 0, false, &journalError{fmt.Sprintf("journal %s, line %d: %v: it is not a journal this command wrote, or it is damaged", path, n, err)}
+				return journalScan{}, &journalError{fmt.Sprintf("journal %s, line %d: %v: it is not a journal this command wrote, or it is damaged", path, n, err)}
 			}
-			return states, end, hasHeader, nil // a torn last line: the crash it records lost it
+			return sc, nil // a torn last line: the crash it records lost it
 		}
-		hasHeader = true
-		end += int64(len(line))
+		sc.hasHeader = true
+		sc.end += int64(len(line))
 	}
 }
 
@@ -210,15 +219,19 @@ func checkHeader(line []byte, path, input string) error {
 	return nil
 }
 
-// applyRecord folds one record line into states.
-func applyRecord(states map[rowID]rowState, line []byte) error {
+// applyRecord folds one record line into states and returns the record's time. A
+// stateStopped record changes no row.
+func applyRecord(states map[rowID]rowState, line []byte) (time.Time, error) {
 	var rec journalRecord
 	if err := json.Unmarshal(line, &rec); err != nil {
-		return errors.New("not a JSON line")
+		return time.Time{}, errors.New("not a JSON line")
+	}
+	if rec.State == stateStopped {
+		return rec.At, nil
 	}
 	id, err := parseRowID(rec.Row)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	st := states[id]
 	switch rec.State {
@@ -226,11 +239,11 @@ func applyRecord(states map[rowID]rowState, line []byte) error {
 		st.since = rec.At
 	case stateDone, stateFailed, stateUnknown, stateNotSent:
 	default:
-		return fmt.Errorf("unknown state %q", rec.State)
+		return time.Time{}, fmt.Errorf("unknown state %q", rec.State)
 	}
 	st.state, st.how, st.fileID, st.status, st.msg, st.earlier = rec.State, rec.How, rec.FileID, rec.Status, rec.Error, true
 	states[id] = st
-	return nil
+	return rec.At, nil
 }
 
 // record appends the row's new state and syncs it to disk before returning.
@@ -241,6 +254,11 @@ func (j *journal) record(id rowID, line int, st rowState) error {
 		rec.At = st.since.UTC()
 	}
 	return j.write(rec)
+}
+
+// stopped records that the run ends now, synced: the next run's settle wait counts from it.
+func (j *journal) stopped() error {
+	return j.write(journalRecord{State: stateStopped, At: j.now().UTC()})
 }
 
 // write appends v as one JSON line and syncs the file.

@@ -34,12 +34,15 @@ func TestJournalRecordsAndReopens(t *testing.T) {
 	require.NoError(t, j.record(b, 3, rowState{state: stateSending, since: sent}))
 	require.NoError(t, j.record(c, 4, rowState{state: stateSending, since: sent}))
 	require.NoError(t, j.record(c, 4, rowState{state: stateFailed, status: 404, msg: "Deal not found"}))
+	j.now = func() time.Time { return fixedNow().Add(time.Minute) }
+	require.NoError(t, j.stopped())
 	require.NoError(t, j.Close())
 
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-	require.Len(t, lines, 6)
+	require.Len(t, lines, 7)
+	assert.Equal(t, `{"state":"stopped","at":"2026-11-29T22:01:00Z"}`, lines[6])
 	assert.Equal(t, `{"journal":"pipedrive-files bulk","version":1,"input":"rows.csv","created":"2026-11-29T22:00:00Z"}`, lines[0])
 	assert.Equal(t, `{"row":"`+a.String()+`","line":2,"state":"sending","at":"2026-11-29T21:59:00Z"}`, lines[1])
 	assert.Equal(t, `{"row":"`+a.String()+`","line":2,"state":"done","at":"2026-11-29T22:00:00Z","how":"created","file_id":7}`, lines[2])
@@ -48,6 +51,7 @@ func TestJournalRecordsAndReopens(t *testing.T) {
 	j, states, err = openJournal(path, "rows.csv", fixedNow)
 	require.NoError(t, err)
 	defer j.Close()
+	assert.Equal(t, fixedNow().Add(time.Minute), j.last, "the newest record: the stopped one, which changes no row")
 	assert.Equal(t, map[rowID]rowState{
 		a: {state: stateDone, how: howCreated, fileID: 7, since: sent, earlier: true},
 		b: {state: stateSending, since: sent, earlier: true},
