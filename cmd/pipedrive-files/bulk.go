@@ -40,8 +40,10 @@ numbers (exit 2). Links are sent only when the file is not linked to the item ye
 
 Ctrl-C (or SIGTERM) stops starting rows and lets the calls in flight finish; a second
 Ctrl-C abandons them. Either way the journal is complete: run the command again to go on.
-A refusal every row would meet (401, 402, 403) or a rate limit the client gave up waiting
-for stops the run the same way.
+A refusal of the account (401, 402, 403), a server error (5xx), a rate limit the client
+gave up waiting for, or no connection stops the run the same way; the row it hit is
+recorded not_sent, so the next run sends it. A refusal of the row itself (400, 404, ...)
+fails that row for good (unless --retry-failed) and the run goes on.
 
 Exit status: 0 every row done or already linked; 1 a row failed, or was not sent (rate
 limit, no connection); 2 invalid input or flags, nothing sent; 3 a row's outcome is still

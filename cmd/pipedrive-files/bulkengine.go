@@ -356,9 +356,11 @@ func (e *engine) link(ctx context.Context, j job) {
 	}
 }
 
-// fail records a row that was not carried out. Pipedrive refusing it is final (failed);
-// anything else (a 429, no connection) leaves it to send again (not_sent) and stops the
-// run, as does a refusal that every further row would meet too.
+// fail records a row that was not carried out. Pipedrive refusing this row is final
+// (failed: a validation error, or a 4xx about the row, such as 400 or 404). Anything else
+// leaves the row to send again (not_sent) and stops the run starting rows, since further
+// rows would meet it too: a 429 the client gave up waiting for, a refusal of the account
+// (401, 402, 403), a server error (5xx, say on EnsureLinked's look), no connection.
 func (e *engine) fail(j job, err error) {
 	var (
 		rl  *pipedrive.RateLimitError
@@ -373,16 +375,26 @@ func (e *engine) fail(j job, err error) {
 			return
 		}
 		e.stopRun("rate limited beyond the client's patience: " + err.Error())
-	case errors.As(err, &api):
+	case errors.As(err, &api) && refusesRow(api.StatusCode):
 		e.set(j, rowState{state: stateFailed, status: api.StatusCode, msg: err.Error()})
-		switch api.StatusCode {
-		case http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusForbidden:
-			e.stopRun(fmt.Sprintf("Pipedrive answered %d, which every further row would meet: %v", api.StatusCode, err))
-		}
+	case errors.As(err, &api):
+		e.set(j, rowState{state: stateNotSent, status: api.StatusCode, msg: err.Error()})
+		e.stopRun(fmt.Sprintf("Pipedrive answered %d, which further rows would meet too: run the same command again to go on: %v", api.StatusCode, err))
 	case errors.As(err, &ve):
 		e.set(j, rowState{state: stateFailed, msg: err.Error()})
 	default:
 		e.set(j, rowState{state: stateNotSent, msg: err.Error()})
 		e.stopRun(err.Error())
 	}
+}
+
+// refusesRow reports whether an answer of this status refuses the row itself, for good:
+// a 4xx other than those about the account (401, 402, 403) or the moment (408, 429).
+func refusesRow(status int) bool {
+	switch status {
+	case http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusForbidden,
+		http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return false
+	}
+	return status >= 400 && status < 500
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
 // memFiles is an in-memory filesAPI whose calls a test can script: the engine's behaviour
@@ -362,11 +363,31 @@ func TestEngineFailuresAndStops(t *testing.T) {
 		return true, nil
 	}
 	e, states := r.run(func(e *engine) { e.workers = 1 })
-	assert.Equal(t, map[int]string{2: outFailed, 3: outDone, 4: outFailed, 5: outNotStarted, 6: outNotStarted}, r.outcomes(states))
-	assert.Contains(t, e.stopReason(), "Pipedrive answered 401, which every further row would meet")
+	assert.Equal(t, map[int]string{2: outFailed, 3: outDone, 4: outNotSent, 5: outNotStarted, 6: outNotStarted}, r.outcomes(states))
+	assert.Contains(t, e.stopReason(), "Pipedrive answered 401, which further rows would meet too")
 	st := stateOf(t, r, states, 2)
 	assert.Equal(t, 404, st.status)
 	assert.Equal(t, "pipedrive: POST /files/remote: 404 Not Found: Deal not found", st.msg)
+	assert.Equal(t, 401, stateOf(t, r, states, 4).status)
+
+	// The next run goes on from there: the 401 row is sent again without --retry-failed.
+	r.files.fault = nil
+	_, states = r.run(nil)
+	assert.Equal(t, map[int]string{2: outFailed, 3: outDoneEarlier, 4: outDone, 5: outDone, 6: outDone}, r.outcomes(states))
+
+	// A server error (here on EnsureLinked's look, for a link) is not the row's fault: not
+	// sent, the run stops, and the next run does it. So is a refusal of the account.
+	for _, status := range []int{http.StatusServiceUnavailable, http.StatusInternalServerError, http.StatusPaymentRequired, http.StatusForbidden} {
+		r = newEngineRun(t, "link,deal,1,,,abc\nlink,deal,2,,,def\n")
+		listErr := listError(t, status)
+		r.files.fault = func(int, pipedrive.Item) (bool, error) { return false, listErr }
+		e, states = r.run(func(e *engine) { e.workers = 1 })
+		assert.Equal(t, map[int]string{2: outNotSent, 3: outNotStarted}, r.outcomes(states), status)
+		assert.Contains(t, e.stopReason(), fmt.Sprintf("Pipedrive answered %d", status))
+		r.files.fault = nil
+		_, states = r.run(nil)
+		assert.Equal(t, map[int]string{2: outDone, 3: outDone}, r.outcomes(states), status)
+	}
 
 	// A rate limit: not sent, and sent by the next run even without --retry-failed.
 	r = newEngineRun(t, "create,deal,1,gdoc,x,\ncreate,deal,2,gdoc,x,\n")
@@ -392,6 +413,24 @@ func TestEngineFailuresAndStops(t *testing.T) {
 	assert.Equal(t, 1, r.files.posts)
 	_, states = r.run(func(e *engine) { e.retryFailed = true })
 	assert.Equal(t, map[int]string{2: outDone}, r.outcomes(states))
+}
+
+// listError is the error the library returns for a list GET answered with status: what
+// EnsureLinked returns when its look fails (a read: never an unknown outcome).
+func listError(t *testing.T, status int) error {
+	t.Helper()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	srv.AddDeal(pipedrivetest.Deal{ID: 1})
+	srv.FailNext(status, "")
+	client := srv.Client(pipedrive.WithRetry(pipedrive.RetryPolicy{}))
+	for _, err := range client.Files.List(context.Background(), pipedrive.Deal(1)) {
+		require.Error(t, err)
+		require.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+		return err
+	}
+	t.Fatal("no error")
+	return nil
 }
 
 // The first interrupt stops new rows; the rows in flight finish.

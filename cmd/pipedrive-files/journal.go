@@ -18,9 +18,9 @@ import (
 const (
 	stateSending = "sending"  // about to be sent: its outcome is not known yet
 	stateDone    = "done"     // the file is on the item (FileID)
-	stateFailed  = "failed"   // Pipedrive refused it for good (400, 403, 404, ...)
+	stateFailed  = "failed"   // Pipedrive refused the row itself, for good (400, 404, ...)
 	stateUnknown = "unknown"  // sent, but whether it took effect could not be found out
-	stateNotSent = "not_sent" // not carried out and safe to send again (a 429, no connection)
+	stateNotSent = "not_sent" // not carried out and safe to send again (a 429, 401/402/403, a 5xx, no connection)
 )
 
 // stateStopped marks where a run ended (normally or interrupted), in a record of no row:
