@@ -140,6 +140,8 @@ func (e *engine) dispatch(soft context.Context, jobs chan<- job, open func() (*r
 		st := e.state(id)
 		isPending := st.state == stateSending || st.state == stateUnknown
 		switch {
+		case st.state != "" && !st.earlier: // this run has had it already (the first pass)
+			continue
 		case isPending != pending, st.state == stateDone, st.state == stateFailed && !e.retryFailed:
 			continue
 		}

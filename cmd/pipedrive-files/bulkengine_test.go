@@ -413,6 +413,26 @@ func TestEngineFailuresAndStops(t *testing.T) {
 	assert.Equal(t, 1, r.files.posts)
 	_, states = r.run(func(e *engine) { e.retryFailed = true })
 	assert.Equal(t, map[int]string{2: outDone}, r.outcomes(states))
+
+	// With --retry-failed, a row an earlier run left unknown that fails in the first pass
+	// (rows left in flight) is not sent again by the second pass of the same run.
+	// One worker, so that the second pass reads the first row's state after it failed.
+	r = newEngineRun(t, "create,deal,404,gdoc,x,\ncreate,deal,404,gdoc,y,\n")
+	hard, abandon := context.WithCancel(context.Background())
+	r.files.fault = func(int, pipedrive.Item) (bool, error) {
+		abandon()
+		return false, context.Canceled
+	}
+	_, states = r.runInterrupted(context.Background(), hard, func(e *engine) { e.workers = 2 })
+	require.Equal(t, stateSending, stateOf(t, r, states, 2).state)
+	require.Equal(t, stateSending, stateOf(t, r, states, 3).state)
+	r.files.fault = func(int, pipedrive.Item) (bool, error) {
+		return false, &pipedrive.APIError{StatusCode: 404}
+	}
+	r.files.posts = 0
+	_, states = r.run(func(e *engine) { e.retryFailed, e.workers = true, 1 })
+	assert.Equal(t, map[int]string{2: outFailed, 3: outFailed}, r.outcomes(states))
+	assert.Equal(t, 2, r.files.posts, "each row sent once in this run")
 }
 
 // listError is the error the library returns for a list GET answered with status: what
