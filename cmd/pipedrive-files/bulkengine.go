@@ -39,7 +39,7 @@ type engine struct {
 	clock       pipedrive.Clock // the client's, so that tests share one fake clock with the fake server
 	workers     int
 	retryFailed bool
-	onFinish    func(rowState)      // called once per row this run finishes, for the progress line
+	onFinish    func(rowState)      // called once per row this run finishes, with its final state, for the progress line
 	onSettle    func(time.Duration) // told how long the run waits before looking, if it does
 
 	mu     sync.Mutex
@@ -193,9 +193,6 @@ func (e *engine) set(j job, st rowState) bool {
 	e.mu.Lock()
 	e.states[j.id] = st
 	e.mu.Unlock()
-	if st.state != stateSending {
-		e.onFinish(st)
-	}
 	return true
 }
 
@@ -210,10 +207,16 @@ func (e *engine) claim(id int64) bool {
 	return true
 }
 
-// process carries one row through.
+// process carries one row through, and tells onFinish its final state once: a row may
+// pass through several (unknown, then done when found).
 func (e *engine) process(ctx context.Context, j job) {
 	unlock := e.content.lock(j.id.content)
 	defer unlock()
+	defer func() {
+		if st := e.state(j.id); st.state != "" && st.state != stateSending && !st.earlier {
+			e.onFinish(st)
+		}
+	}()
 	if j.row.action == actionLink {
 		e.link(ctx, j)
 		return

@@ -247,9 +247,14 @@ func TestEngineLostAnswers(t *testing.T) {
 		unknown := &pipedrive.APIError{Operation: "POST", StatusCode: http.StatusBadGateway}
 		return item.ID == 1, unknown // deal 1's create is carried out, the others not; all answers lost
 	}
-	e, states := r.run(func(e *engine) { e.workers = 1 })
+	var finished []string
+	e, states := r.run(func(e *engine) {
+		e.workers = 1
+		e.onFinish = func(st rowState) { finished = append(finished, st.state) }
+	})
 	out := r.outcomes(states)
 	assert.Equal(t, map[int]string{2: outDone, 3: outUnknown, 4: outUnknown}, out)
+	assert.Equal(t, []string{stateDone, stateUnknown, stateUnknown}, finished, "each row counted once, with its final state")
 	assert.Equal(t, 1, r.files.count(pipedrive.Deal(1), "Lost"))
 	assert.Equal(t, 3, r.files.posts, "no row sent twice in one run")
 	assert.Contains(t, stateOf(t, r, states, 3).msg, "the file is not on the item yet: run again")

@@ -77,11 +77,11 @@ func (p *progress) loop(interval time.Duration, draw func(final bool)) {
 }
 
 // bar draws with progressbar: count, rate and ETA from the library, failures and the
-// rate-limit wait in the description.
+// rate-limit wait in the description. loop's ticker is the only throttle: the library's
+// would swallow the drawing right after another, the last one included.
 func (p *progress) bar(w io.Writer) func(final bool) {
 	bar := progressbar.NewOptions(p.todo,
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("rows"),
@@ -96,8 +96,8 @@ func (p *progress) bar(w io.Writer) func(final bool) {
 		if note := p.waitNote(); note != "" {
 			desc += ", " + note
 		}
-		bar.Describe(desc)
 		_ = bar.Set(int(p.finished.Load()))
+		bar.Describe(desc) // draws the bar again, count included
 		if final {
 			_ = bar.Exit()
 			fmt.Fprintln(w)
