@@ -170,6 +170,7 @@ type bulkRun struct {
 	file, path     string // as given, and where to read it
 	stdout, stderr io.Writer
 	clock          pipedrive.Clock // the client's
+	report         *reportWriter   // the --report file, created before anything is sent; nil without
 }
 
 // open reads the input from its start.
@@ -229,6 +230,14 @@ func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipe
 	if b.flags.dryRun {
 		return b.dryRun(plan)
 	}
+	if b.flags.report != "" {
+		// Created now, so that a path that cannot be written is found before anything is
+		// sent, not after the whole run.
+		if b.report, err = newReport(b.flags.report); err != nil {
+			return report(b.stderr, "bulk", usagef("%v", err))
+		}
+		defer b.report.close() // a no-op once finish has closed it
+	}
 	counter := &requestCounter{}
 	client, release, err := connect(b.flags.common, env, b.stderr, append(extra, pipedrive.WithLogger(slog.New(counter))))
 	if err != nil {
@@ -279,8 +288,14 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *journal
 	prog.stop()
 
 	s := summary{Input: b.file, Journal: b.journalPath(), Interrupted: ctx.Err() != nil, Stopped: e.stopReason()}
-	if err := b.finish(&s, e.states); err != nil {
+	reportErr, err := b.finish(&s, e.states)
+	if err != nil {
 		return report(b.stderr, "bulk", err)
+	}
+	if reportErr != nil {
+		// The run is over and its journal complete: the summary and exit code still tell
+		// what it did.
+		fmt.Fprintf(b.stderr, "pipedrive-files bulk: %v\n", reportErr)
 	}
 	s.ElapsedSeconds = time.Since(start).Seconds()
 	s.Requests, s.RateLimited = counter.requests.Load(), counter.limited.Load()
@@ -295,28 +310,20 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *journal
 	return s.ExitCode
 }
 
-// finish counts every row's final state into s and writes the --report file.
-func (b *bulkRun) finish(s *summary, states map[rowID]rowState) error {
-	var rep *reportWriter
-	if b.flags.report != "" {
-		var err error
-		if rep, err = newReport(b.flags.report); err != nil {
-			return err
-		}
-	}
-	err := b.eachRow(func(row bulkRow, id rowID) {
+// finish counts every row's final state into s and writes the --report file. err is
+// reading the input; reportErr writing the report.
+func (b *bulkRun) finish(s *summary, states map[rowID]rowState) (reportErr, err error) {
+	err = b.eachRow(func(row bulkRow, id rowID) {
 		st := states[id]
 		s.count(st)
-		if rep != nil {
-			rep.row(row, st)
+		if b.report != nil {
+			b.report.row(row, st)
 		}
 	})
-	if rep != nil {
-		if cerr := rep.close(); err == nil {
-			err = cerr
-		}
+	if b.report != nil {
+		reportErr = b.report.close()
 	}
-	return err
+	return reportErr, err
 }
 
 // rateLimitNote describes the wait for the rate limit the last response announced.

@@ -162,3 +162,27 @@ func TestSplitFileArg(t *testing.T) {
 		assert.Equal(t, tc.rest, rest, tc.args)
 	}
 }
+
+// A --report path that cannot be written is found before anything is sent (exit 2,
+// naming the flag); a report that fails only when written leaves the summary and the
+// run's exit code as they were.
+func TestBulkReportPath(t *testing.T) {
+	t.Parallel()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	srv.AddDeal(pipedrivetest.Deal{ID: 12})
+	path := writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\n")
+	r := runWith(t, envFor(srv), "bulk", path, "--report", filepath.Join(t.TempDir(), "no such dir", "report.csv"))
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "pipedrive-files bulk: --report: open ")
+	assert.Empty(t, srv.Requests(), "nothing sent")
+
+	if _, err := os.Stat("/dev/full"); err != nil {
+		return // the write failure below needs Linux's /dev/full
+	}
+	r = runWith(t, envFor(srv), "bulk", path, "--report", "/dev/full")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "pipedrive-files bulk: --report: write /dev/full: no space left on device\n")
+	assert.Contains(t, r.stdout, "1 rows: done 1,")
+	assert.Len(t, srv.Files(), 1)
+}

@@ -141,10 +141,12 @@ func (s *summary) print(w io.Writer, asJSON bool) error {
 
 // reportWriter writes the --report CSV: every input row with its outcome.
 type reportWriter struct {
-	f *os.File
-	w *csv.Writer
+	f      *os.File
+	w      *csv.Writer
+	closed bool
 }
 
+// newReport creates the report file at path and starts it with the header row.
 func newReport(path string) (*reportWriter, error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -171,8 +173,13 @@ func (r *reportWriter) row(row bulkRow, st rowState) {
 		string(row.create.FileType), row.create.Title, row.link.RemoteID, outcomeOf(st), fileID, msg})
 }
 
-// close flushes and closes the file, reporting the first error.
+// close flushes and closes the file, reporting the first error; closing again does
+// nothing.
 func (r *reportWriter) close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
 	r.w.Flush()
 	err := r.w.Error()
 	if cerr := r.f.Close(); err == nil {
