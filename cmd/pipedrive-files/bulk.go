@@ -227,8 +227,12 @@ func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipe
 		fmt.Fprintf(b.stderr, "pipedrive-files bulk: %s: %d invalid rows; nothing was sent:\n  %s\n", b.file, len(bad), strings.Join(bad, "\n  "))
 		return exitUsage
 	}
+	input, err := journalInput(b.file, plan.columns)
+	if err != nil {
+		return report(b.stderr, "bulk", err)
+	}
 	if b.flags.dryRun {
-		return b.dryRun(plan)
+		return b.dryRun(plan, input)
 	}
 	if b.flags.report != "" {
 		// Created now, so that a path that cannot be written is found before anything is
@@ -244,7 +248,7 @@ func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipe
 		return report(b.stderr, "bulk", err)
 	}
 	defer release()
-	j, states, err := openJournal(b.journalPath(), journalInput(b.file), b.clock.Now)
+	j, states, err := openJournal(b.journalPath(), input, b.clock.Now)
 	if err != nil {
 		return report(b.stderr, "bulk", journalUsage(err))
 	}
@@ -335,8 +339,8 @@ func rateLimitNote(rl pipedrive.RateLimit) string {
 }
 
 // dryRun prints what a run would do.
-func (b *bulkRun) dryRun(plan inputPlan) int {
-	states, err := readJournal(b.journalPath(), journalInput(b.file))
+func (b *bulkRun) dryRun(plan inputPlan, input inputID) int {
+	states, err := readJournal(b.journalPath(), input)
 	if err != nil {
 		return report(b.stderr, "bulk", journalUsage(err))
 	}

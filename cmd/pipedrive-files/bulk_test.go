@@ -73,21 +73,48 @@ func TestBulkDryRun(t *testing.T) {
 }
 
 // A journal written for another input is refused before anything is sent.
+// A journal belongs to its input file (absolute path), or to a file of the same name and
+// columns (the directory moved with its journal); another input is refused, before
+// anything is sent, even when its name is the same.
 func TestBulkRefusesAJournalOfAnotherInput(t *testing.T) {
 	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
+	srv.AddDeal(pipedrivetest.Deal{ID: 12})
 	dir := t.TempDir()
 	journalPath := filepath.Join(dir, "shared.journal")
-	require.NoError(t, os.WriteFile(journalPath, []byte(`{"journal":"pipedrive-files bulk","version":1,"input":"deals.csv","created":"2026-11-29T22:00:00Z"}`+"\n"), 0o644))
 	path := writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\n")
-	for _, extra := range [][]string{nil, {"--dry-run"}} {
-		r := runWith(t, envFor(srv), append([]string{"bulk", "--journal", journalPath, path}, extra...)...)
-		assert.Equal(t, exitUsage, r.code, extra)
-		assert.Equal(t, "pipedrive-files bulk: journal "+journalPath+` was written for the input "deals.csv", not "rows.csv": give another --journal, or delete it to start over`+
-			"\nRun 'pipedrive-files bulk -h' for usage.\n", r.stderr)
+	cols := []string{"action", "item_type", "item_id", "file_type", "title"}
+	header := func(input string, columns []string) {
+		h, err := json.Marshal(journalHeader{Journal: journalName, Version: 1, Input: input, Columns: columns})
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(journalPath, append(h, '\n'), 0o644))
 	}
-	assert.Empty(t, srv.Requests())
+	for _, tc := range []struct {
+		input   string
+		columns []string
+		ok      bool
+	}{
+		{"/elsewhere/deals.csv", cols, false},
+		{"/elsewhere/rows.csv", []string{"action", "item_type", "item_id", "url"}, false}, // same name, another file
+		{"-", cols, false},
+		{"/elsewhere/rows.csv", []string{"title", "action", "item_type", "item_id", "file_type"}, true}, // moved with its journal
+		{path, []string{"action", "item_type", "item_id", "url"}, true},                                 // the same file, edited
+	} {
+		for _, extra := range [][]string{{"--dry-run"}, nil} {
+			header(tc.input, tc.columns)
+			r := runWith(t, envFor(srv), append([]string{"bulk", "--journal", journalPath, path}, extra...)...)
+			if tc.ok {
+				assert.Equal(t, exitOK, r.code, r.stderr)
+				continue
+			}
+			assert.Equal(t, exitUsage, r.code, tc.input, extra)
+			assert.Equal(t, "pipedrive-files bulk: journal "+journalPath+" was written for the input "+tc.input+" (columns "+strings.Join(tc.columns, ",")+"), not "+path+
+				" (columns action,item_type,item_id,file_type,title): give another --journal, or delete it to start over (a journal follows its input when the file is edited, or moved keeping its name and columns)"+
+				"\nRun 'pipedrive-files bulk -h' for usage.\n", r.stderr)
+		}
+	}
+	assert.Len(t, srv.Files(), 2, "only the runs whose journal was accepted sent anything")
 }
 
 func TestBulkUsageErrors(t *testing.T) {

@@ -154,7 +154,7 @@ func (r *engineRun) run(configure func(*engine)) (*engine, map[rowID]rowState) {
 // stops new rows, hard abandons calls in flight.
 func (r *engineRun) runInterrupted(soft, hard context.Context, configure func(*engine)) (*engine, map[rowID]rowState) {
 	r.t.Helper()
-	j, states, err := openJournal(filepath.Join(r.dir, "journal"), "rows.csv", r.Now)
+	j, states, err := openJournal(filepath.Join(r.dir, "journal"), testInput("rows.csv"), r.Now)
 	require.NoError(r.t, err)
 	defer j.Close()
 	e := newEngine(r.files, j, states, r, 4, false)

@@ -117,6 +117,7 @@ type rowReader struct {
 	csv   *csv.Reader
 	cols  [numColumns]int // field index of each column, -1 when the header lacks it
 	width int             // the number of fields in the header
+	names []string        // the header's column names, as read (lower case, trimmed)
 	occ   map[[16]byte]uint32
 }
 
@@ -154,6 +155,7 @@ func (rr *rowReader) readHeader(header []string, line int) error {
 	var msgs []string
 	for i, name := range header {
 		name = strings.ToLower(strings.TrimSpace(name))
+		rr.names = append(rr.names, name)
 		c := columnIndex(name)
 		switch {
 		case c < 0:
@@ -341,8 +343,9 @@ func checkRequest(err error, e *rowError) {
 
 // inputPlan is what a valid input asks for: rows per action and item type.
 type inputPlan struct {
-	rows   int
-	counts map[string]map[pipedrive.ItemType]int // action -> item type -> rows
+	columns []string // the header's column names
+	rows    int
+	counts  map[string]map[pipedrive.ItemType]int // action -> item type -> rows
 }
 
 // checkInput reads the whole input and checks every row. It returns the plan, or the
@@ -357,6 +360,7 @@ func checkInput(r io.Reader) (plan inputPlan, bad []string, err error) {
 	if err != nil {
 		return plan, nil, err
 	}
+	plan.columns = rr.names
 	for {
 		row, _, err := rr.next()
 		switch {

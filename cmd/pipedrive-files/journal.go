@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -43,8 +45,45 @@ const journalName = "pipedrive-files bulk"
 type journalHeader struct {
 	Journal string    `json:"journal"`
 	Version int       `json:"version"`
-	Input   string    `json:"input"` // the input file's base name, "-" for stdin
+	Input   string    `json:"input"`             // the input file's absolute path, "-" for stdin
+	Columns []string  `json:"columns,omitempty"` // the input's header row
 	Created time.Time `json:"created"`
+}
+
+// inputID is how a journal knows its input: the file's absolute path ("-" for standard
+// input) and the column names of its header row.
+type inputID struct {
+	path    string
+	columns []string
+}
+
+// journalInput identifies the input file (or "-") whose header row names columns.
+func journalInput(file string, columns []string) (inputID, error) {
+	if file == "-" {
+		return inputID{path: "-", columns: columns}, nil
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return inputID{}, fmt.Errorf("finding the input's absolute path: %w", err)
+	}
+	return inputID{path: abs, columns: columns}, nil
+}
+
+// matches reports whether a journal whose header is h belongs to the input: the same
+// file (its absolute path); or, for a file moved with its journal, or standard input, the
+// same name and columns. Rows are known by their content, so editing the rows of the
+// same file (appending, reordering) keeps its journal.
+func (in inputID) matches(h journalHeader) bool {
+	if h.Input == in.path && in.path != "-" {
+		return true
+	}
+	sameColumns := h.Columns == nil || strings.Join(sortedCopy(h.Columns), ",") == strings.Join(sortedCopy(in.columns), ",")
+	return filepath.Base(h.Input) == filepath.Base(in.path) && sameColumns
+}
+
+// sortedCopy is names sorted, leaving names as it was: column order is not identity.
+func sortedCopy(names []string) []string {
+	return slices.Sorted(slices.Values(names))
 }
 
 // journalRecord is one state change of one row. It never holds the token: the error
@@ -90,7 +129,7 @@ type journal struct {
 
 // readJournal returns the states the journal at path records for the input named input,
 // without changing the file; a missing journal records nothing.
-func readJournal(path, input string) (map[rowID]rowState, error) {
+func readJournal(path string, input inputID) (map[rowID]rowState, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[rowID]rowState{}, nil
@@ -107,7 +146,7 @@ func readJournal(path, input string) (map[rowID]rowState, error) {
 // input when it does not exist or holds no complete line, and returns the states it
 // records. A torn last line is cut off first. The journal stays locked against other runs
 // until Close.
-func openJournal(path, input string, now func() time.Time) (*journal, map[rowID]rowState, error) {
+func openJournal(path string, input inputID, now func() time.Time) (*journal, map[rowID]rowState, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening the journal: %w", err)
@@ -131,7 +170,7 @@ func openJournal(path, input string, now func() time.Time) (*journal, map[rowID]
 
 // prepare cuts the file at end (dropping a torn last line), writes the header if there
 // is none, and leaves the offset at the end for appending.
-func (j *journal) prepare(path, input string, end int64, hasHeader bool) error {
+func (j *journal) prepare(path string, input inputID, end int64, hasHeader bool) error {
 	info, err := j.f.Stat()
 	if err != nil {
 		return fmt.Errorf("opening the journal: %w", err)
@@ -147,7 +186,7 @@ func (j *journal) prepare(path, input string, end int64, hasHeader bool) error {
 	if hasHeader {
 		return j.f.Sync()
 	}
-	if err := j.write(journalHeader{Journal: journalName, Version: 1, Input: input, Created: j.now().UTC()}); err != nil {
+	if err := j.write(journalHeader{Journal: journalName, Version: 1, Input: input.path, Columns: input.columns, Created: j.now().UTC()}); err != nil {
 		return err
 	}
 	// The new file's directory entry must survive a crash too.
@@ -168,7 +207,7 @@ type journalScan struct {
 
 // scanJournal reads a journal. A last line that is torn (no newline, or not JSON) is left
 // out; a bad line before the last is an error.
-func scanJournal(r io.Reader, path, input string) (journalScan, error) {
+func scanJournal(r io.Reader, path string, input inputID) (journalScan, error) {
 	sc := journalScan{states: map[rowID]rowState{}}
 	br := bufio.NewReader(r)
 	for n := 1; ; n++ {
@@ -205,7 +244,7 @@ func scanJournal(r io.Reader, path, input string) (journalScan, error) {
 
 // checkHeader accepts the header of a journal for input. A line that is not JSON is a
 // plain error (a torn header); a header for another input is a *journalError.
-func checkHeader(line []byte, path, input string) error {
+func checkHeader(line []byte, path string, input inputID) error {
 	var h journalHeader
 	if err := json.Unmarshal(line, &h); err != nil {
 		return errors.New("not a JSON line")
@@ -213,8 +252,10 @@ func checkHeader(line []byte, path, input string) error {
 	switch {
 	case h.Journal != journalName || h.Version != 1:
 		return &journalError{fmt.Sprintf("%s is not a journal of pipedrive-files bulk (version 1): give another --journal", path)}
-	case h.Input != input:
-		return &journalError{fmt.Sprintf("journal %s was written for the input %q, not %q: give another --journal, or delete it to start over", path, h.Input, input)}
+	case !input.matches(h):
+		return &journalError{fmt.Sprintf("journal %s was written for the input %s (columns %s), not %s (columns %s): give another --journal, or delete it to start over "+
+			"(a journal follows its input when the file is edited, or moved keeping its name and columns)",
+			path, h.Input, strings.Join(h.Columns, ","), input.path, strings.Join(input.columns, ","))}
 	}
 	return nil
 }
@@ -281,12 +322,3 @@ func (j *journal) write(v any) error {
 
 // Close closes the file; every record is already synced.
 func (j *journal) Close() error { return j.f.Close() }
-
-// journalInput is the name a journal knows its input by: the file's base name, so that a
-// directory holding an input and its journal can be moved, or "-" for stdin.
-func journalInput(file string) string {
-	if file == "-" {
-		return "-"
-	}
-	return filepath.Base(file)
-}
