@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -224,7 +225,7 @@ func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipe
 	case err != nil:
 		return report(b.stderr, "bulk", fmt.Errorf("reading %s: %w", b.file, err))
 	case len(bad) > 0:
-		fmt.Fprintf(b.stderr, "pipedrive-files bulk: %s: %d invalid rows; nothing was sent:\n  %s\n", b.file, len(bad), strings.Join(bad, "\n  "))
+		fmt.Fprintf(b.stderr, "pipedrive-files bulk: %s: %s; nothing was sent:\n  %s\n", b.file, count(len(bad), "invalid row"), strings.Join(bad, "\n  "))
 		return exitUsage
 	}
 	input, err := journalInput(b.file, plan.columns)
@@ -352,7 +353,7 @@ func (b *bulkRun) dryRun(plan inputPlan, input inputID) int {
 		return printDryRunJSON(b.stdout, b.stderr, b.file, plan, s)
 	}
 	var out strings.Builder
-	fmt.Fprintf(&out, "%s: %d rows, all valid. Nothing was sent (--dry-run).\n", b.file, plan.rows)
+	fmt.Fprintf(&out, "%s: %s, all valid. Nothing was sent (--dry-run).\n", b.file, count(plan.rows, "row"))
 	for _, action := range []string{actionCreate, actionLink} {
 		fmt.Fprintf(&out, "  %-6s %d%s\n", action, sum(plan.counts[action]), perType(plan.counts[action]))
 	}
@@ -398,6 +399,14 @@ func sum[K comparable](m map[K]int) int {
 		n += v
 	}
 	return n
+}
+
+// count is "1 row", "2 rows": n and the noun, in the plural unless n is 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // perType is " (deal 3, person 1)", in a stable order, or "".

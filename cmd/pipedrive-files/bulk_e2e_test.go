@@ -335,7 +335,7 @@ func TestBulkAlreadyLinkedAndRetryFailed(t *testing.T) {
 	srv.AddDeal(pipedrivetest.Deal{ID: 77, Title: "Now it exists"})
 	r = runWith(t, envFor(srv), "bulk", path)
 	assert.Equal(t, exitAPI, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "1 rows failed in an earlier run and were not retried: add --retry-failed to send them again.\n")
+	assert.Contains(t, r.stdout, "1 row failed in an earlier run and not retried: add --retry-failed to retry.\n")
 	assert.Len(t, srv.Files(), 1)
 	r = runWith(t, envFor(srv), "bulk", path, "--retry-failed")
 	assert.Equal(t, exitOK, r.code, r.stderr)

@@ -47,6 +47,11 @@ func TestBulkInvalidRowsAreAllReportedAndNothingIsSent(t *testing.T) {
 	assert.Empty(t, r.dialed)
 	assert.Empty(t, srv.Requests())
 	assert.NoFileExists(t, path+".journal")
+
+	path = writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,\n")
+	r = runWith(t, envFor(srv), "bulk", path)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Equal(t, "pipedrive-files bulk: "+path+": 1 invalid row; nothing was sent:\n  line 2: title: required for create rows\n", r.stderr)
 }
 
 func TestBulkDryRun(t *testing.T) {
@@ -210,6 +215,6 @@ func TestBulkReportPath(t *testing.T) {
 	r = runWith(t, envFor(srv), "bulk", path, "--report", "/dev/full")
 	assert.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "pipedrive-files bulk: --report: write /dev/full: no space left on device\n")
-	assert.Contains(t, r.stdout, "1 rows: done 1,")
+	assert.Contains(t, r.stdout, "1 row: done 1,")
 	assert.Len(t, srv.Files(), 1)
 }

@@ -158,6 +158,8 @@ func (rr *rowReader) readHeader(header []string, line int) error {
 		rr.names = append(rr.names, name)
 		c := columnIndex(name)
 		switch {
+		case name == "":
+			msgs = append(msgs, fmt.Sprintf("empty column name in the header, column %d (a trailing comma?)", i+1))
 		case c < 0:
 			msgs = append(msgs, fmt.Sprintf("unknown column %q (the columns are %s)", name, columnList()))
 		case rr.cols[c] >= 0:

@@ -113,8 +113,8 @@ func (s *summary) print(w io.Writer, asJSON bool) error {
 		return enc.Encode(s)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d rows: done %d, already linked %d, skipped (done earlier) %d, failed %d, unknown %d",
-		s.Input, s.Rows, s.Done, s.AlreadyLinked, s.Skipped, s.Failed, s.Unknown)
+	fmt.Fprintf(&b, "%s: %s: done %d, already linked %d, skipped (done earlier) %d, failed %d, unknown %d",
+		s.Input, count(s.Rows, "row"), s.Done, s.AlreadyLinked, s.Skipped, s.Failed, s.Unknown)
 	if s.NotSent > 0 {
 		fmt.Fprintf(&b, ", not sent %d", s.NotSent)
 	}
@@ -133,7 +133,7 @@ func (s *summary) print(w io.Writer, asJSON bool) error {
 		b.WriteString("Unknown rows may or may not have taken effect: run the same command again to look for them on their item and send those that are not there.\n")
 	}
 	if s.FailedEarlier > 0 {
-		fmt.Fprintf(&b, "%d rows failed in an earlier run and were not retried: add --retry-failed to send them again.\n", s.FailedEarlier)
+		fmt.Fprintf(&b, "%s failed in an earlier run and not retried: add --retry-failed to retry.\n", count(s.FailedEarlier, "row"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
