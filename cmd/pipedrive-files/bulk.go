@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -63,6 +62,7 @@ type bulkFlags struct {
 	retryFailed bool
 }
 
+// register defines bulk's flags on fs.
 func (f *bulkFlags) register(fs *flag.FlagSet) {
 	f.common.register(fs)
 	fs.Lookup("json").Usage = "print the summary as JSON"
@@ -190,23 +190,13 @@ func (b *bulkRun) open() (*rowReader, func(), error) {
 
 // eachRow calls fn for every row of the (already checked) input.
 func (b *bulkRun) eachRow(fn func(bulkRow, rowID)) error {
-	rr, closeInput, err := b.open()
-	if err != nil {
-		return err
-	}
-	defer closeInput()
-	for {
-		row, id, err := rr.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading %s again: %w (was it changed during the run?)", b.file, err)
-		}
+	return readRows(b.open, func(row bulkRow, id rowID) bool {
 		fn(row, id)
-	}
+		return true
+	})
 }
 
+// journalPath is --journal, or FILE.journal beside the input.
 func (b *bulkRun) journalPath() string {
 	if b.flags.journal != "" {
 		return b.flags.journal
@@ -214,6 +204,8 @@ func (b *bulkRun) journalPath() string {
 	return b.file + ".journal"
 }
 
+// run checks the input, then (unless --dry-run) creates the report, connects, opens the
+// journal and sends; it returns the exit code.
 func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipedrive.Option) int {
 	in, err := os.Open(b.path)
 	if err != nil {
@@ -382,17 +374,18 @@ type dryRunJSON struct {
 	} `json:"journal"`
 }
 
+// printDryRunJSON prints the --dry-run --json output: the plan and what the journal
+// records; it returns the exit code.
 func printDryRunJSON(stdout, stderr io.Writer, file string, plan inputPlan, s summary) int {
 	out := dryRunJSON{Input: file, DryRun: true, Rows: plan.rows, Create: plan.counts[actionCreate], Link: plan.counts[actionLink]}
 	out.Journal.Done, out.Journal.Failed, out.Journal.Unknown, out.Journal.NotSent = s.Skipped, s.Failed, s.Unknown, s.NotSent
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	if err := writeJSON(stdout, out); err != nil {
 		return report(stderr, "bulk", err)
 	}
 	return exitOK
 }
 
+// sum adds up the counts in m.
 func sum[K comparable](m map[K]int) int {
 	n := 0
 	for _, v := range m {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"net/http"
 	"sync"
@@ -124,33 +123,24 @@ func (e *engine) settle(soft context.Context) error {
 
 // dispatch hands out the pending rows (pending true) or the rows never finished.
 func (e *engine) dispatch(soft context.Context, jobs chan<- job, open func() (*rowReader, func(), error), pending bool) error {
-	rr, closeInput, err := open()
-	if err != nil {
-		return err
-	}
-	defer closeInput()
-	for !e.stopped(soft) {
-		row, id, err := rr.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading the input again: %w (was it changed during the run?)", err)
+	return readRows(open, func(row bulkRow, id rowID) bool {
+		if e.stopped(soft) {
+			return false
 		}
 		st := e.state(id)
 		isPending := st.state == stateSending || st.state == stateUnknown
 		switch {
 		case st.state != "" && !st.earlier: // this run has had it already (the first pass)
-			continue
+			return true
 		case isPending != pending, st.state == stateDone, st.state == stateFailed && !e.retryFailed:
-			continue
+			return true
 		}
 		select {
 		case jobs <- job{row: row, id: id, pending: isPending, since: st.since}:
 		case <-soft.Done():
 		}
-	}
-	return nil
+		return true
+	})
 }
 
 // stopped reports whether no more rows may start: interrupted, or stopped by an error
@@ -177,6 +167,7 @@ func (e *engine) stopReason() string {
 	return e.stop
 }
 
+// state is what is known about the row now.
 func (e *engine) state(id rowID) rowState {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -326,6 +317,7 @@ func (e *engine) findUnclaimed(ctx context.Context, r pipedrive.CreateRemoteFile
 	return best, nil
 }
 
+// owned reports whether a row has claimed the file.
 func (e *engine) owned(id int64) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -33,6 +33,8 @@ type progress struct {
 	wg       sync.WaitGroup
 }
 
+// newProgress counts a run that has todo rows to do, earlier ones done before; waitNote
+// describes the current rate-limit wait.
 func newProgress(todo, earlier int, waitNote func() string) *progress {
 	return &progress{todo: todo, earlier: earlier, start: time.Now(), waitNote: waitNote, done: make(chan struct{})}
 }

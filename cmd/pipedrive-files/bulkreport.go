@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -108,9 +107,7 @@ func (s *summary) exitCode() int {
 // print writes the summary for people, or as JSON.
 func (s *summary) print(w io.Writer, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		return writeJSON(w, s)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s: done %d, already linked %d, skipped (done earlier) %d, failed %d, unknown %d",
@@ -154,7 +151,8 @@ func newReport(path string) (*reportWriter, error) {
 	}
 	r := &reportWriter{f: f, w: csv.NewWriter(f)}
 	names := columnNames()
-	_ = r.w.Write(append([]string{"line"}, append(names[:numColumns-1], "outcome", "file_id", "error")...))
+	// No url column: a url is written resolved, as remote_id.
+	_ = r.w.Write(append([]string{"line"}, append(names[:idxURL], "outcome", "file_id", "error")...))
 	return r, nil
 }
 
@@ -197,8 +195,10 @@ type requestCounter struct {
 	requests, limited atomic.Int64
 }
 
+// Enabled takes every record: the client logs its requests at debug level.
 func (c *requestCounter) Enabled(context.Context, slog.Level) bool { return true }
 
+// Handle counts a record with an HTTP status as one request, and a 429 as rate limited.
 func (c *requestCounter) Handle(_ context.Context, r slog.Record) error {
 	r.Attrs(func(a slog.Attr) bool {
 		if a.Key != "status" || a.Value.Kind() != slog.KindInt64 {
@@ -215,5 +215,6 @@ func (c *requestCounter) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
+// WithAttrs and WithGroup return c: the counts are the same whatever the attributes.
 func (c *requestCounter) WithAttrs([]slog.Attr) slog.Handler { return c }
 func (c *requestCounter) WithGroup(string) slog.Handler      { return c }

@@ -115,6 +115,7 @@ type rowState struct {
 // a journal. It is a usage error (exit 2): nothing was sent.
 type journalError struct{ msg string }
 
+// Error says what is wrong with the journal and what to do.
 func (e *journalError) Error() string { return e.msg }
 
 // journal is the append-only record of a run. Each record is written and synced before

@@ -94,6 +94,7 @@ Exit status:
 The token is never printed.
 `
 
+// main runs the command with the process's arguments, streams and signals.
 func main() {
 	ctx, stop := interruptible(context.Background())
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, wallClock{})

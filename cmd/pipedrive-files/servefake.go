@@ -175,6 +175,7 @@ func (l *requestLog) printf(format string, args ...any) {
 	fmt.Fprintf(l.w, format+"\n", args...)
 }
 
+// count is the number of requests logged.
 func (l *requestLog) count() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
