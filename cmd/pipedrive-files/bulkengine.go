@@ -302,9 +302,7 @@ func (e *engine) findUnclaimed(ctx context.Context, r pipedrive.CreateRemoteFile
 		if err != nil {
 			return nil, err
 		}
-		tooOld := !f.AddTime.IsZero() && f.AddTime.Before(since.Add(-pipedrive.ClockSkewAllowance)) // zero: unknown, as FindCreated
-		remote := f.RemoteID != "" || f.RemoteLocation != ""                                        // as FindCreated: the location may be "googledocs"
-		if !f.ActiveFlag || !remote || f.Name != r.Title || f.FileType != r.FileType || tooOld || e.owned(f.ID) {
+		if !r.Matches(f, since) || e.owned(f.ID) { // FindCreated's test, and no row's file
 			continue
 		}
 		if best == nil || f.AddTime.After(best.AddTime) || f.AddTime.Equal(best.AddTime) && f.ID > best.ID {
