@@ -110,8 +110,7 @@ func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileReques
 		if err != nil {
 			return nil, err
 		}
-		tooOld := !f.AddTime.IsZero() && f.AddTime.Before(cutoff) // zero: the time is unknown
-		if !f.ActiveFlag || !isRemote(f) || f.Name != r.Title || f.FileType != r.FileType || tooOld {
+		if !r.Matches(f, since) {
 			continue
 		}
 		if newest == nil || f.AddTime.After(newest.AddTime) || f.AddTime.Equal(newest.AddTime) && f.ID > newest.ID {
@@ -123,6 +122,16 @@ func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileReques
 			r.FileType, r.Title, r.Item.Type, r.Item.ID, cutoff.UTC().Format(time.DateTime), unprefixed(ErrNotFound))
 	}
 	return newest, nil
+}
+
+// Matches reports whether f may be the file a CreateRemote call with r made, if that
+// call was sent at since: the test FindCreated applies to each of the item's files (f
+// active, remote, named r.Title, of type r.FileType, added no earlier than since minus
+// ClockSkewAllowance or with no add_time). It is for callers that search a listing of
+// their own, for instance to skip files they have already accounted for.
+func (r CreateRemoteFileRequest) Matches(f *RemoteFile, since time.Time) bool {
+	tooOld := !f.AddTime.IsZero() && f.AddTime.Before(since.Add(-ClockSkewAllowance)) // zero: the time is unknown
+	return f.ActiveFlag && isRemote(f) && f.Name == r.Title && f.FileType == r.FileType && !tooOld
 }
 
 // isRemote reports whether f is a remote file rather than an uploaded one.

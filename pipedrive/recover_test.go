@@ -343,3 +343,33 @@ func TestFindCreatedMatchesAnyRemoteLocationButNoUpload(t *testing.T) {
 	_, err = newTokenClient(t, uploads, pipedrive.WithClock(clk)).Files.FindCreated(context.Background(), proposal, clk.Now())
 	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
 }
+
+// Matches is FindCreated's test of one file: active, remote, the title and type asked for,
+// and not added before since minus ClockSkewAllowance (no add_time counts).
+func TestCreateRemoteFileRequestMatches(t *testing.T) {
+	t.Parallel()
+	since := time.Date(2026, 11, 29, 22, 0, 0, 0, time.UTC)
+	r := pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Proposal", Item: pipedrive.Deal(12)}
+	file := func(edit func(*pipedrive.RemoteFile)) *pipedrive.RemoteFile {
+		f := &pipedrive.RemoteFile{ID: 1, Name: "Proposal", FileType: pipedrive.GoogleDoc, ActiveFlag: true,
+			RemoteLocation: "googledrive", RemoteID: "1abc", AddTime: since}
+		edit(f)
+		return f
+	}
+	for name, tc := range map[string]struct {
+		f    *pipedrive.RemoteFile
+		want bool
+	}{
+		"the file":             {file(func(*pipedrive.RemoteFile) {}), true},
+		"googledocs location":  {file(func(f *pipedrive.RemoteFile) { f.RemoteLocation = "googledocs" }), true},
+		"no add_time":          {file(func(f *pipedrive.RemoteFile) { f.AddTime = time.Time{} }), true},
+		"within the allowance": {file(func(f *pipedrive.RemoteFile) { f.AddTime = since.Add(-pipedrive.ClockSkewAllowance) }), true},
+		"before the allowance": {file(func(f *pipedrive.RemoteFile) { f.AddTime = since.Add(-pipedrive.ClockSkewAllowance - time.Second) }), false},
+		"deleted":              {file(func(f *pipedrive.RemoteFile) { f.ActiveFlag = false }), false},
+		"uploaded, not remote": {file(func(f *pipedrive.RemoteFile) { f.RemoteLocation, f.RemoteID = "", "" }), false},
+		"another title":        {file(func(f *pipedrive.RemoteFile) { f.Name = "Proposal 2" }), false},
+		"another type":         {file(func(f *pipedrive.RemoteFile) { f.FileType = pipedrive.GoogleSheet }), false},
+	} {
+		assert.Equal(t, tc.want, r.Matches(tc.f, since), name)
+	}
+}

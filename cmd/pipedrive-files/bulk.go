@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,8 +40,10 @@ numbers (exit 2). Links are sent only when the file is not linked to the item ye
 
 Ctrl-C (or SIGTERM) stops starting rows and lets the calls in flight finish; a second
 Ctrl-C abandons them. Either way the journal is complete: run the command again to go on.
-A refusal every row would meet (401, 402, 403) or a rate limit the client gave up waiting
-for stops the run the same way.
+A refusal of the account (401, 402, 403), a server error (5xx), a rate limit the client
+gave up waiting for, or no connection stops the run the same way; the row it hit is
+recorded not_sent, so the next run sends it. A refusal of the row itself (400, 404, ...)
+fails that row for good (unless --retry-failed) and the run goes on.
 
 Exit status: 0 every row done or already linked; 1 a row failed, or was not sent (rate
 limit, no connection); 2 invalid input or flags, nothing sent; 3 a row's outcome is still
@@ -60,6 +62,7 @@ type bulkFlags struct {
 	retryFailed bool
 }
 
+// register defines bulk's flags on fs.
 func (f *bulkFlags) register(fs *flag.FlagSet) {
 	f.common.register(fs)
 	fs.Lookup("json").Usage = "print the summary as JSON"
@@ -70,8 +73,9 @@ func (f *bulkFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.retryFailed, "retry-failed", false, "send again the rows that failed in an earlier run")
 }
 
-// runBulk is the bulk command; stdin is read when FILE is "-".
-func runBulk(ctx context.Context, clock pipedrive.Clock, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer, extra []pipedrive.Option) int {
+// runBulk is the bulk command; stdin is read when FILE is "-". clock is the client's
+// (extra holds pipedrive.WithClock(clock)): the journal's times and the settle wait use it.
+func runBulk(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer, clock pipedrive.Clock, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("bulk", flag.ContinueOnError)
 	var f bulkFlags
 	f.register(fs)
@@ -166,7 +170,8 @@ type bulkRun struct {
 	flags          bulkFlags
 	file, path     string // as given, and where to read it
 	stdout, stderr io.Writer
-	clock          pipedrive.Clock // for the journal's times and the settle wait
+	clock          pipedrive.Clock // the client's
+	report         *reportWriter   // the --report file, created before anything is sent; nil without
 }
 
 // open reads the input from its start.
@@ -185,23 +190,13 @@ func (b *bulkRun) open() (*rowReader, func(), error) {
 
 // eachRow calls fn for every row of the (already checked) input.
 func (b *bulkRun) eachRow(fn func(bulkRow, rowID)) error {
-	rr, closeInput, err := b.open()
-	if err != nil {
-		return err
-	}
-	defer closeInput()
-	for {
-		row, id, err := rr.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading %s again: %w (was it changed during the run?)", b.file, err)
-		}
+	return readRows(b.open, func(row bulkRow, id rowID) bool {
 		fn(row, id)
-	}
+		return true
+	})
 }
 
+// journalPath is --journal, or FILE.journal beside the input.
 func (b *bulkRun) journalPath() string {
 	if b.flags.journal != "" {
 		return b.flags.journal
@@ -209,6 +204,8 @@ func (b *bulkRun) journalPath() string {
 	return b.file + ".journal"
 }
 
+// run checks the input, then (unless --dry-run) creates the report, connects, opens the
+// journal and sends; it returns the exit code.
 func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipedrive.Option) int {
 	in, err := os.Open(b.path)
 	if err != nil {
@@ -220,11 +217,23 @@ func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipe
 	case err != nil:
 		return report(b.stderr, "bulk", fmt.Errorf("reading %s: %w", b.file, err))
 	case len(bad) > 0:
-		fmt.Fprintf(b.stderr, "pipedrive-files bulk: %s: %d invalid rows; nothing was sent:\n  %s\n", b.file, len(bad), strings.Join(bad, "\n  "))
+		fmt.Fprintf(b.stderr, "pipedrive-files bulk: %s: %s; nothing was sent:\n  %s\n", b.file, count(len(bad), "invalid row"), strings.Join(bad, "\n  "))
 		return exitUsage
 	}
+	input, err := journalInput(b.file, plan.columns)
+	if err != nil {
+		return report(b.stderr, "bulk", err)
+	}
 	if b.flags.dryRun {
-		return b.dryRun(plan)
+		return b.dryRun(plan, input)
+	}
+	if b.flags.report != "" {
+		// Created now, so that a path that cannot be written is found before anything is
+		// sent, not after the whole run.
+		if b.report, err = newReport(b.flags.report); err != nil {
+			return report(b.stderr, "bulk", usagef("%v", err))
+		}
+		defer b.report.close() // a no-op once finish has closed it
 	}
 	counter := &requestCounter{}
 	client, release, err := connect(b.flags.common, env, b.stderr, append(extra, pipedrive.WithLogger(slog.New(counter))))
@@ -232,7 +241,7 @@ func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipe
 		return report(b.stderr, "bulk", err)
 	}
 	defer release()
-	j, states, err := openJournal(b.journalPath(), journalInput(b.file), b.clock.Now)
+	j, states, err := openJournal(b.journalPath(), input, b.clock.Now)
 	if err != nil {
 		return report(b.stderr, "bulk", journalUsage(err))
 	}
@@ -264,8 +273,7 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *journal
 		return report(b.stderr, "bulk", err)
 	}
 	prog := newProgress(todo, earlier, func() string { return rateLimitNote(client.RateLimit()) })
-	e := newEngine(client.Files, j, states, b.flags.workers, b.flags.retryFailed)
-	e.now, e.sleep = b.clock.Now, b.clock.Sleep
+	e := newEngine(client.Files, j, states, b.clock, b.flags.workers, b.flags.retryFailed)
 	e.onFinish = prog.rowFinished
 	e.onSettle = func(d time.Duration) {
 		fmt.Fprintf(b.stderr, "pipedrive-files bulk: the last run stopped %s ago with calls in flight: waiting %s for them to settle before looking for their files\n",
@@ -277,8 +285,14 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *journal
 	prog.stop()
 
 	s := summary{Input: b.file, Journal: b.journalPath(), Interrupted: ctx.Err() != nil, Stopped: e.stopReason()}
-	if err := b.finish(&s, e.states); err != nil {
+	reportErr, err := b.finish(&s, e.states)
+	if err != nil {
 		return report(b.stderr, "bulk", err)
+	}
+	if reportErr != nil {
+		// The run is over and its journal complete: the summary and exit code still tell
+		// what it did.
+		fmt.Fprintf(b.stderr, "pipedrive-files bulk: %v\n", reportErr)
 	}
 	s.ElapsedSeconds = time.Since(start).Seconds()
 	s.Requests, s.RateLimited = counter.requests.Load(), counter.limited.Load()
@@ -293,28 +307,20 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *journal
 	return s.ExitCode
 }
 
-// finish counts every row's final state into s and writes the --report file.
-func (b *bulkRun) finish(s *summary, states map[rowID]rowState) error {
-	var rep *reportWriter
-	if b.flags.report != "" {
-		var err error
-		if rep, err = newReport(b.flags.report); err != nil {
-			return err
-		}
-	}
-	err := b.eachRow(func(row bulkRow, id rowID) {
+// finish counts every row's final state into s and writes the --report file. err is
+// reading the input; reportErr writing the report.
+func (b *bulkRun) finish(s *summary, states map[rowID]rowState) (reportErr, err error) {
+	err = b.eachRow(func(row bulkRow, id rowID) {
 		st := states[id]
 		s.count(st)
-		if rep != nil {
-			rep.row(row, st)
+		if b.report != nil {
+			b.report.row(row, st)
 		}
 	})
-	if rep != nil {
-		if cerr := rep.close(); err == nil {
-			err = cerr
-		}
+	if b.report != nil {
+		reportErr = b.report.close()
 	}
-	return err
+	return reportErr, err
 }
 
 // rateLimitNote describes the wait for the rate limit the last response announced.
@@ -326,8 +332,8 @@ func rateLimitNote(rl pipedrive.RateLimit) string {
 }
 
 // dryRun prints what a run would do.
-func (b *bulkRun) dryRun(plan inputPlan) int {
-	states, err := readJournal(b.journalPath(), journalInput(b.file))
+func (b *bulkRun) dryRun(plan inputPlan, input inputID) int {
+	states, err := readJournal(b.journalPath(), input)
 	if err != nil {
 		return report(b.stderr, "bulk", journalUsage(err))
 	}
@@ -339,7 +345,7 @@ func (b *bulkRun) dryRun(plan inputPlan) int {
 		return printDryRunJSON(b.stdout, b.stderr, b.file, plan, s)
 	}
 	var out strings.Builder
-	fmt.Fprintf(&out, "%s: %d rows, all valid. Nothing was sent (--dry-run).\n", b.file, plan.rows)
+	fmt.Fprintf(&out, "%s: %s, all valid. Nothing was sent (--dry-run).\n", b.file, count(plan.rows, "row"))
 	for _, action := range []string{actionCreate, actionLink} {
 		fmt.Fprintf(&out, "  %-6s %d%s\n", action, sum(plan.counts[action]), perType(plan.counts[action]))
 	}
@@ -368,23 +374,32 @@ type dryRunJSON struct {
 	} `json:"journal"`
 }
 
+// printDryRunJSON prints the --dry-run --json output: the plan and what the journal
+// records; it returns the exit code.
 func printDryRunJSON(stdout, stderr io.Writer, file string, plan inputPlan, s summary) int {
 	out := dryRunJSON{Input: file, DryRun: true, Rows: plan.rows, Create: plan.counts[actionCreate], Link: plan.counts[actionLink]}
 	out.Journal.Done, out.Journal.Failed, out.Journal.Unknown, out.Journal.NotSent = s.Skipped, s.Failed, s.Unknown, s.NotSent
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	if err := writeJSON(stdout, out); err != nil {
 		return report(stderr, "bulk", err)
 	}
 	return exitOK
 }
 
+// sum adds up the counts in m.
 func sum[K comparable](m map[K]int) int {
 	n := 0
 	for _, v := range m {
 		n += v
 	}
 	return n
+}
+
+// count is "1 row", "2 rows": n and the noun, in the plural unless n is 1.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // perType is " (deal 3, person 1)", in a stable order, or "".

@@ -162,7 +162,8 @@ func TestBulk200RowsWithWorkersUnderARateLimit(t *testing.T) {
 	journal, err := os.ReadFile(fx.path + ".journal")
 	require.NoError(t, err)
 	assert.NotContains(t, string(journal), fx.srv.Token())
-	assert.Equal(t, 401, strings.Count(string(journal), "\n"), "a header, then sending and done for each row")
+	assert.Equal(t, 402, strings.Count(string(journal), "\n"), "a header, then sending and done for each row, then stopped")
+	assert.True(t, strings.HasSuffix(string(journal), "\n{\"state\":\"stopped\",\"at\":\""+fx.clk.Now().UTC().Format(time.RFC3339Nano)+"\"}\n"), "the run's end is recorded")
 
 	// Again: nothing is sent, every row is skipped.
 	before := len(fx.srv.Requests())
@@ -292,7 +293,9 @@ func TestBulkTornJournalLine(t *testing.T) {
 	journalPath := fx.path + ".journal"
 	data, err := os.ReadFile(journalPath)
 	require.NoError(t, err)
-	// Cut the last record (row 10's "done") in the middle, as a crash would.
+	// A crash writes no stopped record: drop it, and cut the last row record (row 10's
+	// "done") in the middle, as a crash would.
+	data = data[:strings.LastIndex(strings.TrimSuffix(string(data), "\n"), "\n")+1]
 	last := strings.LastIndex(strings.TrimSuffix(string(data), "\n"), "\n")
 	require.NoError(t, os.WriteFile(journalPath, data[:last+30], 0o644))
 
@@ -332,7 +335,7 @@ func TestBulkAlreadyLinkedAndRetryFailed(t *testing.T) {
 	srv.AddDeal(pipedrivetest.Deal{ID: 77, Title: "Now it exists"})
 	r = runWith(t, envFor(srv), "bulk", path)
 	assert.Equal(t, exitAPI, r.code, r.stderr)
-	assert.Contains(t, r.stdout, "1 rows failed in an earlier run and were not retried: add --retry-failed to send them again.\n")
+	assert.Contains(t, r.stdout, "1 row failed in an earlier run and not retried: add --retry-failed to retry.\n")
 	assert.Len(t, srv.Files(), 1)
 	r = runWith(t, envFor(srv), "bulk", path, "--retry-failed")
 	assert.Equal(t, exitOK, r.code, r.stderr)

@@ -47,6 +47,11 @@ func TestBulkInvalidRowsAreAllReportedAndNothingIsSent(t *testing.T) {
 	assert.Empty(t, r.dialed)
 	assert.Empty(t, srv.Requests())
 	assert.NoFileExists(t, path+".journal")
+
+	path = writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,\n")
+	r = runWith(t, envFor(srv), "bulk", path)
+	assert.Equal(t, exitUsage, r.code)
+	assert.Equal(t, "pipedrive-files bulk: "+path+": 1 invalid row; nothing was sent:\n  line 2: title: required for create rows\n", r.stderr)
 }
 
 func TestBulkDryRun(t *testing.T) {
@@ -73,21 +78,48 @@ func TestBulkDryRun(t *testing.T) {
 }
 
 // A journal written for another input is refused before anything is sent.
+// A journal belongs to its input file (absolute path), or to a file of the same name and
+// columns (the directory moved with its journal); another input is refused, before
+// anything is sent, even when its name is the same.
 func TestBulkRefusesAJournalOfAnotherInput(t *testing.T) {
 	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
+	srv.AddDeal(pipedrivetest.Deal{ID: 12})
 	dir := t.TempDir()
 	journalPath := filepath.Join(dir, "shared.journal")
-	require.NoError(t, os.WriteFile(journalPath, []byte(`{"journal":"pipedrive-files bulk","version":1,"input":"deals.csv","created":"2026-11-29T22:00:00Z"}`+"\n"), 0o644))
 	path := writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\n")
-	for _, extra := range [][]string{nil, {"--dry-run"}} {
-		r := runWith(t, envFor(srv), append([]string{"bulk", "--journal", journalPath, path}, extra...)...)
-		assert.Equal(t, exitUsage, r.code, extra)
-		assert.Equal(t, "pipedrive-files bulk: journal "+journalPath+` was written for the input "deals.csv", not "rows.csv": give another --journal, or delete it to start over`+
-			"\nRun 'pipedrive-files bulk -h' for usage.\n", r.stderr)
+	cols := []string{"action", "item_type", "item_id", "file_type", "title"}
+	header := func(input string, columns []string) {
+		h, err := json.Marshal(journalHeader{Journal: journalName, Version: 1, Input: input, Columns: columns})
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(journalPath, append(h, '\n'), 0o644))
 	}
-	assert.Empty(t, srv.Requests())
+	for _, tc := range []struct {
+		input   string
+		columns []string
+		ok      bool
+	}{
+		{"/elsewhere/deals.csv", cols, false},
+		{"/elsewhere/rows.csv", []string{"action", "item_type", "item_id", "url"}, false}, // same name, another file
+		{"-", cols, false},
+		{"/elsewhere/rows.csv", []string{"title", "action", "item_type", "item_id", "file_type"}, true}, // moved with its journal
+		{path, []string{"action", "item_type", "item_id", "url"}, true},                                 // the same file, edited
+	} {
+		for _, extra := range [][]string{{"--dry-run"}, nil} {
+			header(tc.input, tc.columns)
+			r := runWith(t, envFor(srv), append([]string{"bulk", "--journal", journalPath, path}, extra...)...)
+			if tc.ok {
+				assert.Equal(t, exitOK, r.code, r.stderr)
+				continue
+			}
+			assert.Equal(t, exitUsage, r.code, tc.input, extra)
+			assert.Equal(t, "pipedrive-files bulk: journal "+journalPath+" was written for the input "+tc.input+" (columns "+strings.Join(tc.columns, ",")+"), not "+path+
+				" (columns action,item_type,item_id,file_type,title): give another --journal, or delete it to start over (a journal follows its input when the file is edited, or moved keeping its name and columns)"+
+				"\nRun 'pipedrive-files bulk -h' for usage.\n", r.stderr)
+		}
+	}
+	assert.Len(t, srv.Files(), 2, "only the runs whose journal was accepted sent anything")
 }
 
 func TestBulkUsageErrors(t *testing.T) {
@@ -136,7 +168,7 @@ func TestBulkReadsStandardInput(t *testing.T) {
 	journalPath := filepath.Join(t.TempDir(), "stdin.journal")
 	var stdout, stderr bytes.Buffer
 	in := strings.NewReader("action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\ncreate,deal,12,gdoc,B\n")
-	code := runBulk(context.Background(), wallClock{}, []string{"--dry-run", "--journal", journalPath, "-"}, func(string) string { return "" }, in, &stdout, &stderr, nil)
+	code := runBulk(context.Background(), []string{"--dry-run", "--journal", journalPath, "-"}, func(string) string { return "" }, in, &stdout, &stderr, wallClock{}, nil)
 	require.Equal(t, exitOK, code, stderr.String())
 	assert.Equal(t, "-: 2 rows, all valid. Nothing was sent (--dry-run).\n  create 2 (deal 2)\n  link   0\n", stdout.String())
 }
@@ -161,4 +193,28 @@ func TestSplitFileArg(t *testing.T) {
 		assert.Equal(t, tc.file, file, tc.args)
 		assert.Equal(t, tc.rest, rest, tc.args)
 	}
+}
+
+// A --report path that cannot be written is found before anything is sent (exit 2,
+// naming the flag); a report that fails only when written leaves the summary and the
+// run's exit code as they were.
+func TestBulkReportPath(t *testing.T) {
+	t.Parallel()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	srv.AddDeal(pipedrivetest.Deal{ID: 12})
+	path := writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\n")
+	r := runWith(t, envFor(srv), "bulk", path, "--report", filepath.Join(t.TempDir(), "no such dir", "report.csv"))
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "pipedrive-files bulk: --report: open ")
+	assert.Empty(t, srv.Requests(), "nothing sent")
+
+	if _, err := os.Stat("/dev/full"); err != nil {
+		return // the write failure below needs Linux's /dev/full
+	}
+	r = runWith(t, envFor(srv), "bulk", path, "--report", "/dev/full")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "pipedrive-files bulk: --report: write /dev/full: no space left on device\n")
+	assert.Contains(t, r.stdout, "1 row: done 1,")
+	assert.Len(t, srv.Files(), 1)
 }

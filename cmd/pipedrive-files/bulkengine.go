@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"net/http"
 	"sync"
@@ -36,11 +35,10 @@ type job struct {
 type engine struct {
 	files       filesAPI
 	journal     *journal
-	now         func() time.Time
+	clock       pipedrive.Clock // the client's, so that tests share one fake clock with the fake server
 	workers     int
 	retryFailed bool
-	onFinish    func(rowState) // called once per row this run finishes, for the progress line
-	sleep       func(ctx context.Context, d time.Duration) error
+	onFinish    func(rowState)      // called once per row this run finishes, with its final state, for the progress line
 	onSettle    func(time.Duration) // told how long the run waits before looking, if it does
 
 	mu     sync.Mutex
@@ -52,10 +50,11 @@ type engine struct {
 	content keyedLocks[[16]byte]       // identical rows run one after the other
 }
 
-// newEngine prepares a run over the states an earlier run's journal left.
-func newEngine(files filesAPI, j *journal, states map[rowID]rowState, workers int, retryFailed bool) *engine {
-	e := &engine{files: files, journal: j, now: time.Now, workers: workers, retryFailed: retryFailed,
-		onFinish: func(rowState) {}, sleep: sleep, onSettle: func(time.Duration) {}, states: states, claims: map[int64]bool{}}
+// newEngine prepares a run over the states an earlier run's journal left. clock is the
+// client's: the settle wait goes through it, and the journal's times come from it.
+func newEngine(files filesAPI, j *journal, states map[rowID]rowState, clock pipedrive.Clock, workers int, retryFailed bool) *engine {
+	e := &engine{files: files, journal: j, clock: clock, workers: workers, retryFailed: retryFailed,
+		onFinish: func(rowState) {}, onSettle: func(time.Duration) {}, states: states, claims: map[int64]bool{}}
 	for _, st := range states {
 		if st.state == stateDone {
 			e.claims[st.fileID] = true
@@ -89,78 +88,59 @@ func (e *engine) run(soft, hard context.Context, open func() (*rowReader, func()
 	}
 	close(jobs)
 	wg.Wait()
+	// Every call of this run has returned or been abandoned: a request sent after this
+	// moment is not this run's. The next run's settle wait counts from this record.
+	if serr := e.journal.stopped(); err == nil {
+		err = serr
+	}
 	return err
 }
 
-// settle waits, before rows an earlier run left in flight are looked for, until the
-// latest was sent pipedrive.SettleTime ago: a run interrupted a moment ago may have
-// requests still on their way to Pipedrive, which a look too early would miss and a send
-// would double. Interrupting the wait (soft) is no error: no row starts.
+// settle waits, when an earlier run left rows in flight, until pipedrive.SettleTime has
+// passed since that run ended: a run stopped a moment ago may have requests still on
+// their way to Pipedrive, which a look too early would miss and a send would double. The
+// end is the journal's newest record: the stopped record a run writes as it ends, or,
+// after a kill, the last record it wrote before (a request may have been sent later; the
+// README says so). Not the rows' sending records: a call may wait for the rate limit, or
+// take a minute to time out, after one. Interrupting the wait (soft) is no error: no row
+// starts.
 func (e *engine) settle(soft context.Context) error {
-	var latest time.Time
+	inFlight := false
 	for _, st := range e.states {
-		if (st.state == stateSending || st.state == stateUnknown) && st.since.After(latest) {
-			latest = st.since
-		}
+		inFlight = inFlight || st.state == stateSending || st.state == stateUnknown
 	}
-	wait := latest.Add(pipedrive.SettleTime).Sub(e.now())
-	if latest.IsZero() || wait <= 0 {
+	latest := e.journal.last
+	wait := latest.Add(pipedrive.SettleTime).Sub(e.clock.Now())
+	if !inFlight || latest.IsZero() || wait <= 0 {
 		return nil
 	}
 	e.onSettle(wait)
-	if err := e.sleep(soft, wait); err != nil && soft.Err() == nil {
+	if err := e.clock.Sleep(soft, wait); err != nil && soft.Err() == nil {
 		return err
 	}
 	return nil
 }
 
-// wallClock is real time, for bulk's timestamps and waits outside tests.
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
-
-// Sleep waits for d, or until ctx is done.
-func (wallClock) Sleep(ctx context.Context, d time.Duration) error { return sleep(ctx, d) }
-
-// sleep waits for d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // dispatch hands out the pending rows (pending true) or the rows never finished.
 func (e *engine) dispatch(soft context.Context, jobs chan<- job, open func() (*rowReader, func(), error), pending bool) error {
-	rr, closeInput, err := open()
-	if err != nil {
-		return err
-	}
-	defer closeInput()
-	for !e.stopped(soft) {
-		row, id, err := rr.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading the input again: %w (was it changed during the run?)", err)
+	return readRows(open, func(row bulkRow, id rowID) bool {
+		if e.stopped(soft) {
+			return false
 		}
 		st := e.state(id)
 		isPending := st.state == stateSending || st.state == stateUnknown
 		switch {
+		case st.state != "" && !st.earlier: // this run has had it already (the first pass)
+			return true
 		case isPending != pending, st.state == stateDone, st.state == stateFailed && !e.retryFailed:
-			continue
+			return true
 		}
 		select {
 		case jobs <- job{row: row, id: id, pending: isPending, since: st.since}:
 		case <-soft.Done():
 		}
-	}
-	return nil
+		return true
+	})
 }
 
 // stopped reports whether no more rows may start: interrupted, or stopped by an error
@@ -187,6 +167,7 @@ func (e *engine) stopReason() string {
 	return e.stop
 }
 
+// state is what is known about the row now.
 func (e *engine) state(id rowID) rowState {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -203,9 +184,6 @@ func (e *engine) set(j job, st rowState) bool {
 	e.mu.Lock()
 	e.states[j.id] = st
 	e.mu.Unlock()
-	if st.state != stateSending {
-		e.onFinish(st)
-	}
 	return true
 }
 
@@ -220,10 +198,16 @@ func (e *engine) claim(id int64) bool {
 	return true
 }
 
-// process carries one row through.
+// process carries one row through, and tells onFinish its final state once: a row may
+// pass through several (unknown, then done when found).
 func (e *engine) process(ctx context.Context, j job) {
 	unlock := e.content.lock(j.id.content)
 	defer unlock()
+	defer func() {
+		if st := e.state(j.id); st.state != "" && st.state != stateSending && !st.earlier {
+			e.onFinish(st)
+		}
+	}()
 	if j.row.action == actionLink {
 		e.link(ctx, j)
 		return
@@ -239,7 +223,7 @@ func (e *engine) process(ctx context.Context, j job) {
 
 // create sends a create row, and looks for the file at once when the answer was lost.
 func (e *engine) create(ctx context.Context, j job) {
-	since := e.now()
+	since := e.clock.Now()
 	if !e.set(j, rowState{state: stateSending, since: since}) {
 		return
 	}
@@ -318,9 +302,7 @@ func (e *engine) findUnclaimed(ctx context.Context, r pipedrive.CreateRemoteFile
 		if err != nil {
 			return nil, err
 		}
-		tooOld := !f.AddTime.IsZero() && f.AddTime.Before(since.Add(-pipedrive.ClockSkewAllowance)) // zero: unknown, as FindCreated
-		remote := f.RemoteID != "" || f.RemoteLocation != ""                                        // as FindCreated: the location may be "googledocs"
-		if !f.ActiveFlag || !remote || f.Name != r.Title || f.FileType != r.FileType || tooOld || e.owned(f.ID) {
+		if !r.Matches(f, since) || e.owned(f.ID) { // FindCreated's test, and no row's file
 			continue
 		}
 		if best == nil || f.AddTime.After(best.AddTime) || f.AddTime.Equal(best.AddTime) && f.ID > best.ID {
@@ -333,6 +315,7 @@ func (e *engine) findUnclaimed(ctx context.Context, r pipedrive.CreateRemoteFile
 	return best, nil
 }
 
+// owned reports whether a row has claimed the file.
 func (e *engine) owned(id int64) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -341,7 +324,7 @@ func (e *engine) owned(id int64) bool {
 
 // link sends a link row through EnsureLinked, which looks before it links.
 func (e *engine) link(ctx context.Context, j job) {
-	if !e.set(j, rowState{state: stateSending, since: e.now()}) {
+	if !e.set(j, rowState{state: stateSending, since: e.clock.Now()}) {
 		return
 	}
 	unlock := e.items.rlock(j.row.link.Item)
@@ -362,15 +345,17 @@ func (e *engine) link(ctx context.Context, j job) {
 		e.set(j, rowState{state: stateDone, how: how, fileID: f.ID})
 	case ctx.Err() != nil:
 	case errors.Is(err, pipedrive.ErrOutcomeUnknown):
-		e.set(j, rowState{state: stateUnknown, since: e.now(), msg: err.Error()})
+		e.set(j, rowState{state: stateUnknown, since: e.clock.Now(), msg: err.Error()})
 	default:
 		e.fail(j, err)
 	}
 }
 
-// fail records a row that was not carried out. Pipedrive refusing it is final (failed);
-// anything else (a 429, no connection) leaves it to send again (not_sent) and stops the
-// run, as does a refusal that every further row would meet too.
+// fail records a row that was not carried out. Pipedrive refusing this row is final
+// (failed: a validation error, or a 4xx about the row, such as 400 or 404). Anything else
+// leaves the row to send again (not_sent) and stops the run starting rows, since further
+// rows would meet it too: a 429 the client gave up waiting for, a refusal of the account
+// (401, 402, 403), a server error (5xx, say on EnsureLinked's look), no connection.
 func (e *engine) fail(j job, err error) {
 	var (
 		rl  *pipedrive.RateLimitError
@@ -385,16 +370,26 @@ func (e *engine) fail(j job, err error) {
 			return
 		}
 		e.stopRun("rate limited beyond the client's patience: " + err.Error())
-	case errors.As(err, &api):
+	case errors.As(err, &api) && refusesRow(api.StatusCode):
 		e.set(j, rowState{state: stateFailed, status: api.StatusCode, msg: err.Error()})
-		switch api.StatusCode {
-		case http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusForbidden:
-			e.stopRun(fmt.Sprintf("Pipedrive answered %d, which every further row would meet: %v", api.StatusCode, err))
-		}
+	case errors.As(err, &api):
+		e.set(j, rowState{state: stateNotSent, status: api.StatusCode, msg: err.Error()})
+		e.stopRun(fmt.Sprintf("Pipedrive answered %d, which further rows would meet too: run the same command again to go on: %v", api.StatusCode, err))
 	case errors.As(err, &ve):
 		e.set(j, rowState{state: stateFailed, msg: err.Error()})
 	default:
 		e.set(j, rowState{state: stateNotSent, msg: err.Error()})
 		e.stopRun(err.Error())
 	}
+}
+
+// refusesRow reports whether an answer of this status refuses the row itself, for good:
+// a 4xx other than those about the account (401, 402, 403) or the moment (408, 429).
+func refusesRow(status int) bool {
+	switch status {
+	case http.StatusUnauthorized, http.StatusPaymentRequired, http.StatusForbidden,
+		http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return false
+	}
+	return status >= 400 && status < 500
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
 // memFiles is an in-memory filesAPI whose calls a test can script: the engine's behaviour
@@ -153,27 +154,31 @@ func (r *engineRun) run(configure func(*engine)) (*engine, map[rowID]rowState) {
 // stops new rows, hard abandons calls in flight.
 func (r *engineRun) runInterrupted(soft, hard context.Context, configure func(*engine)) (*engine, map[rowID]rowState) {
 	r.t.Helper()
-	j, states, err := openJournal(filepath.Join(r.dir, "journal"), "rows.csv", time.Now)
+	j, states, err := openJournal(filepath.Join(r.dir, "journal"), testInput("rows.csv"), r.Now)
 	require.NoError(r.t, err)
 	defer j.Close()
-	e := newEngine(r.files, j, states, 4, false)
-	e.sleep = func(_ context.Context, d time.Duration) error {
-		r.files.mu.Lock()
-		defer r.files.mu.Unlock()
-		r.settled = append(r.settled, d)
-		r.files.now = r.files.now.Add(d)
-		return nil
-	}
-	e.now = func() time.Time {
-		r.files.mu.Lock()
-		defer r.files.mu.Unlock()
-		return r.files.now
-	}
+	e := newEngine(r.files, j, states, r, 4, false)
 	if configure != nil {
 		configure(e)
 	}
 	require.NoError(r.t, e.run(soft, hard, r.open))
 	return e, e.states
+}
+
+// Now is the memFiles' clock: the engine's and its journal's.
+func (r *engineRun) Now() time.Time {
+	r.files.mu.Lock()
+	defer r.files.mu.Unlock()
+	return r.files.now
+}
+
+// Sleep records d and moves the memFiles' clock on by it.
+func (r *engineRun) Sleep(_ context.Context, d time.Duration) error {
+	r.files.mu.Lock()
+	defer r.files.mu.Unlock()
+	r.settled = append(r.settled, d)
+	r.files.now = r.files.now.Add(d)
+	return nil
 }
 
 // outcomes maps each row's line to its outcome.
@@ -242,9 +247,14 @@ func TestEngineLostAnswers(t *testing.T) {
 		unknown := &pipedrive.APIError{Operation: "POST", StatusCode: http.StatusBadGateway}
 		return item.ID == 1, unknown // deal 1's create is carried out, the others not; all answers lost
 	}
-	e, states := r.run(func(e *engine) { e.workers = 1 })
+	var finished []string
+	e, states := r.run(func(e *engine) {
+		e.workers = 1
+		e.onFinish = func(st rowState) { finished = append(finished, st.state) }
+	})
 	out := r.outcomes(states)
 	assert.Equal(t, map[int]string{2: outDone, 3: outUnknown, 4: outUnknown}, out)
+	assert.Equal(t, []string{stateDone, stateUnknown, stateUnknown}, finished, "each row counted once, with its final state")
 	assert.Equal(t, 1, r.files.count(pipedrive.Deal(1), "Lost"))
 	assert.Equal(t, 3, r.files.posts, "no row sent twice in one run")
 	assert.Contains(t, stateOf(t, r, states, 3).msg, "the file is not on the item yet: run again")
@@ -314,6 +324,34 @@ func TestEngineResumesRowsLeftSending(t *testing.T) {
 	}
 }
 
+// The settle wait counts from when the earlier run ended, not from when its rows were
+// about to be sent: a create that took 60 s to time out, or was abandoned after 60 s, was
+// on its way all that time, so a rerun a second later waits the rest of SettleTime.
+func TestEngineSettleWaitCountsFromTheEarlierRunsEnd(t *testing.T) {
+	t.Parallel()
+	for _, abandon := range []bool{false, true} {
+		r := newEngineRun(t, "create,deal,1,gdoc,Slow,\n")
+		hard, abandonNow := context.WithCancel(context.Background())
+		r.files.fault = func(int, pipedrive.Item) (bool, error) {
+			r.files.now = r.files.now.Add(time.Minute) // post holds the lock
+			if abandon {
+				abandonNow()
+				return false, context.Canceled
+			}
+			return false, &pipedrive.APIError{Operation: "POST /files/remote", StatusCode: http.StatusGatewayTimeout}
+		}
+		_, states := r.runInterrupted(context.Background(), hard, func(e *engine) { e.workers = 1 })
+		assert.Equal(t, map[int]string{2: outUnknown}, r.outcomes(states), "abandon %v", abandon)
+
+		r.files.fault = nil
+		r.files.now = r.files.now.Add(time.Second)
+		_, states = r.run(nil)
+		assert.Equal(t, []time.Duration{pipedrive.SettleTime - time.Second}, r.settled, "abandon %v", abandon)
+		assert.Equal(t, map[int]string{2: outDone}, r.outcomes(states))
+		assert.Equal(t, 1, r.files.count(pipedrive.Deal(1), "Slow"))
+	}
+}
+
 // Pipedrive refusing a row fails it and the run goes on; a refusal every row would meet,
 // or a rate limit the client gave up on, stops the run starting rows.
 func TestEngineFailuresAndStops(t *testing.T) {
@@ -330,11 +368,31 @@ func TestEngineFailuresAndStops(t *testing.T) {
 		return true, nil
 	}
 	e, states := r.run(func(e *engine) { e.workers = 1 })
-	assert.Equal(t, map[int]string{2: outFailed, 3: outDone, 4: outFailed, 5: outNotStarted, 6: outNotStarted}, r.outcomes(states))
-	assert.Contains(t, e.stopReason(), "Pipedrive answered 401, which every further row would meet")
+	assert.Equal(t, map[int]string{2: outFailed, 3: outDone, 4: outNotSent, 5: outNotStarted, 6: outNotStarted}, r.outcomes(states))
+	assert.Contains(t, e.stopReason(), "Pipedrive answered 401, which further rows would meet too")
 	st := stateOf(t, r, states, 2)
 	assert.Equal(t, 404, st.status)
 	assert.Equal(t, "pipedrive: POST /files/remote: 404 Not Found: Deal not found", st.msg)
+	assert.Equal(t, 401, stateOf(t, r, states, 4).status)
+
+	// The next run goes on from there: the 401 row is sent again without --retry-failed.
+	r.files.fault = nil
+	_, states = r.run(nil)
+	assert.Equal(t, map[int]string{2: outFailed, 3: outDoneEarlier, 4: outDone, 5: outDone, 6: outDone}, r.outcomes(states))
+
+	// A server error (here on EnsureLinked's look, for a link) is not the row's fault: not
+	// sent, the run stops, and the next run does it. So is a refusal of the account.
+	for _, status := range []int{http.StatusServiceUnavailable, http.StatusInternalServerError, http.StatusPaymentRequired, http.StatusForbidden} {
+		r = newEngineRun(t, "link,deal,1,,,abc\nlink,deal,2,,,def\n")
+		listErr := listError(t, status)
+		r.files.fault = func(int, pipedrive.Item) (bool, error) { return false, listErr }
+		e, states = r.run(func(e *engine) { e.workers = 1 })
+		assert.Equal(t, map[int]string{2: outNotSent, 3: outNotStarted}, r.outcomes(states), status)
+		assert.Contains(t, e.stopReason(), fmt.Sprintf("Pipedrive answered %d", status))
+		r.files.fault = nil
+		_, states = r.run(nil)
+		assert.Equal(t, map[int]string{2: outDone, 3: outDone}, r.outcomes(states), status)
+	}
 
 	// A rate limit: not sent, and sent by the next run even without --retry-failed.
 	r = newEngineRun(t, "create,deal,1,gdoc,x,\ncreate,deal,2,gdoc,x,\n")
@@ -360,6 +418,44 @@ func TestEngineFailuresAndStops(t *testing.T) {
 	assert.Equal(t, 1, r.files.posts)
 	_, states = r.run(func(e *engine) { e.retryFailed = true })
 	assert.Equal(t, map[int]string{2: outDone}, r.outcomes(states))
+
+	// With --retry-failed, a row an earlier run left unknown that fails in the first pass
+	// (rows left in flight) is not sent again by the second pass of the same run.
+	// One worker, so that the second pass reads the first row's state after it failed.
+	r = newEngineRun(t, "create,deal,404,gdoc,x,\ncreate,deal,404,gdoc,y,\n")
+	hard, abandon := context.WithCancel(context.Background())
+	r.files.fault = func(int, pipedrive.Item) (bool, error) {
+		abandon()
+		return false, context.Canceled
+	}
+	_, states = r.runInterrupted(context.Background(), hard, func(e *engine) { e.workers = 2 })
+	require.Equal(t, stateSending, stateOf(t, r, states, 2).state)
+	require.Equal(t, stateSending, stateOf(t, r, states, 3).state)
+	r.files.fault = func(int, pipedrive.Item) (bool, error) {
+		return false, &pipedrive.APIError{StatusCode: 404}
+	}
+	r.files.posts = 0
+	_, states = r.run(func(e *engine) { e.retryFailed, e.workers = true, 1 })
+	assert.Equal(t, map[int]string{2: outFailed, 3: outFailed}, r.outcomes(states))
+	assert.Equal(t, 2, r.files.posts, "each row sent once in this run")
+}
+
+// listError is the error the library returns for a list GET answered with status: what
+// EnsureLinked returns when its look fails (a read: never an unknown outcome).
+func listError(t *testing.T, status int) error {
+	t.Helper()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	srv.AddDeal(pipedrivetest.Deal{ID: 1})
+	srv.FailNext(status, "")
+	client := srv.Client(pipedrive.WithRetry(pipedrive.RetryPolicy{}))
+	for _, err := range client.Files.List(context.Background(), pipedrive.Deal(1)) {
+		require.Error(t, err)
+		require.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
+		return err
+	}
+	t.Fatal("no error")
+	return nil
 }
 
 // The first interrupt stops new rows; the rows in flight finish.

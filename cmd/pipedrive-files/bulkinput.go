@@ -27,6 +27,17 @@ const (
 	numColumns  = 7
 )
 
+// The columns' indexes in columnNames and rowReader.cols.
+const (
+	idxAction = iota
+	idxItemType
+	idxItemID
+	idxFileType
+	idxTitle
+	idxRemoteID
+	idxURL
+)
+
 // columnNames lists the columns; a function rather than a package variable so that
 // nothing can change it.
 func columnNames() [numColumns]string {
@@ -108,6 +119,7 @@ type rowError struct {
 	msgs []string // e.g. "title: required for create rows"
 }
 
+// Error is "line N: " and every broken rule, separated by "; ".
 func (e *rowError) Error() string {
 	return "line " + strconv.Itoa(e.line) + ": " + strings.Join(e.msgs, "; ")
 }
@@ -117,6 +129,7 @@ type rowReader struct {
 	csv   *csv.Reader
 	cols  [numColumns]int // field index of each column, -1 when the header lacks it
 	width int             // the number of fields in the header
+	names []string        // the header's column names, as read (lower case, trimmed)
 	occ   map[[16]byte]uint32
 }
 
@@ -154,8 +167,11 @@ func (rr *rowReader) readHeader(header []string, line int) error {
 	var msgs []string
 	for i, name := range header {
 		name = strings.ToLower(strings.TrimSpace(name))
+		rr.names = append(rr.names, name)
 		c := columnIndex(name)
 		switch {
+		case name == "":
+			msgs = append(msgs, fmt.Sprintf("empty column name in the header, column %d (a trailing comma?)", i+1))
 		case c < 0:
 			msgs = append(msgs, fmt.Sprintf("unknown column %q (the columns are %s)", name, columnList()))
 		case rr.cols[c] >= 0:
@@ -164,7 +180,7 @@ func (rr *rowReader) readHeader(header []string, line int) error {
 			rr.cols[c] = i
 		}
 	}
-	for _, c := range []int{0, 1, 2} { // action, item_type, item_id
+	for _, c := range []int{idxAction, idxItemType, idxItemID} { // required
 		if rr.cols[c] < 0 {
 			msgs = append(msgs, fmt.Sprintf("missing column %q", columnNames()[c]))
 		}
@@ -209,6 +225,29 @@ func (rr *rowReader) next() (bulkRow, rowID, error) {
 	}
 }
 
+// readRows reads the input that open opens from its start, calling fn for each row until
+// fn returns false. The input was checked before: a row that is invalid now means that
+// it was changed since.
+func readRows(open func() (*rowReader, func(), error), fn func(bulkRow, rowID) bool) error {
+	rr, closeInput, err := open()
+	if err != nil {
+		return err
+	}
+	defer closeInput()
+	for {
+		row, id, err := rr.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading the input again: %w (was it changed during the run?)", err)
+		}
+		if !fn(row, id) {
+			return nil
+		}
+	}
+}
+
 // csvError turns a CSV syntax error into a *rowError for its line; io.EOF passes through.
 func csvError(err error) error {
 	var pe *csv.ParseError
@@ -218,6 +257,7 @@ func csvError(err error) error {
 	return err
 }
 
+// blank reports whether every field of the record is empty or spaces.
 func blank(rec []string) bool {
 	for _, f := range rec {
 		if strings.TrimSpace(f) != "" {
@@ -242,37 +282,37 @@ func (rr *rowReader) parse(rec []string, line int) (bulkRow, error) {
 	}
 	bad := func(col, reason string) { e.msgs = append(e.msgs, col+": "+reason) }
 
-	row := bulkRow{line: line, action: strings.ToLower(field(0))}
-	item := parseItem(strings.ToLower(field(1)), field(2), bad)
+	row := bulkRow{line: line, action: strings.ToLower(field(idxAction))}
+	item := parseItem(strings.ToLower(field(idxItemType)), field(idxItemID), bad)
 	switch row.action {
 	case actionCreate:
-		row.create = pipedrive.CreateRemoteFileRequest{FileType: pipedrive.FileType(strings.ToLower(field(3))), Title: field(4), Item: item}
-		for _, c := range []int{5, 6} {
+		row.create = pipedrive.CreateRemoteFileRequest{FileType: pipedrive.FileType(strings.ToLower(field(idxFileType))), Title: field(idxTitle), Item: item}
+		for _, c := range []int{idxRemoteID, idxURL} {
 			if field(c) != "" {
 				bad(columnNames()[c], "not used by create rows (leave it empty)")
 			}
 		}
-		if field(3) == "" {
+		if field(idxFileType) == "" {
 			bad(colFileType, "required for create rows (gdoc, gsheet, gslides, gform or gdraw)")
 		}
-		if rr.cols[4] < 0 || rec[rr.cols[4]] == "" { // a blank title is left to Validate's rule
+		if rr.cols[idxTitle] < 0 || rec[rr.cols[idxTitle]] == "" { // a blank title is left to Validate's rule
 			bad(colTitle, "required for create rows")
 		}
 		checkRequest(row.create.Validate(), e)
 	case actionLink:
-		for _, c := range []int{3, 4} {
+		for _, c := range []int{idxFileType, idxTitle} {
 			if field(c) != "" {
 				bad(columnNames()[c], "not used by link rows (leave it empty)")
 			}
 		}
-		row.link = pipedrive.LinkRemoteFileRequest{RemoteID: linkTarget(field(5), field(6), bad), Item: item}
+		row.link = pipedrive.LinkRemoteFileRequest{RemoteID: linkTarget(field(idxRemoteID), field(idxURL), bad), Item: item}
 		if row.link.RemoteID != "" {
 			checkRequest(row.link.Validate(), e)
 		}
 	case "":
 		bad(colAction, `required: "create" or "link"`)
 	default:
-		bad(colAction, fmt.Sprintf(`must be "create" or "link", got %q`, field(0)))
+		bad(colAction, fmt.Sprintf(`must be "create" or "link", got %q`, field(idxAction)))
 	}
 	if len(e.msgs) > 0 {
 		return bulkRow{}, e
@@ -341,8 +381,9 @@ func checkRequest(err error, e *rowError) {
 
 // inputPlan is what a valid input asks for: rows per action and item type.
 type inputPlan struct {
-	rows   int
-	counts map[string]map[pipedrive.ItemType]int // action -> item type -> rows
+	columns []string // the header's column names
+	rows    int
+	counts  map[string]map[pipedrive.ItemType]int // action -> item type -> rows
 }
 
 // checkInput reads the whole input and checks every row. It returns the plan, or the
@@ -357,6 +398,7 @@ func checkInput(r io.Reader) (plan inputPlan, bad []string, err error) {
 	if err != nil {
 		return plan, nil, err
 	}
+	plan.columns = rr.names
 	for {
 		row, _, err := rr.next()
 		switch {

@@ -33,6 +33,8 @@ type progress struct {
 	wg       sync.WaitGroup
 }
 
+// newProgress counts a run that has todo rows to do, earlier ones done before; waitNote
+// describes the current rate-limit wait.
 func newProgress(todo, earlier int, waitNote func() string) *progress {
 	return &progress{todo: todo, earlier: earlier, start: time.Now(), waitNote: waitNote, done: make(chan struct{})}
 }
@@ -77,11 +79,11 @@ func (p *progress) loop(interval time.Duration, draw func(final bool)) {
 }
 
 // bar draws with progressbar: count, rate and ETA from the library, failures and the
-// rate-limit wait in the description.
+// rate-limit wait in the description. loop's ticker is the only throttle: the library's
+// would swallow the drawing right after another, the last one included.
 func (p *progress) bar(w io.Writer) func(final bool) {
 	bar := progressbar.NewOptions(p.todo,
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("rows"),
@@ -96,8 +98,8 @@ func (p *progress) bar(w io.Writer) func(final bool) {
 		if note := p.waitNote(); note != "" {
 			desc += ", " + note
 		}
-		bar.Describe(desc)
 		_ = bar.Set(int(p.finished.Load()))
+		bar.Describe(desc) // draws the bar again, count included
 		if final {
 			_ = bar.Exit()
 			fmt.Fprintln(w)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,4 +45,21 @@ func TestRequestCounter(t *testing.T) {
 	log.Debug("pipedrive request", slog.String("status", "odd"))
 	assert.Equal(t, int64(2), c.requests.Load())
 	assert.Equal(t, int64(1), c.limited.Load())
+}
+
+// The bar's last drawing shows the final count, however soon after the one before it
+// comes: the library's throttle must not swallow it.
+func TestProgressBarFinalDrawIsCurrent(t *testing.T) {
+	t.Parallel()
+	p := newProgress(3, 0, func() string { return "" })
+	var out bytes.Buffer
+	draw := p.bar(&out)
+	p.rowFinished(rowState{state: stateDone})
+	draw(false)
+	assert.Contains(t, out.String(), "1/3")
+	p.rowFinished(rowState{state: stateFailed})
+	draw(true)
+	last := out.String()[strings.LastIndex(out.String(), "\r")+1:]
+	assert.Contains(t, last, "2/3")
+	assert.Contains(t, last, "failed 1")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -108,13 +107,11 @@ func (s *summary) exitCode() int {
 // print writes the summary for people, or as JSON.
 func (s *summary) print(w io.Writer, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		return writeJSON(w, s)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d rows: done %d, already linked %d, skipped (done earlier) %d, failed %d, unknown %d",
-		s.Input, s.Rows, s.Done, s.AlreadyLinked, s.Skipped, s.Failed, s.Unknown)
+	fmt.Fprintf(&b, "%s: %s: done %d, already linked %d, skipped (done earlier) %d, failed %d, unknown %d",
+		s.Input, count(s.Rows, "row"), s.Done, s.AlreadyLinked, s.Skipped, s.Failed, s.Unknown)
 	if s.NotSent > 0 {
 		fmt.Fprintf(&b, ", not sent %d", s.NotSent)
 	}
@@ -133,7 +130,7 @@ func (s *summary) print(w io.Writer, asJSON bool) error {
 		b.WriteString("Unknown rows may or may not have taken effect: run the same command again to look for them on their item and send those that are not there.\n")
 	}
 	if s.FailedEarlier > 0 {
-		fmt.Fprintf(&b, "%d rows failed in an earlier run and were not retried: add --retry-failed to send them again.\n", s.FailedEarlier)
+		fmt.Fprintf(&b, "%s failed in an earlier run and not retried: add --retry-failed to retry.\n", count(s.FailedEarlier, "row"))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -141,10 +138,12 @@ func (s *summary) print(w io.Writer, asJSON bool) error {
 
 // reportWriter writes the --report CSV: every input row with its outcome.
 type reportWriter struct {
-	f *os.File
-	w *csv.Writer
+	f      *os.File
+	w      *csv.Writer
+	closed bool
 }
 
+// newReport creates the report file at path and starts it with the header row.
 func newReport(path string) (*reportWriter, error) {
 	f, err := os.Create(path)
 	if err != nil {
@@ -152,7 +151,8 @@ func newReport(path string) (*reportWriter, error) {
 	}
 	r := &reportWriter{f: f, w: csv.NewWriter(f)}
 	names := columnNames()
-	_ = r.w.Write(append([]string{"line"}, append(names[:numColumns-1], "outcome", "file_id", "error")...))
+	// No url column: a url is written resolved, as remote_id.
+	_ = r.w.Write(append([]string{"line"}, append(names[:idxURL], "outcome", "file_id", "error")...))
 	return r, nil
 }
 
@@ -171,8 +171,13 @@ func (r *reportWriter) row(row bulkRow, st rowState) {
 		string(row.create.FileType), row.create.Title, row.link.RemoteID, outcomeOf(st), fileID, msg})
 }
 
-// close flushes and closes the file, reporting the first error.
+// close flushes and closes the file, reporting the first error; closing again does
+// nothing.
 func (r *reportWriter) close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
 	r.w.Flush()
 	err := r.w.Error()
 	if cerr := r.f.Close(); err == nil {
@@ -190,8 +195,10 @@ type requestCounter struct {
 	requests, limited atomic.Int64
 }
 
+// Enabled takes every record: the client logs its requests at debug level.
 func (c *requestCounter) Enabled(context.Context, slog.Level) bool { return true }
 
+// Handle counts a record with an HTTP status as one request, and a 429 as rate limited.
 func (c *requestCounter) Handle(_ context.Context, r slog.Record) error {
 	r.Attrs(func(a slog.Attr) bool {
 		if a.Key != "status" || a.Value.Kind() != slog.KindInt64 {
@@ -208,5 +215,6 @@ func (c *requestCounter) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
+// WithAttrs and WithGroup return c: the counts are the same whatever the attributes.
 func (c *requestCounter) WithAttrs([]slog.Attr) slog.Handler { return c }
 func (c *requestCounter) WithGroup(string) slog.Handler      { return c }

@@ -36,6 +36,7 @@ the link without looking first. Environment, exit status: see pipedrive-files he
 Flags:
 `
 
+// runCreate is the create command.
 func runCreate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("create", flag.ContinueOnError)
 	var (
@@ -100,6 +101,7 @@ func recoverCreate(ctx context.Context, client *pipedrive.Client, req pipedrive.
 	return report(stderr, "create", cause, fmt.Sprintf("The file may exist: looking for it failed (%v). Check with '%s' before running this again.", err, listCmd))
 }
 
+// runLink is the link command.
 func runLink(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("link", flag.ContinueOnError)
 	var (

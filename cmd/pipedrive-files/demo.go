@@ -37,8 +37,10 @@ type demo struct {
 	srv *pipedrivetest.Server
 }
 
+// printf writes to the demo's output.
 func (d *demo) printf(format string, args ...any) { fmt.Fprintf(d.out, format, args...) }
 
+// run plays the demo's steps against its fake.
 func (d *demo) run(ctx context.Context) error {
 	d.srv = pipedrivetest.NewServer()
 	defer d.srv.Close()
@@ -179,8 +181,10 @@ func (d *demo) result(f *pipedrive.RemoteFile) {
 // attempts is a slog.Handler that prints the client's per-attempt debug lines.
 type attempts struct{ out io.Writer }
 
+// Enabled takes every record: the client logs each attempt at debug level.
 func (a *attempts) Enabled(context.Context, slog.Level) bool { return true }
 
+// Handle prints one line per attempt the client logs.
 func (a *attempts) Handle(_ context.Context, r slog.Record) error {
 	var (
 		status, attempt, remaining int64
@@ -207,6 +211,7 @@ func (a *attempts) Handle(_ context.Context, r slog.Record) error {
 	return err
 }
 
+// WithAttrs and WithGroup return a: the lines do not depend on them.
 func (a *attempts) WithAttrs([]slog.Attr) slog.Handler { return a }
 func (a *attempts) WithGroup(string) slog.Handler      { return a }
 
@@ -216,12 +221,8 @@ type realWaits struct{ *pipedrivetest.Clock }
 
 // Sleep waits d (or until ctx is done), then moves the clock on by d.
 func (c realWaits) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
+	if err := (wallClock{}).Sleep(ctx, d); err != nil {
+		return err
 	}
 	c.Advance(d)
 	return nil

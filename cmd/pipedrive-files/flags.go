@@ -15,8 +15,10 @@ import (
 // usageError is a mistake in the flags, the environment or the request: exit code 2.
 type usageError struct{ msg string }
 
+// Error is the message, which names the flag or argument at fault.
 func (e *usageError) Error() string { return e.msg }
 
+// usagef is a usage error (exit 2) with the formatted message.
 func usagef(format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...)}
 }
@@ -29,6 +31,7 @@ type common struct {
 	baseURL       string
 }
 
+// register defines the flags every API command has on fs.
 func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.json, "json", false, "print the file as JSON instead of text")
 	fs.BoolVar(&c.fake, "fake", false, "use a fake Pipedrive started in this process (no account, no network)")
@@ -118,6 +121,7 @@ func validationFlag(field, itemFlag string) string {
 // command's flag set, bound the context of the call, and explain the error.
 type timeoutFlag struct{ d time.Duration }
 
+// register defines --timeout on fs.
 func (t *timeoutFlag) register(fs *flag.FlagSet) {
 	fs.Func("timeout", "give up after this `DURATION`, e.g. 30s or 2m, retries and rate-limit waits included (default: no overall limit; each attempt is bounded by the library's 60s)", func(s string) error {
 		d, err := time.ParseDuration(s)

@@ -30,6 +30,7 @@ func (k *keyedLocks[K]) acquire(key K) *keyedLock {
 	return l
 }
 
+// release drops a holder of key's lock, forgetting the lock when none is left.
 func (k *keyedLocks[K]) release(key K, l *keyedLock) {
 	k.mu.Lock()
 	defer k.mu.Unlock()

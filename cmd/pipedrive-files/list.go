@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -22,6 +21,7 @@ Environment, exit status: see pipedrive-files help.
 Flags:
 `
 
+// runList is the list command.
 func runList(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
 	var (
@@ -65,9 +65,7 @@ func runList(ctx context.Context, args []string, env func(string) string, stdout
 // writeList prints one line per file, in aligned columns, or the files as a JSON array.
 func writeList(w io.Writer, files []*pipedrive.RemoteFile, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(files)
+		return writeJSON(w, files)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, f := range files {

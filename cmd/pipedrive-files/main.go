@@ -94,28 +94,26 @@ Exit status:
 The token is never printed.
 `
 
+// main runs the command with the process's arguments, streams and signals.
 func main() {
 	ctx, stop := interruptible(context.Background())
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, wallClock{})
 	stop()
 	os.Exit(code)
 }
 
 // run is the whole command, taking its arguments (without the program name),
-// environment and output streams as parameters so that tests run it in-process. extra
-// options go to the client create, link and list make, after their own: tests pass an HTTP
-// client that connects to loopback addresses only and a clock that does not sleep.
-func run(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra ...pipedrive.Option) int {
-	return runClocked(ctx, wallClock{}, args, env, stdout, stderr, extra...)
-}
-
-// runClocked is run with the clock bulk's own waits and timestamps go through (the settle
-// wait, the journal's times): tests pass the fake clock they give the client in extra.
-func runClocked(ctx context.Context, clock pipedrive.Clock, args []string, env func(string) string, stdout, stderr io.Writer, extra ...pipedrive.Option) int {
+// environment, streams and clock as parameters so that tests run it in-process. The
+// clock is the one every client and bulk's own waits use: tests pass a
+// pipedrivetest.Clock, which does not sleep. extra options go to the client create, link,
+// list and bulk make, after their own: tests pass an HTTP client that connects to
+// loopback addresses only.
+func run(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer, clock pipedrive.Clock, extra ...pipedrive.Option) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
 	}
+	extra = append([]pipedrive.Option{pipedrive.WithClock(clock)}, extra...)
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "create":
 		return runCreate(ctx, rest, env, stdout, stderr, extra)
@@ -124,7 +122,7 @@ func runClocked(ctx context.Context, clock pipedrive.Clock, args []string, env f
 	case "list":
 		return runList(ctx, rest, env, stdout, stderr, extra)
 	case "bulk":
-		return runBulk(ctx, clock, rest, env, os.Stdin, stdout, stderr, extra)
+		return runBulk(ctx, rest, env, stdin, stdout, stderr, clock, extra)
 	case "serve-fake":
 		return runServeFake(ctx, rest, stdout, stderr)
 	case "demo":
@@ -133,7 +131,7 @@ func runClocked(ctx context.Context, clock pipedrive.Clock, args []string, env f
 		return runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && rest[0] != "help" {
-			return runClocked(ctx, clock, []string{rest[0], "-h"}, env, stdout, stderr, extra...)
+			return run(ctx, []string{rest[0], "-h"}, env, stdin, stdout, stderr, clock)
 		}
 		fmt.Fprint(stdout, usage)
 		return exitOK

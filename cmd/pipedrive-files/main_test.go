@@ -60,8 +60,8 @@ func runThrough(t *testing.T, ctx context.Context, clk *pipedrivetest.Clock, wra
 	if wrap != nil {
 		hc.Transport = wrap(hc.Transport)
 	}
-	code := runClocked(ctx, clk, args, func(k string) string { return env[k] }, &stdout, &stderr,
-		pipedrive.WithHTTPClient(hc), pipedrive.WithClock(clk))
+	code := run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr, clk,
+		pipedrive.WithHTTPClient(hc))
 	return result{code, stdout.String(), stderr.String(), dialed(), clk.Sleeps()}
 }
 

@@ -9,13 +9,19 @@ import (
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 )
 
+// writeJSON writes v as the command's JSON output: indented by two spaces, one value
+// followed by a newline.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
 // printFile writes the file for a person (verb "Created"/"Linked") or, with asJSON, as
 // the RemoteFile in JSON.
 func printFile(stdout, stderr io.Writer, asJSON bool, verb, prep string, item pipedrive.Item, f *pipedrive.RemoteFile) int {
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(f); err != nil {
+		if err := writeJSON(stdout, f); err != nil {
 			fmt.Fprintf(stderr, "pipedrive-files: writing JSON: %v\n", err)
 			return exitAPI
 		}

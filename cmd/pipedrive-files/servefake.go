@@ -43,6 +43,7 @@ type serveFakeFlags struct {
 	daily     int
 }
 
+// runServeFake is the serve-fake command: a pipedrivetest server until ctx is done.
 func runServeFake(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve-fake", flag.ContinueOnError)
 	var f serveFakeFlags
@@ -60,7 +61,7 @@ func runServeFake(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	l, err := net.Listen("tcp", f.addr)
 	if err != nil {
-		return report(stderr, "serve-fake", fmt.Errorf("--addr: %w", err))
+		return report(stderr, "serve-fake", usagef("--addr: %v", err))
 	}
 	log := &requestLog{w: stderr}
 	// Requests are logged, not kept: a fake serving for days must not grow with each one.
@@ -69,7 +70,8 @@ func runServeFake(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if !isLoopback(l.Addr()) {
 		log.printf("pipedrive-files serve-fake: listening on %s, reachable from other hosts: its token travels in clear over HTTP", l.Addr())
 	}
-	if _, err := fmt.Fprintf(stdout, "PIPEDRIVE_BASE_URL=%s\nPIPEDRIVE_API_TOKEN=%s\n", srv.URL(), srv.Token()); err != nil {
+	base := baseURL(l.Addr(), f.addr)
+	if _, err := fmt.Fprintf(stdout, "PIPEDRIVE_BASE_URL=%s\nPIPEDRIVE_API_TOKEN=%s\n", base, srv.Token()); err != nil {
 		return report(stderr, "serve-fake", err)
 	}
 	// Closing stdout ends a reader waiting for its end, as $(...) does; the log goes to
@@ -77,7 +79,7 @@ func runServeFake(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if c, ok := stdout.(io.Closer); ok {
 		_ = c.Close()
 	}
-	log.printf("pipedrive-files serve-fake: serving %s (pid %d); stop it with Ctrl-C or kill %d", srv.URL(), os.Getpid(), os.Getpid())
+	log.printf("pipedrive-files serve-fake: serving %s (pid %d); stop it with Ctrl-C or kill %d", base, os.Getpid(), os.Getpid())
 	<-ctx.Done()
 	srv.Close()
 	fmt.Fprintf(stderr, "pipedrive-files serve-fake: stopped after %d requests\n", log.count())
@@ -123,6 +125,24 @@ func parseRate(s string) (int, time.Duration, error) {
 	return n, d, nil
 }
 
+// baseURL is the fake's base URL for a client on this host. A listener on every address
+// has none to connect to (Go reports 0.0.0.0 as [::], a dual-stack socket): it is reached
+// through 127.0.0.1, or [::1] when --addr (given) named an IPv6 host.
+func baseURL(addr net.Addr, given string) string {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + pipedrivetest.BasePath
+	}
+	ip := ap.Addr()
+	if ip.IsUnspecified() {
+		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		if host, _, err := net.SplitHostPort(given); err == nil && strings.Contains(host, ":") {
+			ip = netip.IPv6Loopback()
+		}
+	}
+	return "http://" + netip.AddrPortFrom(ip, ap.Port()).String() + pipedrivetest.BasePath
+}
+
 // isLoopback reports whether addr is a loopback address.
 func isLoopback(addr net.Addr) bool {
 	ap, err := netip.ParseAddrPort(addr.String())
@@ -155,6 +175,7 @@ func (l *requestLog) printf(format string, args ...any) {
 	fmt.Fprintf(l.w, format+"\n", args...)
 }
 
+// count is the number of requests logged.
 func (l *requestLog) count() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -107,7 +108,9 @@ func TestServeFakeInProcess(t *testing.T) {
 	pr, pw := io.Pipe()
 	var stderr strings.Builder
 	done := make(chan int)
-	go func() { done <- run(ctx, []string{"serve-fake", "--daily-budget", "1000"}, nil, pw, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"serve-fake", "--daily-budget", "1000"}, nil, strings.NewReader(""), pw, &stderr, wallClock{})
+	}()
 	env := fakeEnv(t, bufio.NewReader(pr))
 	assert.Regexp(t, `^[0-9a-f]{40}$`, env["PIPEDRIVE_API_TOKEN"], "a fresh token")
 
@@ -123,6 +126,9 @@ func TestServeFakeInProcess(t *testing.T) {
 	assert.Regexp(t, `Z POST /api/v1/files/remote\?api_token=\[REDACTED\] 404\n`, stderr.String())
 	assert.NotContains(t, stderr.String(), env["PIPEDRIVE_API_TOKEN"])
 
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
 	for _, tc := range []struct{ args, msg string }{
 		{"--rate-limit 20", `--rate-limit: want N/WINDOW with N a positive number of requests, e.g. 20/2s; got "20"`},
 		{"--rate-limit 0/2s", `--rate-limit: want N/WINDOW with N a positive number of requests, e.g. 20/2s; got "0/2s"`},
@@ -130,10 +136,30 @@ func TestServeFakeInProcess(t *testing.T) {
 		{"--daily-budget -1", "--daily-budget: must not be negative, got -1"},
 		{"--token a\tb", "--token: must be printable ASCII without spaces"},
 		{"--addr nowhere", "--addr: listen tcp: address nowhere: missing port in address"},
+		{"--addr " + busy.Addr().String(), "--addr: listen tcp " + busy.Addr().String() + ": bind: address already in use"},
 	} {
 		r := runWith(t, nil, append([]string{"serve-fake"}, strings.SplitN(tc.args, " ", 2)...)...)
-		assert.NotEqual(t, exitOK, r.code, tc.args)
+		assert.Equal(t, exitUsage, r.code, tc.args)
 		assert.Contains(t, r.stderr, "pipedrive-files serve-fake: "+tc.msg+"\n", tc.args)
 		assert.Empty(t, r.stdout, tc.args)
+	}
+}
+
+// A fake listening on every address prints a URL a client on this host can use.
+func TestServeFakeBaseURL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		addr  net.Addr
+		given string
+		want  string
+	}{
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}, "0.0.0.0:0", "http://127.0.0.1:8080/api/v1"},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 8080}, "0.0.0.0:0", "http://127.0.0.1:8080/api/v1"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}, ":0", "http://127.0.0.1:8080/api/v1"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}, "[::]:0", "http://[::1]:8080/api/v1"},
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "127.0.0.1:0", "http://127.0.0.1:8080/api/v1"},
+		{&net.TCPAddr{IP: net.IPv4(192, 168, 1, 2), Port: 8080}, "192.168.1.2:8080", "http://192.168.1.2:8080/api/v1"},
+	} {
+		assert.Equal(t, tc.want, baseURL(tc.addr, tc.given), tc.given)
 	}
 }
