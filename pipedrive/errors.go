@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -218,7 +219,15 @@ func snippet(b []byte, n int) string {
 		b = []byte(strings.ToValidUTF8(string(b), "\uFFFD"))
 	}
 	fields := strings.Fields(string(b[:min(len(b), 4*n)]))
-	s := strings.Join(fields, " ")
+	// Unprintable runes become U+FFFD, so that quoting the snippet escapes nothing but
+	// quotes and backslashes: an escape such as \x0f followed by the body's next bytes
+	// could otherwise spell a secret that the body itself did not contain.
+	s := strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) || r == ' ' {
+			return r
+		}
+		return utf8.RuneError
+	}, strings.Join(fields, " "))
 	if utf8.RuneCountInString(s) > n {
 		r := []rune(s)
 		s = string(r[:n]) + "..."
