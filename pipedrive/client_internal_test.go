@@ -14,19 +14,22 @@ import (
 
 type wrappedTransport struct{ http.RoundTripper }
 
-// Tracing libraries replace http.DefaultTransport with a wrapper; NewClient must not
-// panic on the type assertion then. Not parallel: it swaps a global for its duration.
-func TestDefaultTransportWhenReplaced(t *testing.T) {
-	orig := http.DefaultTransport
-	http.DefaultTransport = wrappedTransport{orig}
-	defer func() { http.DefaultTransport = orig }()
-
-	c, err := NewClient(WithAPIToken("t"))
-	require.NoError(t, err)
-	tr, ok := c.transport.hc.Transport.(*http.Transport)
-	require.True(t, ok)
+// Tracing libraries replace http.DefaultTransport with a wrapper; the default client must
+// not panic on the type assertion then, and gets Go's settings with more idle connections.
+// An *http.Transport is copied, never modified.
+func TestDefaultTransport(t *testing.T) {
+	t.Parallel()
+	tr := defaultTransport(wrappedTransport{http.DefaultTransport})
 	assert.Equal(t, 64, tr.MaxIdleConnsPerHost)
+	assert.Equal(t, 128, tr.MaxIdleConns)
 	assert.NotNil(t, tr.Proxy)
+
+	base := &http.Transport{MaxIdleConnsPerHost: 2, IdleConnTimeout: time.Minute}
+	tr = defaultTransport(base)
+	assert.NotSame(t, base, tr)
+	assert.Equal(t, 64, tr.MaxIdleConnsPerHost)
+	assert.Equal(t, time.Minute, tr.IdleConnTimeout, "the base's settings are kept")
+	assert.Equal(t, 2, base.MaxIdleConnsPerHost, "the base is not modified")
 }
 
 // domainSource hands out, on each call, an expired token (so the next call asks again)
@@ -41,6 +44,7 @@ func (s domainSource) Token() (*oauth2.Token, error) {
 // A token source that rotates api_domain does not grow the per-domain client cache
 // without limit, and the domain in use stays cached while others come and go.
 func TestDomainClientCacheIsBounded(t *testing.T) {
+	t.Parallel()
 	n := 0
 	c, err := NewClient(WithTokenSource(domainSource{func() string {
 		n++
