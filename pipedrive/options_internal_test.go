@@ -13,6 +13,7 @@ import (
 // redirect with the token (the caller's own client keeps its nil CheckRedirect; the
 // library's copy gets one).
 func TestHTTPClientDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := NewClient(WithAPIToken("t0k3n"))
 	require.NoError(t, err)
 	assert.Equal(t, 60*time.Second, c.transport.hc.Timeout)

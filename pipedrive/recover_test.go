@@ -289,7 +289,7 @@ func TestFindCreatedCountsAFileWithoutAddTime(t *testing.T) {
 	page := `{"success":true,"data":[{"id":7,"active_flag":true,"remote_location":"googledrive","remote_id":"abc","file_type":"gdoc","name":` +
 		jsonString(proposal.Title) + `,"add_time":null}],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":false}}}`
 	api := newFakeAPI(t, replyJSON(200, page))
-	c := newTokenClient(t, api, pipedrive.WithClock(newFakeClock()))
+	c := newClient(t, api.baseURL())
 
 	f, err := c.Files.FindCreated(context.Background(), proposal, time.Now())
 	require.NoError(t, err)
@@ -316,7 +316,7 @@ func TestEnsureLinkedMatchesAnyRemoteLocation(t *testing.T) {
 	api := newFakeAPI(t, replyJSON(200, listPageJSON(
 		`{"id":3,"active_flag":true,"remote_location":"","remote_id":"","name":"uploaded"}`,
 		`{"id":4,"active_flag":true,"remote_location":"googledocs","remote_id":`+jsonString(r.RemoteID)+`}`)))
-	c := newTokenClient(t, api, pipedrive.WithClock(newFakeClock()))
+	c := newClient(t, api.baseURL())
 
 	f, linked, err := c.Files.EnsureLinked(context.Background(), r)
 	require.NoError(t, err)
@@ -335,12 +335,12 @@ func TestFindCreatedMatchesAnyRemoteLocationButNoUpload(t *testing.T) {
 	}
 	clk := newFakeClock()
 	docs := newFakeAPI(t, replyJSON(200, listPageJSON(file(5, "googledocs", "abc"), file(6, "", ""))))
-	f, err := newTokenClient(t, docs, pipedrive.WithClock(clk)).Files.FindCreated(context.Background(), proposal, clk.Now())
+	f, err := newClient(t, docs.baseURL(), pipedrive.WithClock(clk)).Files.FindCreated(context.Background(), proposal, clk.Now())
 	require.NoError(t, err)
 	assert.Equal(t, int64(5), f.ID, "the remote file, not the newer upload")
 
 	uploads := newFakeAPI(t, replyJSON(200, listPageJSON(file(6, "", ""))))
-	_, err = newTokenClient(t, uploads, pipedrive.WithClock(clk)).Files.FindCreated(context.Background(), proposal, clk.Now())
+	_, err = newClient(t, uploads.baseURL(), pipedrive.WithClock(clk)).Files.FindCreated(context.Background(), proposal, clk.Now())
 	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
 }
 
