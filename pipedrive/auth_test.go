@@ -22,10 +22,7 @@ func TestAPITokenInQuery(t *testing.T) {
 	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
 	c := tokenModes[1].client(t, api.baseURL())
 
-	_, err := c.Files.CreateRemote(t.Context(), validCreate())
-	require.NoError(t, err)
-	_, err = c.Files.LinkRemote(t.Context(), validLink())
-	require.NoError(t, err)
+	createAndLink(t, c)
 
 	reqs := api.requests()
 	require.Len(t, reqs, 2)
@@ -86,10 +83,7 @@ func TestOAuthBearerGoesToAPIDomain(t *testing.T) {
 			api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
 			c := newClientWith(t, pipedrive.WithTokenSource(staticOAuth("oauth-access-1", api.srv.URL+suffix)), "")
 
-			_, err := c.Files.CreateRemote(t.Context(), validCreate())
-			require.NoError(t, err)
-			_, err = c.Files.LinkRemote(t.Context(), validLink())
-			require.NoError(t, err)
+			createAndLink(t, c)
 
 			reqs := api.requests()
 			require.Len(t, reqs, 2)

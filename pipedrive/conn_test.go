@@ -197,8 +197,7 @@ func TestCloseIdleConnections(t *testing.T) {
 	t.Run("caller's client", func(t *testing.T) {
 		t.Parallel()
 		api := newFakeAPI(t, benchReply)
-		hc := &http.Client{Transport: &http.Transport{}}
-		t.Cleanup(hc.CloseIdleConnections)
+		hc := &http.Client{Transport: ownTransport(t)}
 		c := newClient(t, api.baseURL(), pipedrive.WithHTTPClient(hc))
 		_, err := connCall(t.Context(), c, 0)
 		require.NoError(t, err)

@@ -161,10 +161,7 @@ func TestBaseURLTrailingSlashDoesNotChangePath(t *testing.T) {
 	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
 	c := newClient(t, api.baseURL(), pipedrive.WithBaseURL(api.baseURL()+"/"))
 
-	_, err := c.Files.CreateRemote(t.Context(), validCreate())
-	require.NoError(t, err)
-	_, err = c.Files.LinkRemote(t.Context(), validLink())
-	require.NoError(t, err)
+	createAndLink(t, c)
 
 	reqs := api.requests()
 	require.Len(t, reqs, 2)

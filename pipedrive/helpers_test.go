@@ -254,13 +254,13 @@ var errRefused = &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("c
 // failures without assuming that some port refuses.
 func dialing(t testing.TB, fail func(n int64) error) (*http.Client, *atomic.Int64) {
 	var dials atomic.Int64
-	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+	tr := ownTransport(t)
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if err := fail(dials.Add(1)); err != nil {
 			return nil, err
 		}
 		return (&net.Dialer{}).DialContext(ctx, network, addr)
-	}}
-	t.Cleanup(tr.CloseIdleConnections)
+	}
 	return &http.Client{Transport: tr}, &dials
 }
 
@@ -268,9 +268,14 @@ func dialing(t testing.TB, fail func(n int64) error) (*http.Client, *atomic.Int6
 // instead of its answer, returns a timeout: what a client whose deadline fires after the
 // server received the request sees, without waiting for any deadline.
 func losingAnswers(t testing.TB, n int64) *http.Client {
+	return &http.Client{Transport: &answerLoser{next: ownTransport(t), n: n}}
+}
+
+// ownTransport is a transport of the test's own, whose connections close when it ends.
+func ownTransport(t testing.TB) *http.Transport {
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &http.Client{Transport: &answerLoser{next: tr, n: n}}
+	return tr
 }
 
 type answerLoser struct {
@@ -286,6 +291,15 @@ func (a *answerLoser) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	_ = resp.Body.Close()
 	return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+}
+
+// createAndLink makes one valid call of each operation; both must succeed.
+func createAndLink(t *testing.T, c *pipedrive.Client) {
+	t.Helper()
+	_, err := c.Files.CreateRemote(t.Context(), validCreate())
+	require.NoError(t, err)
+	_, err = c.Files.LinkRemote(t.Context(), validLink())
+	require.NoError(t, err)
 }
 
 // createDoc creates validCreate's Google Doc.

@@ -98,10 +98,7 @@ func TestBaseURLs(t *testing.T) {
 			c := newClient(t, "", append([]pipedrive.Option{pipedrive.WithHTTPClient(&http.Client{Transport: rt})}, tt.opts...)...)
 			require.Empty(t, rt.recordedURLs(), "NewClient makes no request")
 
-			_, err := c.Files.CreateRemote(t.Context(), validCreate())
-			require.NoError(t, err)
-			_, err = c.Files.LinkRemote(t.Context(), validLink())
-			require.NoError(t, err)
+			createAndLink(t, c)
 			assert.Equal(t, []string{tt.wantCreate, tt.wantLink}, rt.recordedURLs())
 		})
 	}

@@ -36,6 +36,12 @@ func (c *stepClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// newTestPacer returns a pacer on a stepClock, with MaxWait 30 s.
+func newTestPacer() (*pacer, *stepClock) {
+	clk := &stepClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
+	return newPacer(clk, 30*time.Second), clk
+}
+
 // window is an answer's rate-limit headers.
 func window(limit, remaining int, reset time.Duration) RateLimit {
 	rl := unknownRateLimit()
@@ -48,8 +54,7 @@ func window(limit, remaining int, reset time.Duration) RateLimit {
 // in flight, and takes no late answer from an earlier window for the current one.
 func TestPacerWindows(t *testing.T) {
 	t.Parallel()
-	clk := &stepClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
-	p := newPacer(clk, 30*time.Second)
+	p, clk := newTestPacer()
 	ctx := t.Context()
 	admit := func() ticket {
 		t.Helper()
@@ -88,8 +93,7 @@ func TestPacerWindows(t *testing.T) {
 // A 429 empties the window until its wait has passed, from whichever window it came.
 func TestPacer429EmptiesTheWindow(t *testing.T) {
 	t.Parallel()
-	clk := &stepClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
-	p := newPacer(clk, 30*time.Second)
+	p, clk := newTestPacer()
 	tk, err := p.admit(t.Context(), opCreate)
 	require.NoError(t, err)
 	p.observe(tk, http.StatusTooManyRequests, http.Header{"Retry-After": {"3"}}, window(20, 0, time.Second), clk.Now())

@@ -51,9 +51,7 @@ func faultyPostServer(t *testing.T, fault func(srv *pipedrivetest.Server, n int6
 	clk := newFakeClock()
 	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now))
 	t.Cleanup(srv.Close)
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	rt := &onPost{next: tr, fault: func(n int64) { fault(srv, n) }}
+	rt := &onPost{next: ownTransport(t), fault: func(n int64) { fault(srv, n) }}
 	return srv, srv.Client(pipedrive.WithClock(clk), pipedrive.WithHTTPClient(&http.Client{Transport: rt})), clk, rt
 }
 
