@@ -26,10 +26,9 @@ import (
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
-// testToken looks like a real Pipedrive API token (40 hex digits), so a search for it in
-// error text means what it says. It is the only token the tests use, in every auth mode,
-// except where a test is about a token's characters.
-const testToken = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
+// testToken is the only token the tests use, in every auth mode, except where a test is
+// about a token's characters (export_test.go defines it for the internal tests too).
+const testToken = pipedrive.TestToken
 
 // testAPIPath is the non-empty base path the fake API serves under, as Pipedrive's
 // company domains do (https://acme.pipedrive.com/api/v1).

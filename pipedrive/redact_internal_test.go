@@ -13,7 +13,7 @@ import (
 // own cut left (so it is no longer the whole secret) is dropped too.
 func TestCutNeverKeepsPartOfASecret(t *testing.T) {
 	t.Parallel()
-	const secret = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
+	const secret = TestToken
 	oauth := &bearer{}
 	oauth.remember(secret, "refresh-"+secret)
 	creds := map[string]credential{"header": &headerToken{secret}, "query": &queryToken{secret}, "oauth": oauth}
