@@ -149,16 +149,28 @@ func benchCheck(id int64, remoteID string, add time.Time) error {
 	return nil
 }
 
+// checkFile is benchCheck for the pipedrive client's answer.
+func checkFile(f *pipedrive.RemoteFile, err error) error {
+	if err != nil {
+		return err
+	}
+	return benchCheck(f.ID, f.RemoteID, f.AddTime)
+}
+
+// checkBaselineFile is benchCheck for the baseline's answer.
+func checkBaselineFile(f *benchBaselineFile, err error) error {
+	if err != nil {
+		return err
+	}
+	return benchCheck(f.ID, f.RemoteID, f.AddTime)
+}
+
 // BenchmarkCreateRemote measures POST /files/remote in the three implementations.
 func BenchmarkCreateRemote(b *testing.B) {
 	b.Run("impl=baseline", func(b *testing.B) {
 		c := newBenchBaseline(b)
 		benchRun(b, func(ctx context.Context) error {
-			f, err := c.create(ctx, string(benchCreate.FileType), benchCreate.Title, string(benchCreate.Item.Type), benchCreate.Item.ID)
-			if err != nil {
-				return err
-			}
-			return benchCheck(f.ID, f.RemoteID, f.AddTime)
+			return checkBaselineFile(c.create(ctx, string(benchCreate.FileType), benchCreate.Title, string(benchCreate.Item.Type), benchCreate.Item.ID))
 		})
 	})
 	b.Run("impl=gen", func(b *testing.B) {
@@ -174,11 +186,7 @@ func BenchmarkCreateRemote(b *testing.B) {
 	b.Run("impl=pipedrive", func(b *testing.B) {
 		c := newBenchPipedrive(b)
 		benchRun(b, func(ctx context.Context) error {
-			f, err := c.Files.CreateRemote(ctx, benchCreate)
-			if err != nil {
-				return err
-			}
-			return benchCheck(f.ID, f.RemoteID, f.AddTime)
+			return checkFile(c.Files.CreateRemote(ctx, benchCreate))
 		})
 	})
 }
@@ -188,11 +196,7 @@ func BenchmarkLinkRemote(b *testing.B) {
 	b.Run("impl=baseline", func(b *testing.B) {
 		c := newBenchBaseline(b)
 		benchRun(b, func(ctx context.Context) error {
-			f, err := c.link(ctx, benchLink.RemoteID, string(benchLink.Item.Type), benchLink.Item.ID)
-			if err != nil {
-				return err
-			}
-			return benchCheck(f.ID, f.RemoteID, f.AddTime)
+			return checkBaselineFile(c.link(ctx, benchLink.RemoteID, string(benchLink.Item.Type), benchLink.Item.ID))
 		})
 	})
 	b.Run("impl=gen", func(b *testing.B) {
@@ -208,11 +212,7 @@ func BenchmarkLinkRemote(b *testing.B) {
 	b.Run("impl=pipedrive", func(b *testing.B) {
 		c := newBenchPipedrive(b)
 		benchRun(b, func(ctx context.Context) error {
-			f, err := c.Files.LinkRemote(ctx, benchLink)
-			if err != nil {
-				return err
-			}
-			return benchCheck(f.ID, f.RemoteID, f.AddTime)
+			return checkFile(c.Files.LinkRemote(ctx, benchLink))
 		})
 	})
 }
