@@ -208,13 +208,6 @@ func (c *Client) domainClient(base string) (*gen.Client, error) {
 	return api, nil
 }
 
-// domainClients is how many api_domain clients are cached (for tests).
-func (c *Client) domainClients() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.domainAPI)
-}
-
 // CloseIdleConnections closes the idle keep-alive connections of the transport the
 // client made for itself, for programs that create many short-lived clients. A client
 // given with WithHTTPClient belongs to the caller and is left alone.

@@ -41,6 +41,13 @@ func (s domainSource) Token() (*oauth2.Token, error) {
 	return tok.WithExtra(map[string]any{"api_domain": s.next()}), nil
 }
 
+// domainClients is how many api_domain clients are cached.
+func (c *Client) domainClients() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.domainAPI)
+}
+
 // A token source that rotates api_domain does not grow the per-domain client cache
 // without limit, and the domain in use stays cached while others come and go.
 func TestDomainClientCacheIsBounded(t *testing.T) {
