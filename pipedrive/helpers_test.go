@@ -277,6 +277,7 @@ func ownTransport(t testing.TB) *http.Transport {
 	return tr
 }
 
+// answerLoser is losingAnswers' transport: next sends, and the first n answers are lost.
 type answerLoser struct {
 	next http.RoundTripper
 	n    int64
