@@ -1,7 +1,6 @@
 package pipedrive
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -85,6 +84,7 @@ func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { re
 // the context carries (a name only): a POST is never resent after a 502, whatever it is
 // called, and a GET is, even unnamed.
 func TestRetrySafetyFollowsTheMethod(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		method string
 		op     operation
@@ -99,9 +99,10 @@ func TestRetrySafetyFollowsTheMethod(t *testing.T) {
 			sent++
 			return &http.Response{StatusCode: http.StatusBadGateway, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
 		})}
-		c, err := NewClient(WithAPIToken("t"), WithHTTPClient(hc), WithRetry(RetryPolicy{MaxRetries: 1, MaxWait: time.Second, BaseDelay: time.Millisecond}))
+		clk := &stepClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
+		c, err := NewClient(WithAPIToken(TestToken), WithHTTPClient(hc), WithClock(clk), WithRetry(RetryPolicy{MaxRetries: 1, MaxWait: time.Second, BaseDelay: time.Millisecond}))
 		require.NoError(t, err)
-		req, err := http.NewRequestWithContext(withOperation(context.Background(), tc.op), tc.method, "http://127.0.0.1:1/x", nil)
+		req, err := http.NewRequestWithContext(withOperation(t.Context(), tc.op), tc.method, "https://acme.pipedrive.com/api/v1/x", nil)
 		require.NoError(t, err)
 		resp, err := c.transport.Do(req)
 		require.NoError(t, err)

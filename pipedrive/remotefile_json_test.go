@@ -94,6 +94,7 @@ func TestRemoteFileJSONTimes(t *testing.T) {
 // Every field of RemoteFile survives MarshalJSON and UnmarshalJSON: a field added to the
 // struct but not to the one decoder fails here.
 func TestRemoteFileJSONDecodesEveryField(t *testing.T) {
+	t.Parallel()
 	var f pipedrive.RemoteFile
 	v := reflect.ValueOf(&f).Elem()
 	for i := range v.NumField() {

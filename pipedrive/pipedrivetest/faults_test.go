@@ -250,6 +250,7 @@ func TestFailNext(t *testing.T) {
 // A request the rate limit refuses is not carried out, so it does not use up a lost
 // answer: the next admitted request is carried out and gets it.
 func TestFailNextAfterCommitWaitsForAnAdmittedRequest(t *testing.T) {
+	t.Parallel()
 	clk := pipedrivetest.NewClock(start)
 	srv := pipedrivetest.NewServer(pipedrivetest.WithRateLimit(1, 2*time.Second), pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
