@@ -323,9 +323,8 @@ func TestEscapedQueryTokenIsRedacted(t *testing.T) {
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		replyRaw(http.StatusBadGateway, "text/html", "<html>upstream failed for "+r.URL.RequestURI()+" token "+r.URL.Query().Get("api_token")+"</html>")(w, r)
 	})
-	c, err := pipedrive.NewClient(pipedrive.WithAPITokenInQuery(token), pipedrive.WithBaseURL(api.baseURL()))
-	require.NoError(t, err)
-	_, err = createDoc(t.Context(), c)
+	c := newClientWith(t, pipedrive.WithAPITokenInQuery(token), api.baseURL())
+	_, err := createDoc(t.Context(), c)
 	var apiErr *pipedrive.APIError
 	require.ErrorAs(t, err, &apiErr)
 	require.Contains(t, string(apiErr.Body), "api_token=[REDACTED]", "the echoed URL is there, without the token")
