@@ -1,16 +1,12 @@
 package pipedrive_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,18 +18,11 @@ import (
 )
 
 func TestAPITokenInQuery(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-	c, err := pipedrive.NewClient(
-		pipedrive.WithBaseURL(api.baseURL()),
-		pipedrive.WithAPITokenInQuery(testToken),
-		pipedrive.WithRetry(pipedrive.NoRetry),
-	)
-	require.NoError(t, err)
+	c := tokenModes[1].client(t, api.baseURL())
 
-	_, err = c.Files.CreateRemote(context.Background(), validCreate())
-	require.NoError(t, err)
-	_, err = c.Files.LinkRemote(context.Background(), validLink())
-	require.NoError(t, err)
+	createAndLink(t, c)
 
 	reqs := api.requests()
 	require.Len(t, reqs, 2)
@@ -46,14 +35,14 @@ func TestAPITokenInQuery(t *testing.T) {
 	}
 }
 
-// A token with characters that need escaping still arrives intact.
+// A token with characters that need escaping (hence not testToken) still arrives intact.
 func TestAPITokenInQueryIsEscaped(t *testing.T) {
+	t.Parallel()
 	const odd = "a+b/c=d&e%f"
 	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithAPITokenInQuery(odd))
-	require.NoError(t, err)
+	c := newClientWith(t, pipedrive.WithAPITokenInQuery(odd), api.baseURL())
 
-	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	_, err := c.Files.CreateRemote(t.Context(), validCreate())
 	require.NoError(t, err)
 
 	got := api.onlyRequest(t)
@@ -62,149 +51,20 @@ func TestAPITokenInQueryIsEscaped(t *testing.T) {
 	assert.Equal(t, url.Values{"api_token": {odd}}, q)
 }
 
-// tokenModes are the three ways a token travels: API token in the header or the query,
-// and OAuth bearer.
-var tokenModes = []struct {
-	name string
-	opt  func(string) pipedrive.Option
-	kind string // how a printed Client names it
-}{
-	{"header", pipedrive.WithAPIToken, "x-api-token header"},
-	{"query", pipedrive.WithAPITokenInQuery, "api_token query parameter"},
-	{"oauth", withOAuthToken, "OAuth bearer token"},
-}
-
-// requireNoToken fails if the token appears in the error text, the APIError fields, or
-// the log output.
-func requireNoToken(t *testing.T, err error, logs *bytes.Buffer) {
-	t.Helper()
-	require.Error(t, err)
-	assert.NotContains(t, err.Error(), testToken)
-	assert.NotContains(t, fmt.Sprintf("%+v", err), testToken)
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		assert.NotContains(t, e.Error(), testToken, "every error in the chain")
-	}
-	var apiErr *pipedrive.APIError
-	if errors.As(err, &apiErr) {
-		for _, s := range []string{apiErr.Message, apiErr.Info, apiErr.Code, string(apiErr.Body)} {
-			assert.NotContains(t, s, testToken)
-		}
-	}
-	assert.NotContains(t, logs.String(), testToken)
-}
-
-func TestTokenIsAbsentFromEveryError(t *testing.T) {
-	echoPage := func(w http.ResponseWriter, r *http.Request) {
-		// A proxy page that echoes the request, token and all.
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprintf(w, "<html><body><h1>403 Forbidden</h1><p>Request %s blocked. x-api-token: %s</p></body></html>",
-			r.URL.String(), r.Header.Get("X-Api-Token")+testToken)
-	}
-	scenarios := []struct {
-		name     string
-		respond  http.HandlerFunc
-		sentinel error
-	}{
-		{"403 HTML echoing the token and URL", echoPage, pipedrive.ErrForbidden},
-		{"401 JSON echoing the token", replyJSON(401, errorEnvelope("Invalid token "+testToken, "token="+testToken)), pipedrive.ErrUnauthorized},
-		{"502 HTML echoing the token", replyRaw(502, "text/html", "<html>Bad gateway for api_token="+testToken+"</html>"), pipedrive.ErrServer},
-		{"429 echoing the token", replyJSON(429, errorEnvelope("limit for "+testToken, ""), "X-Ratelimit-Reset", "2"), pipedrive.ErrRateLimited},
-		{"200 HTML echoing the token", replyRaw(200, "text/html", "<html>"+testToken+"</html>"), pipedrive.ErrOutcomeUnknown},
-	}
-	for _, mode := range tokenModes {
-		for _, sc := range scenarios {
-			t.Run(mode.name+"/"+sc.name, func(t *testing.T) {
-				api := newFakeAPI(t, sc.respond)
-				var logs bytes.Buffer
-				c, err := pipedrive.NewClient(
-					pipedrive.WithBaseURL(api.baseURL()),
-					mode.opt(testToken),
-					pipedrive.WithRetry(pipedrive.NoRetry),
-					pipedrive.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
-				)
-				require.NoError(t, err)
-
-				_, err = c.Files.CreateRemote(context.Background(), validCreate())
-				require.ErrorIs(t, err, sc.sentinel)
-				requireNoToken(t, err, &logs)
-				assert.NotEmpty(t, logs.String(), "the attempt was logged")
-
-				var apiErr *pipedrive.APIError
-				require.ErrorAs(t, err, &apiErr)
-				assert.Contains(t, string(apiErr.Body)+apiErr.Message, "[REDACTED]", "the echo is replaced, not dropped")
-			})
-		}
-	}
-}
-
-// In query mode Go's *url.Error prints the request URL, token included, unless stripped.
-func TestTokenIsAbsentFromTransportErrors(t *testing.T) {
-	// Port 1 has no listener: connection refused. (A closed ephemeral port could be
-	// taken meanwhile by another package's test server.)
-	refusedBase := "http://127.0.0.1:1" + testAPIPath
-
-	release := make(chan struct{})
-	slow := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
-		select { // answer only once the client has given up
-		case <-release:
-		case <-r.Context().Done():
-		}
-	})
-	t.Cleanup(func() { close(release) })
-
-	for _, mode := range tokenModes {
-		t.Run(mode.name+"/connection refused", func(t *testing.T) {
-			var logs bytes.Buffer
-			c, err := pipedrive.NewClient(
-				pipedrive.WithBaseURL(refusedBase),
-				mode.opt(testToken),
-				pipedrive.WithRetry(pipedrive.NoRetry),
-				pipedrive.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
-			)
-			require.NoError(t, err)
-
-			_, err = c.Files.LinkRemote(context.Background(), validLink())
-			requireNoToken(t, err, &logs)
-			assert.ErrorIs(t, err, syscall.ECONNREFUSED, "the cause stays inspectable")
-			var urlErr *url.Error
-			require.ErrorAs(t, err, &urlErr)
-			assert.NotContains(t, urlErr.URL, "api_token")
-			assert.Contains(t, urlErr.URL, "/api/v1/files/remoteLink", "the URL is kept, minus the token")
-			assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown, "nothing was sent")
-		})
-		t.Run(mode.name+"/timeout", func(t *testing.T) {
-			var logs bytes.Buffer
-			c, err := pipedrive.NewClient(
-				pipedrive.WithBaseURL(slow.baseURL()),
-				mode.opt(testToken), // default retry policy: a timeout must still not be retried
-				pipedrive.WithHTTPClient(&http.Client{Timeout: 750 * time.Millisecond}),
-				pipedrive.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
-			)
-			require.NoError(t, err)
-
-			before := slow.count()
-			_, err = c.Files.CreateRemote(context.Background(), validCreate())
-			requireNoToken(t, err, &logs)
-			assert.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown, "the request was sent; it may have been carried out")
-			assert.Equal(t, before+1, slow.count(), "sent once, not retried")
-		})
-	}
-}
-
 // A redirect would carry x-api-token (or the query) to wherever it points; the client
 // must not follow it.
 func TestRedirectIsNotFollowedWithTheToken(t *testing.T) {
+	t.Parallel()
 	for _, mode := range tokenModes {
 		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
 			elsewhere := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
 			api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, elsewhere.srv.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
 			})
-			c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), mode.opt(testToken), pipedrive.WithRetry(pipedrive.NoRetry))
-			require.NoError(t, err)
+			c := mode.client(t, api.baseURL())
 
-			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			_, err := c.Files.CreateRemote(t.Context(), validCreate())
 			var apiErr *pipedrive.APIError
 			require.ErrorAs(t, err, &apiErr)
 			assert.Equal(t, http.StatusTemporaryRedirect, apiErr.StatusCode)
@@ -215,27 +75,15 @@ func TestRedirectIsNotFollowedWithTheToken(t *testing.T) {
 	}
 }
 
-// staticOAuth returns a token source for a fixed access token, with api_domain when
-// domain is not empty.
-func staticOAuth(access, domain string) oauth2.TokenSource {
-	tok := &oauth2.Token{AccessToken: access, TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}
-	if domain != "" {
-		tok = tok.WithExtra(map[string]any{"api_domain": domain})
-	}
-	return oauth2.StaticTokenSource(tok)
-}
-
 func TestOAuthBearerGoesToAPIDomain(t *testing.T) {
+	t.Parallel()
 	for _, suffix := range []string{"", "/"} {
 		t.Run("api_domain"+suffix, func(t *testing.T) {
+			t.Parallel()
 			api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-			c, err := pipedrive.NewClient(pipedrive.WithTokenSource(staticOAuth("oauth-access-1", api.srv.URL+suffix)), pipedrive.WithRetry(pipedrive.NoRetry))
-			require.NoError(t, err)
+			c := newClientWith(t, pipedrive.WithTokenSource(staticOAuth("oauth-access-1", api.srv.URL+suffix)), "")
 
-			_, err = c.Files.CreateRemote(context.Background(), validCreate())
-			require.NoError(t, err)
-			_, err = c.Files.LinkRemote(context.Background(), validLink())
-			require.NoError(t, err)
+			createAndLink(t, c)
 
 			reqs := api.requests()
 			require.Len(t, reqs, 2)
@@ -251,15 +99,12 @@ func TestOAuthBearerGoesToAPIDomain(t *testing.T) {
 }
 
 func TestOAuthExplicitBaseURLWinsOverAPIDomain(t *testing.T) {
+	t.Parallel()
 	domain := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
 	base := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-	c, err := pipedrive.NewClient(
-		pipedrive.WithTokenSource(staticOAuth("oauth-access-2", domain.srv.URL)),
-		pipedrive.WithBaseURL(base.srv.URL+"/custom/v1"),
-	)
-	require.NoError(t, err)
+	c := newClientWith(t, pipedrive.WithTokenSource(staticOAuth("oauth-access-2", domain.srv.URL)), base.srv.URL+"/custom/v1")
 
-	_, err = c.Files.LinkRemote(context.Background(), validLink())
+	_, err := c.Files.LinkRemote(t.Context(), validLink())
 	require.NoError(t, err)
 
 	got := base.onlyRequest(t)
@@ -269,6 +114,7 @@ func TestOAuthExplicitBaseURLWinsOverAPIDomain(t *testing.T) {
 }
 
 func TestOAuthBaseURLWithoutAPIDomain(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		opts []pipedrive.Option
@@ -279,19 +125,16 @@ func TestOAuthBaseURLWithoutAPIDomain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			domain := ""
 			if len(tt.opts) > 0 {
 				domain = "https://elsewhere.example"
 			}
 			rt := &recordingTransport{}
-			opts := append([]pipedrive.Option{
-				pipedrive.WithTokenSource(staticOAuth("oauth-access-3", domain)),
-				pipedrive.WithHTTPClient(&http.Client{Transport: rt}),
-			}, tt.opts...)
-			c, err := pipedrive.NewClient(opts...)
-			require.NoError(t, err)
+			c := newClientWith(t, pipedrive.WithTokenSource(staticOAuth("oauth-access-3", domain)), "",
+				append([]pipedrive.Option{pipedrive.WithHTTPClient(&http.Client{Transport: rt})}, tt.opts...)...)
 
-			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			_, err := c.Files.CreateRemote(t.Context(), validCreate())
 			require.NoError(t, err)
 			assert.Equal(t, []string{tt.want}, rt.recordedURLs())
 		})
@@ -299,6 +142,7 @@ func TestOAuthBaseURLWithoutAPIDomain(t *testing.T) {
 }
 
 func TestOAuthInvalidAPIDomainSendsNothing(t *testing.T) {
+	t.Parallel()
 	for _, domain := range []string{
 		"ftp://acme.pipedrive.com",
 		"acme.pipedrive.com", // no scheme
@@ -318,14 +162,12 @@ func TestOAuthInvalidAPIDomainSendsNothing(t *testing.T) {
 		"http://oauth-secret-pw@%zz",
 	} {
 		t.Run(domain, func(t *testing.T) {
+			t.Parallel()
 			rt := &recordingTransport{}
-			c, err := pipedrive.NewClient(
-				pipedrive.WithTokenSource(staticOAuth("oauth-secret-access", domain)),
-				pipedrive.WithHTTPClient(&http.Client{Transport: rt}),
-			)
-			require.NoError(t, err, "the token is only read when a call is made")
+			// The token is only read when a call is made.
+			c := newClientWith(t, pipedrive.WithTokenSource(staticOAuth("oauth-secret-access", domain)), "", pipedrive.WithHTTPClient(&http.Client{Transport: rt}))
 
-			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			_, err := c.Files.CreateRemote(t.Context(), validCreate())
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "api_domain")
 			assert.NotContains(t, err.Error(), "oauth-secret", "neither the token nor credentials in the domain are quoted")
@@ -333,7 +175,7 @@ func TestOAuthInvalidAPIDomainSendsNothing(t *testing.T) {
 			assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
 			var apiErr *pipedrive.APIError
 			assert.NotErrorAs(t, err, &apiErr)
-			_, err = c.Files.LinkRemote(context.Background(), validLink())
+			_, err = c.Files.LinkRemote(t.Context(), validLink())
 			require.Error(t, err)
 			assert.Empty(t, rt.recordedURLs(), "no request to any host")
 		})
@@ -343,6 +185,7 @@ func TestOAuthInvalidAPIDomainSendsNothing(t *testing.T) {
 // An api_domain that is https with a host and nothing else (a trailing slash aside), or
 // http on a loopback host, is where requests go.
 func TestOAuthValidAPIDomains(t *testing.T) {
+	t.Parallel()
 	for domain, want := range map[string]string{
 		"https://acme.pipedrive.com":      "https://acme.pipedrive.com/api/v1/files/remote",
 		"https://acme.pipedrive.com/":     "https://acme.pipedrive.com/api/v1/files/remote",
@@ -352,10 +195,10 @@ func TestOAuthValidAPIDomains(t *testing.T) {
 		"http://[::1]:9000/":              "http://[::1]:9000/api/v1/files/remote",
 	} {
 		t.Run(domain, func(t *testing.T) {
+			t.Parallel()
 			rt := &recordingTransport{}
-			c, err := pipedrive.NewClient(pipedrive.WithTokenSource(staticOAuth("oauth-access", domain)), pipedrive.WithHTTPClient(&http.Client{Transport: rt}))
-			require.NoError(t, err)
-			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			c := newClientWith(t, pipedrive.WithTokenSource(staticOAuth("oauth-access", domain)), "", pipedrive.WithHTTPClient(&http.Client{Transport: rt}))
+			_, err := c.Files.CreateRemote(t.Context(), validCreate())
 			require.NoError(t, err)
 			assert.Equal(t, []string{want}, rt.recordedURLs())
 		})
@@ -368,6 +211,7 @@ type errTokenSource struct{ err error }
 func (s errTokenSource) Token() (*oauth2.Token, error) { return nil, s.err }
 
 func TestOAuthTokenSourceFailureSendsNothing(t *testing.T) {
+	t.Parallel()
 	refreshErr := errors.New("oauth2: token expired and refresh token is not set")
 	tests := []struct {
 		name string
@@ -380,11 +224,11 @@ func TestOAuthTokenSourceFailureSendsNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			rt := &recordingTransport{}
-			c, err := pipedrive.NewClient(pipedrive.WithTokenSource(tt.ts), pipedrive.WithHTTPClient(&http.Client{Transport: rt}))
-			require.NoError(t, err)
+			c := newClientWith(t, pipedrive.WithTokenSource(tt.ts), "", pipedrive.WithHTTPClient(&http.Client{Transport: rt}))
 
-			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			_, err := c.Files.CreateRemote(t.Context(), validCreate())
 			require.Error(t, err)
 			if tt.is != nil {
 				assert.ErrorIs(t, err, tt.is)
@@ -400,6 +244,7 @@ func TestOAuthTokenSourceFailureSendsNothing(t *testing.T) {
 // style refreshes an expired token once, and the refreshed token's api_domain is where
 // requests go.
 func TestOAuthRefreshThroughOAuthEndpointStyle(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
 	var refreshes atomic.Int64
 	tokenSrv := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
@@ -415,13 +260,12 @@ func TestOAuthRefreshThroughOAuthEndpointStyle(t *testing.T) {
 	endpoint := pipedrive.OAuthEndpoint
 	endpoint.TokenURL = tokenSrv.srv.URL + "/oauth/token"
 	cfg := &oauth2.Config{ClientID: "client-id", ClientSecret: "client-secret", Endpoint: endpoint}
-	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, tokenSrv.srv.Client())
+	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, tokenSrv.srv.Client())
 	ts := cfg.TokenSource(ctx, &oauth2.Token{AccessToken: "stale", RefreshToken: "refresh-1", Expiry: time.Now().Add(-time.Hour)})
 
-	c, err := pipedrive.NewClient(pipedrive.WithTokenSource(ts), pipedrive.WithRetry(pipedrive.NoRetry))
-	require.NoError(t, err)
+	c := newClientWith(t, pipedrive.WithTokenSource(ts), "")
 	for range 2 {
-		_, err = c.Files.CreateRemote(context.Background(), validCreate())
+		_, err := c.Files.CreateRemote(t.Context(), validCreate())
 		require.NoError(t, err)
 	}
 
@@ -434,12 +278,6 @@ func TestOAuthRefreshThroughOAuthEndpointStyle(t *testing.T) {
 	}
 }
 
-func TestOAuthEndpoint(t *testing.T) {
-	assert.Equal(t, "https://oauth.pipedrive.com/oauth/authorize", pipedrive.OAuthEndpoint.AuthURL)
-	assert.Equal(t, "https://oauth.pipedrive.com/oauth/token", pipedrive.OAuthEndpoint.TokenURL)
-	assert.Equal(t, oauth2.AuthStyleInHeader, pipedrive.OAuthEndpoint.AuthStyle, "Pipedrive wants HTTP Basic client auth")
-}
-
 // A retry after a 429's wait carries the token as of the retry, not the one the first
 // attempt carried, which may have expired during the wait.
 func TestOAuthRetryCarriesAFreshToken(t *testing.T) {
@@ -447,10 +285,9 @@ func TestOAuthRetryCarriesAFreshToken(t *testing.T) {
 	api := newFakeAPI(t, throttledOnce(minimalSuccessJSON))
 	ts := &rotatingTokens{}
 	clk := newFakeClock()
-	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithTokenSource(ts), pipedrive.WithClock(clk))
-	require.NoError(t, err)
+	c := newClientWith(t, pipedrive.WithTokenSource(ts), api.baseURL(), retries, pipedrive.WithClock(clk))
 
-	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	_, err := c.Files.CreateRemote(t.Context(), validCreate())
 	require.NoError(t, err)
 	reqs := api.requests()
 	require.Len(t, reqs, 2)
@@ -463,23 +300,15 @@ func TestOAuthRetryCarriesAFreshToken(t *testing.T) {
 // throttledOnce answers the first request with a 429 asking to wait 2 s, then every
 // other with body.
 func throttledOnce(body string) http.HandlerFunc {
-	var n atomic.Int64
-	return func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			replyJSON(429, errorEnvelope("Rate limit exceeded", ""), "Retry-After", "2")(w, r)
-			return
-		}
-		replyJSON(200, body)(w, r)
-	}
+	return inTurn(replyJSON(429, errorEnvelope("Rate limit exceeded", ""), "Retry-After", "2"), replyJSON(200, body))
 }
 
 // With the token in the query, a retry carries it once, not once per attempt.
 func TestAPITokenInQueryOncePerRetry(t *testing.T) {
 	t.Parallel()
 	api := newFakeAPI(t, throttledOnce(emptyPageJSON))
-	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithAPITokenInQuery(testToken), pipedrive.WithClock(newFakeClock()))
-	require.NoError(t, err)
-	for _, err := range c.Files.List(context.Background(), pipedrive.Deal(12)) {
+	c := tokenModes[1].client(t, api.baseURL(), retries)
+	for _, err := range c.Files.List(t.Context(), pipedrive.Deal(12)) {
 		require.NoError(t, err)
 	}
 	reqs := api.requests()

@@ -112,11 +112,11 @@ func NewClient(opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// defaultTransport is Go's default transport with more idle connections per host. An
-// application may have replaced http.DefaultTransport (tracing wrappers do); then a plain
-// transport with Go's default settings is used.
-func defaultTransport() *http.Transport {
-	t, ok := http.DefaultTransport.(*http.Transport)
+// defaultTransport is a copy of base (http.DefaultTransport) with more idle connections
+// per host. An application may have replaced http.DefaultTransport (tracing wrappers do);
+// then a plain transport with Go's default settings is used.
+func defaultTransport(base http.RoundTripper) *http.Transport {
+	t, ok := base.(*http.Transport)
 	if ok {
 		t = t.Clone()
 	} else {
@@ -138,7 +138,7 @@ func defaultTransport() *http.Transport {
 // two, so a shared client would open and drop connections under load).
 func httpClient(hc *http.Client) *http.Client {
 	if hc == nil {
-		hc = &http.Client{Transport: defaultTransport(), Timeout: defaultTimeout}
+		hc = &http.Client{Transport: defaultTransport(http.DefaultTransport), Timeout: defaultTimeout}
 	}
 	// Go replays custom headers such as x-api-token on a redirect, even to another host.
 	// Refuse redirects by default; honour the caller's policy only within the same origin.
@@ -206,13 +206,6 @@ func (c *Client) domainClient(base string) (*gen.Client, error) {
 	}
 	c.domainAPI = append(c.domainAPI, domainClient{base: base, api: api})
 	return api, nil
-}
-
-// domainClients is how many api_domain clients are cached (for tests).
-func (c *Client) domainClients() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.domainAPI)
 }
 
 // CloseIdleConnections closes the idle keep-alive connections of the transport the

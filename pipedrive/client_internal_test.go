@@ -1,7 +1,6 @@
 package pipedrive
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -14,19 +13,22 @@ import (
 
 type wrappedTransport struct{ http.RoundTripper }
 
-// Tracing libraries replace http.DefaultTransport with a wrapper; NewClient must not
-// panic on the type assertion then. Not parallel: it swaps a global for its duration.
-func TestDefaultTransportWhenReplaced(t *testing.T) {
-	orig := http.DefaultTransport
-	http.DefaultTransport = wrappedTransport{orig}
-	defer func() { http.DefaultTransport = orig }()
-
-	c, err := NewClient(WithAPIToken("t"))
-	require.NoError(t, err)
-	tr, ok := c.transport.hc.Transport.(*http.Transport)
-	require.True(t, ok)
+// Tracing libraries replace http.DefaultTransport with a wrapper; the default client must
+// not panic on the type assertion then, and gets Go's settings with more idle connections.
+// An *http.Transport is copied, never modified.
+func TestDefaultTransport(t *testing.T) {
+	t.Parallel()
+	tr := defaultTransport(wrappedTransport{http.DefaultTransport})
 	assert.Equal(t, 64, tr.MaxIdleConnsPerHost)
+	assert.Equal(t, 128, tr.MaxIdleConns)
 	assert.NotNil(t, tr.Proxy)
+
+	base := &http.Transport{MaxIdleConnsPerHost: 2, IdleConnTimeout: time.Minute}
+	tr = defaultTransport(base)
+	assert.NotSame(t, base, tr)
+	assert.Equal(t, 64, tr.MaxIdleConnsPerHost)
+	assert.Equal(t, time.Minute, tr.IdleConnTimeout, "the base's settings are kept")
+	assert.Equal(t, 2, base.MaxIdleConnsPerHost, "the base is not modified")
 }
 
 // domainSource hands out, on each call, an expired token (so the next call asks again)
@@ -38,9 +40,17 @@ func (s domainSource) Token() (*oauth2.Token, error) {
 	return tok.WithExtra(map[string]any{"api_domain": s.next()}), nil
 }
 
+// domainClients is how many api_domain clients are cached.
+func (c *Client) domainClients() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.domainAPI)
+}
+
 // A token source that rotates api_domain does not grow the per-domain client cache
 // without limit, and the domain in use stays cached while others come and go.
 func TestDomainClientCacheIsBounded(t *testing.T) {
+	t.Parallel()
 	n := 0
 	c, err := NewClient(WithTokenSource(domainSource{func() string {
 		n++
@@ -74,6 +84,7 @@ func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { re
 // the context carries (a name only): a POST is never resent after a 502, whatever it is
 // called, and a GET is, even unnamed.
 func TestRetrySafetyFollowsTheMethod(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		method string
 		op     operation
@@ -88,9 +99,10 @@ func TestRetrySafetyFollowsTheMethod(t *testing.T) {
 			sent++
 			return &http.Response{StatusCode: http.StatusBadGateway, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
 		})}
-		c, err := NewClient(WithAPIToken("t"), WithHTTPClient(hc), WithRetry(RetryPolicy{MaxRetries: 1, MaxWait: time.Second, BaseDelay: time.Millisecond}))
+		clk := &stepClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
+		c, err := NewClient(WithAPIToken(TestToken), WithHTTPClient(hc), WithClock(clk), WithRetry(RetryPolicy{MaxRetries: 1, MaxWait: time.Second, BaseDelay: time.Millisecond}))
 		require.NoError(t, err)
-		req, err := http.NewRequestWithContext(withOperation(context.Background(), tc.op), tc.method, "http://127.0.0.1:1/x", nil)
+		req, err := http.NewRequestWithContext(withOperation(t.Context(), tc.op), tc.method, "https://acme.pipedrive.com/api/v1/x", nil)
 		require.NoError(t, err)
 		resp, err := c.transport.Do(req)
 		require.NoError(t, err)

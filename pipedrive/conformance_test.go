@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -18,7 +17,6 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/oauth2"
 
 	"github.com/e97b4d80/pipedrive-remote-files/openapi"
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
@@ -190,31 +188,26 @@ func replyByMethod(w http.ResponseWriter, r *http.Request) {
 
 // Every request the client produces, in every credential mode, is one the spec accepts.
 func TestConformanceRequests(t *testing.T) {
+	t.Parallel()
 	modes := []struct {
 		name   string
 		client func(t *testing.T, f *fakeAPI) *pipedrive.Client
 		auth   string // the header or query key that must carry the credential
 	}{
-		{"x-api-token", func(t *testing.T, f *fakeAPI) *pipedrive.Client { return newTokenClient(t, f) }, "X-Api-Token"},
-		{"api_token query", func(t *testing.T, f *fakeAPI) *pipedrive.Client {
-			c, err := pipedrive.NewClient(pipedrive.WithBaseURL(f.baseURL()), pipedrive.WithAPITokenInQuery(testToken))
-			require.NoError(t, err)
-			return c
-		}, "api_token"},
+		{"x-api-token", func(t *testing.T, f *fakeAPI) *pipedrive.Client { return newClient(t, f.baseURL()) }, "X-Api-Token"},
+		{"api_token query", func(t *testing.T, f *fakeAPI) *pipedrive.Client { return tokenModes[1].client(t, f.baseURL()) }, "api_token"},
 		{"oauth api_domain", func(t *testing.T, f *fakeAPI) *pipedrive.Client {
-			tok := (&oauth2.Token{AccessToken: "oauth-access", Expiry: time.Now().Add(time.Hour)}).WithExtra(map[string]any{"api_domain": f.srv.URL})
-			c, err := pipedrive.NewClient(pipedrive.WithTokenSource(oauth2.StaticTokenSource(tok)))
-			require.NoError(t, err)
-			return c
+			return newClientWith(t, pipedrive.WithTokenSource(staticOAuth("oauth-access", f.srv.URL)), "")
 		}, "Authorization"},
 	}
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
 			api := newFakeAPI(t, replyByMethod)
 			c := mode.client(t, api)
 			router := specRouter(t, api.baseURL())
 			for _, call := range conformanceCalls {
-				_, err := call.call(context.Background(), c)
+				_, err := call.call(t.Context(), c)
 				require.NoError(t, err, call.name)
 			}
 			reqs := api.requests()
@@ -232,12 +225,13 @@ func TestConformanceRequests(t *testing.T) {
 
 // The default and company base URLs are servers the spec declares, unmodified.
 func TestConformanceBaseURLsAreSpecServers(t *testing.T) {
+	t.Parallel()
 	router := specRouter(t)
 	for _, opts := range [][]pipedrive.Option{nil, {pipedrive.WithCompanyDomain("acme")}} {
 		rt := &recordingTransport{}
-		c := recordedClient(t, rt, opts...)
+		c := newClient(t, "", append([]pipedrive.Option{pipedrive.WithHTTPClient(&http.Client{Transport: rt})}, opts...)...)
 		for _, call := range conformanceCalls {
-			_, err := call.call(context.Background(), c)
+			_, err := call.call(t.Context(), c)
 			require.NoError(t, err)
 		}
 		rt.mu.Lock()
@@ -245,7 +239,7 @@ func TestConformanceBaseURLsAreSpecServers(t *testing.T) {
 		rt.mu.Unlock()
 		require.Len(t, reqs, len(conformanceCalls))
 		for i, sent := range reqs {
-			req := sent.Clone(context.Background())
+			req := sent.Clone(t.Context())
 			req.Body = io.NopCloser(bytes.NewReader(bodies[i]))
 			_, err := validateSpecRequest(router, req)
 			require.NoError(t, err, "%s %s", sent.URL, bodies[i])
@@ -255,6 +249,7 @@ func TestConformanceBaseURLsAreSpecServers(t *testing.T) {
 
 // The validator must be able to fail: requests that break the spec are rejected.
 func TestConformanceValidatorRejectsBadRequests(t *testing.T) {
+	t.Parallel()
 	const base = "https://acme.pipedrive.com/api/v1"
 	router := specRouter(t, base)
 	form := "application/x-www-form-urlencoded"
@@ -282,6 +277,7 @@ func TestConformanceValidatorRejectsBadRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			req, err := http.NewRequest(http.MethodPost, base+tt.path, strings.NewReader(tt.body))
 			require.NoError(t, err)
 			req.Header.Set("Content-Type", tt.contentType)
@@ -323,12 +319,13 @@ func validateSpecResponse(t *testing.T, router routers.Router, path string, stat
 		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	in.SetBodyBytes([]byte(body))
-	return openapi3filter.ValidateResponse(context.Background(), in)
+	return openapi3filter.ValidateResponse(t.Context(), in)
 }
 
 // The sample responses the other tests decode are ones the spec describes, and the
 // spec's schemas reject responses the client would reject.
 func TestConformanceResponses(t *testing.T) {
+	t.Parallel()
 	router := specRouter(t)
 	successes := map[string]string{
 		"every field":           everyFieldJSON,

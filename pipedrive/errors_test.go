@@ -61,6 +61,7 @@ var statusSentinels = []struct {
 const pipedriveErrorInfo = "Please check developers.pipedrive.com for more information about Pipedrive API."
 
 func TestEveryErrorStatusIsAnAPIErrorWithItsSentinel(t *testing.T) {
+	t.Parallel()
 	type bodyKind struct {
 		name        string
 		contentType string
@@ -97,11 +98,12 @@ func TestEveryErrorStatusIsAnAPIErrorWithItsSentinel(t *testing.T) {
 		for _, st := range statusSentinels {
 			for _, kind := range kinds {
 				t.Run(fmt.Sprintf("%s/%d/%s", op.name, st.status, kind.name), func(t *testing.T) {
+					t.Parallel()
 					body := kind.body(st.status)
 					api := newFakeAPI(t, replyRaw(st.status, kind.contentType, body, "X-Ratelimit-Reset", "2"))
-					c := newTokenClient(t, api)
+					c := newClient(t, api.baseURL())
 
-					f, err := op.call(context.Background(), c)
+					f, err := op.call(t.Context(), c)
 					require.Error(t, err)
 					assert.Nil(t, f)
 					assert.Equal(t, int64(1), api.count(), "sent exactly once")
@@ -150,12 +152,13 @@ func TestEveryErrorStatusIsAnAPIErrorWithItsSentinel(t *testing.T) {
 }
 
 func TestRateLimitErrorCarriesHeaders(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, replyJSON(429, errorEnvelope("Request over limit", pipedriveErrorInfo),
 		"X-Ratelimit-Limit", "20", "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "2",
 		"X-Daily-Requests-Left", "9990", "Retry-After", "7"))
-	c := newTokenClient(t, api)
+	c := newClient(t, api.baseURL())
 
-	_, err := c.Files.CreateRemote(context.Background(), validCreate())
+	_, err := c.Files.CreateRemote(t.Context(), validCreate())
 	var rlErr *pipedrive.RateLimitError
 	require.ErrorAs(t, err, &rlErr)
 	assert.Equal(t, 7*time.Second, rlErr.RetryAfter, "Retry-After wins over x-ratelimit-reset")
@@ -169,6 +172,7 @@ func TestRateLimitErrorCarriesHeaders(t *testing.T) {
 }
 
 func TestUnsuccessfulTwoHundredIsAnAPIError(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		contentType string
@@ -236,10 +240,11 @@ func TestUnsuccessfulTwoHundredIsAnAPIError(t *testing.T) {
 	for _, op := range bothOperations {
 		for _, tt := range tests {
 			t.Run(op.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
 				api := newFakeAPI(t, replyRaw(200, tt.contentType, tt.body))
-				c := newTokenClient(t, api)
+				c := newClient(t, api.baseURL())
 
-				f, err := op.call(context.Background(), c)
+				f, err := op.call(t.Context(), c)
 				assert.Nil(t, f)
 				var apiErr *pipedrive.APIError
 				require.ErrorAs(t, err, &apiErr)
@@ -265,11 +270,12 @@ func TestUnsuccessfulTwoHundredIsAnAPIError(t *testing.T) {
 }
 
 func TestAPIErrorBodyIsCapped(t *testing.T) {
+	t.Parallel()
 	page := "<html><body>" + strings.Repeat("bad gateway ", 200_000) + "</body></html>" // ~2.4 MB
 	api := newFakeAPI(t, replyRaw(502, "text/html", page))
-	c := newTokenClient(t, api)
+	c := newClient(t, api.baseURL())
 
-	_, err := c.Files.CreateRemote(context.Background(), validCreate())
+	_, err := c.Files.CreateRemote(t.Context(), validCreate())
 	var apiErr *pipedrive.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, 502, apiErr.StatusCode)
@@ -281,6 +287,7 @@ func TestAPIErrorBodyIsCapped(t *testing.T) {
 
 // A zero APIError (as a caller might build in a test double) still prints sensibly.
 func TestAPIErrorMessageForms(t *testing.T) {
+	t.Parallel()
 	e := &pipedrive.APIError{Operation: "POST /files/remote", StatusCode: 404, Message: "Deal not found"}
 	assert.Equal(t, "pipedrive: POST /files/remote: 404 Not Found: Deal not found", e.Error())
 	e = &pipedrive.APIError{Operation: "POST /files/remote", StatusCode: 599}

@@ -2,11 +2,9 @@ package pipedrive_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -15,38 +13,14 @@ import (
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
-// fakePipedrive stands in for Pipedrive in the examples: it answers both operations the
-// way Pipedrive does, echoing the form fields it was sent.
-func fakePipedrive() *httptest.Server {
-	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		data := map[string]any{
-			"id": 7195, "user_id": 456, "remote_location": "googledrive",
-			"add_time": "2020-02-21 11:52:28", "update_time": "2020-02-21 11:52:28",
-		}
-		data[r.PostFormValue("item_type")+"_id"] = json.Number(r.PostFormValue("item_id"))
-		switch r.URL.Path {
-		case "/api/v1/files/remote":
-			data["name"] = r.PostFormValue("title")
-			data["file_type"] = r.PostFormValue("file_type")
-			data["remote_id"] = "1gzyh6ExBxIb4RBZbAZxsrrBp45yuXhZWq3Zash5b75c"
-		case "/api/v1/files/remoteLink":
-			data["remote_id"] = r.PostFormValue("remote_id")
-			data["name"] = "Signed contract"
-			data["file_type"] = "gdoc"
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"success": true, "data": data})
-	}))
-}
-
 func ExampleFilesService_CreateRemote() {
-	srv := fakePipedrive() // stands in for https://yourcompany.pipedrive.com
+	srv := pipedrivetest.NewServer() // stands in for https://yourcompany.pipedrive.com
 	defer srv.Close()
 
 	client, err := pipedrive.NewClient(
-		pipedrive.WithAPIToken("your-api-token"),
+		pipedrive.WithAPIToken(srv.Token()), // in real code: os.Getenv("PIPEDRIVE_API_TOKEN")
 		// In real code: pipedrive.WithCompanyDomain("yourcompany").
-		pipedrive.WithBaseURL(srv.URL+"/api/v1"),
+		pipedrive.WithBaseURL(srv.URL()),
 	)
 	if err != nil {
 		fmt.Println(err)
@@ -62,23 +36,18 @@ func ExampleFilesService_CreateRemote() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(f.ID, f.Name, f.FileType, "on deal", f.DealID)
+	fmt.Println(f.ID, f.Name, f.FileType, "on deal", f.DealID, f.DealName)
 	fmt.Println("Drive file:", f.RemoteID)
-	fmt.Println("added:", f.AddTime.Format(time.RFC3339))
 	// Output:
-	// 7195 Proposal for John Doe gdoc on deal 12
-	// Drive file: 1gzyh6ExBxIb4RBZbAZxsrrBp45yuXhZWq3Zash5b75c
-	// added: 2020-02-21T11:52:28Z
+	// 1 Proposal for John Doe gdoc on deal 12 Acme website redesign
+	// Drive file: 1hZFROwbaiXVj_Vt7E3uGoiNzJ_ddH9X3VjU3F1VhmzA
 }
 
 func ExampleFilesService_LinkRemote() {
-	srv := fakePipedrive()
+	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 
-	client, err := pipedrive.NewClient(
-		pipedrive.WithAPIToken("your-api-token"),
-		pipedrive.WithBaseURL(srv.URL+"/api/v1"),
-	)
+	client, err := pipedrive.NewClient(pipedrive.WithAPIToken(srv.Token()), pipedrive.WithBaseURL(srv.URL()))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -98,9 +67,9 @@ func ExampleFilesService_LinkRemote() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(f.ID, f.RemoteID, "linked to person", f.PersonID)
+	fmt.Println(f.ID, f.Name, f.RemoteID, "linked to person", f.PersonID, f.PersonName)
 	// Output:
-	// 7195 123magicfile123 linked to person 5
+	// 1 Price list 123magicfile123 linked to person 5 John Doe
 }
 
 func ExampleRemoteIDFromURL() {
@@ -138,14 +107,10 @@ func ExampleRemoteIDFromURL() {
 }
 
 func ExampleAPIError() {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, `{"success":false,"error":"Deal not found","error_info":"Please check developers.pipedrive.com for more information about Pipedrive API.","data":null,"additional_data":null}`)
-	}))
+	srv := pipedrivetest.NewServer() // knows deals 12 and 13, not 999
 	defer srv.Close()
 
-	client, err := pipedrive.NewClient(pipedrive.WithAPIToken("your-api-token"), pipedrive.WithBaseURL(srv.URL+"/api/v1"))
+	client, err := pipedrive.NewClient(pipedrive.WithAPIToken(srv.Token()), pipedrive.WithBaseURL(srv.URL()))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -260,13 +225,13 @@ func ExampleFilesService_List() {
 // keeps them together under a budget (here 20 requests per 2 seconds, Pipedrive's lowest
 // API-token limit); each client still paces itself by the headers in front of it.
 func ExampleWithRateLimiter() {
-	srv := fakePipedrive()
+	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	shared := rate.NewLimiter(rate.Every(100*time.Millisecond), 20)
 
 	client, err := pipedrive.NewClient(
-		pipedrive.WithAPIToken("your-api-token"),
-		pipedrive.WithBaseURL(srv.URL+"/api/v1"),
+		pipedrive.WithAPIToken(srv.Token()),
+		pipedrive.WithBaseURL(srv.URL()),
 		pipedrive.WithRateLimiter(shared),
 	)
 	if err != nil {

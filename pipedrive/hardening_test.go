@@ -1,7 +1,6 @@
 package pipedrive_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -21,11 +20,13 @@ var unreadableWaits = []string{"NaN", "nan", "+Inf", "-Inf", "Infinity", "1e400"
 // A non-finite or out-of-range x-ratelimit-reset is reported as absent (-1), not as a
 // reset of -2562047h.
 func TestNonFiniteResetCountsAsAbsent(t *testing.T) {
+	t.Parallel()
 	for _, v := range unreadableWaits {
 		t.Run(v, func(t *testing.T) {
+			t.Parallel()
 			api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON, "X-Ratelimit-Reset", v))
-			c := newTokenClient(t, api)
-			_, err := c.Files.CreateRemote(context.Background(), validCreate())
+			c := newClient(t, api.baseURL())
+			_, err := c.Files.CreateRemote(t.Context(), validCreate())
 			require.NoError(t, err)
 			rl := c.RateLimit()
 			assert.Equal(t, time.Duration(-1), rl.Reset)
@@ -37,11 +38,13 @@ func TestNonFiniteResetCountsAsAbsent(t *testing.T) {
 // A 429 whose Retry-After (and x-ratelimit-reset) is NaN or out of range asks for no
 // wait: the error says none, and a retry backs off as if no header had been sent.
 func TestNonFiniteRetryAfterCountsAsAbsent(t *testing.T) {
+	t.Parallel()
 	for _, v := range unreadableWaits {
 		t.Run(v, func(t *testing.T) {
+			t.Parallel()
 			api := newFakeAPI(t, replyJSON(429, rateLimited, "Retry-After", v, "X-Ratelimit-Reset", v))
-			c := newTokenClient(t, api)
-			_, err := c.Files.CreateRemote(context.Background(), validCreate())
+			c := newClient(t, api.baseURL())
+			_, err := c.Files.CreateRemote(t.Context(), validCreate())
 			var rlErr *pipedrive.RateLimitError
 			require.ErrorAs(t, err, &rlErr)
 			assert.Zero(t, rlErr.RetryAfter)
@@ -49,15 +52,10 @@ func TestNonFiniteRetryAfterCountsAsAbsent(t *testing.T) {
 
 			clk := newFakeClock()
 			policy := pipedrive.RetryPolicy{MaxRetries: 2, BaseDelay: 100 * time.Millisecond, MaxWait: 10 * time.Second}
-			c = newTokenClient(t, api, pipedrive.WithClock(clk), pipedrive.WithRetry(policy))
-			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			c = newClient(t, api.baseURL(), pipedrive.WithClock(clk), pipedrive.WithRetry(policy))
+			_, err = c.Files.CreateRemote(t.Context(), validCreate())
 			require.ErrorIs(t, err, pipedrive.ErrRateLimited)
-			sleeps := clk.Sleeps()
-			require.Len(t, sleeps, 2, "retried with backoff")
-			for i, d := range sleeps {
-				assert.GreaterOrEqual(t, d, (100*time.Millisecond<<i)/2, "retry %d", i+1)
-				assert.LessOrEqual(t, d, 100*time.Millisecond<<i, "retry %d", i+1)
-			}
+			requireBackoff(t, clk.Sleeps(), 2, 100*time.Millisecond) // as if no header had been sent
 		})
 	}
 }
@@ -77,10 +75,10 @@ func (s statusTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // A status below 100, as a broken proxy or RoundTripper might hand back after the POST
 // went out, is an outcome-unknown APIError, not a success and not a refusal.
 func TestStatusBelow100IsOutcomeUnknown(t *testing.T) {
+	t.Parallel()
 	for _, status := range []int{0, 1, 99} {
-		c, err := pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithHTTPClient(&http.Client{Transport: statusTransport(status)}))
-		require.NoError(t, err)
-		f, err := c.Files.CreateRemote(context.Background(), validCreate())
+		c := newClient(t, "", pipedrive.WithHTTPClient(&http.Client{Transport: statusTransport(status)}))
+		f, err := c.Files.CreateRemote(t.Context(), validCreate())
 		assert.Nil(t, f)
 		var apiErr *pipedrive.APIError
 		require.ErrorAs(t, err, &apiErr)

@@ -1,24 +1,34 @@
 package pipedrive_test
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
-// testToken looks like a real Pipedrive API token (40 hex digits), so a search for it in
-// error text means what it says.
-const testToken = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"
+// testToken is the only token the tests use, in every auth mode, except where a test is
+// about a token's characters (export_test.go defines it for the internal tests too).
+const testToken = pipedrive.TestToken
 
 // testAPIPath is the non-empty base path the fake API serves under, as Pipedrive's
 // company domains do (https://acme.pipedrive.com/api/v1).
@@ -37,21 +47,30 @@ type capturedRequest struct {
 	Body          []byte
 }
 
-// fakeAPI is an httptest server that records every request and answers with respond.
+// fakeAPI is the one raw server of the wire-level tests: a loopback httptest server that
+// records every request (body read in full first) and the connections it accepted, and
+// answers with respond. Tests that need a Pipedrive that keeps state use
+// pipedrivetest.Server instead.
 type fakeAPI struct {
 	srv     *httptest.Server
 	hits    atomic.Int64
+	conns   atomic.Int64
 	mu      sync.Mutex
 	reqs    []capturedRequest
 	respond http.HandlerFunc
 }
 
-// newFakeAPI starts a loopback server that records requests and answers with respond;
-// it is closed when the test ends.
+// newFakeAPI starts a fakeAPI answering with respond; it is closed when the test ends.
 func newFakeAPI(t testing.TB, respond http.HandlerFunc) *fakeAPI {
 	t.Helper()
 	f := &fakeAPI{respond: respond}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	f.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			f.conns.Add(1)
+		}
+	}
+	f.srv.Start()
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -79,6 +98,9 @@ func (f *fakeAPI) baseURL() string { return f.srv.URL + testAPIPath }
 // count is the number of requests that reached the server.
 func (f *fakeAPI) count() int64 { return f.hits.Load() }
 
+// connections is the number of TCP connections the server accepted.
+func (f *fakeAPI) connections() int64 { return f.conns.Load() }
+
 // requests returns a copy of everything received so far.
 func (f *fakeAPI) requests() []capturedRequest {
 	f.mu.Lock()
@@ -99,7 +121,8 @@ func replyJSON(status int, body string, headerPairs ...string) http.HandlerFunc 
 	return replyRaw(status, "application/json", body, headerPairs...)
 }
 
-// replyRaw answers status with body of the given content type ("" sends none).
+// replyRaw answers status with body of the given content type ("" sends none) and a
+// Content-Length, as Pipedrive does.
 func replyRaw(status int, contentType, body string, headerPairs ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		if contentType != "" {
@@ -108,23 +131,180 @@ func replyRaw(status int, contentType, body string, headerPairs ...string) http.
 		for i := 0; i+1 < len(headerPairs); i += 2 {
 			w.Header().Set(headerPairs[i], headerPairs[i+1])
 		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, body)
 	}
 }
 
-// newTokenClient returns a client for f with the x-api-token credential and retries off,
-// so every call is exactly one request; opts are applied after those.
-func newTokenClient(t testing.TB, f *fakeAPI, opts ...pipedrive.Option) *pipedrive.Client {
+// replyChunked answers like replyRaw but without a Content-Length, as CDNs and proxies
+// often do: the headers go out first, so the body is chunked.
+func replyChunked(status int, contentType, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		w.(http.Flusher).Flush()
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+// inTurn answers the n-th request with the n-th handler; the last one repeats.
+func inTurn(handlers ...http.HandlerFunc) http.HandlerFunc {
+	var n atomic.Int64
+	return func(w http.ResponseWriter, r *http.Request) {
+		handlers[min(int(n.Add(1))-1, len(handlers)-1)](w, r)
+	}
+}
+
+// hijack hands the raw connection to fn, for answers no http.ResponseWriter can give
+// (a reset, a body cut short, bytes that are not HTTP).
+func hijack(fn func(net.Conn, *bufio.ReadWriter)) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		fn(conn, rw)
+	}
+}
+
+// hangUp closes the connection without answering.
+func hangUp(w http.ResponseWriter, r *http.Request) {
+	hijack(func(c net.Conn, _ *bufio.ReadWriter) { _ = c.Close() })(w, r)
+}
+
+// tokenMode is one of the three ways a token travels: API token in the header or the
+// query, and OAuth bearer.
+type tokenMode struct {
+	name string
+	opt  func(token string) pipedrive.Option
+	kind string // how a printed Client names it
+}
+
+// tokenModes are every auth mode, for the tests that must hold in each (the query mode
+// puts the token in the URL that Go's errors print).
+var tokenModes = []tokenMode{
+	{"header", pipedrive.WithAPIToken, "x-api-token header"},
+	{"query", pipedrive.WithAPITokenInQuery, "api_token query parameter"},
+	{"oauth", withOAuthToken, "OAuth bearer token"},
+}
+
+// withOAuthToken authenticates with token as a fixed OAuth access token.
+func withOAuthToken(token string) pipedrive.Option {
+	return pipedrive.WithTokenSource(staticOAuth(token, ""))
+}
+
+// staticOAuth returns a token source for a fixed access token, with api_domain when
+// domain is not empty.
+func staticOAuth(access, domain string) oauth2.TokenSource {
+	tok := &oauth2.Token{AccessToken: access, TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}
+	if domain != "" {
+		tok = tok.WithExtra(map[string]any{"api_domain": domain})
+	}
+	return oauth2.StaticTokenSource(tok)
+}
+
+// newClientWith is the one client builder: a client authenticated by cred for base (""
+// for the default base URL), with retries off (so every call is exactly one request) and
+// a fake clock (so nothing ever sleeps); opts are applied after those and may replace
+// them, e.g. retries, or WithClock(clk) to read the waits.
+func newClientWith(t testing.TB, cred pipedrive.Option, base string, opts ...pipedrive.Option) *pipedrive.Client {
 	t.Helper()
-	all := append([]pipedrive.Option{
-		pipedrive.WithBaseURL(f.baseURL()),
-		pipedrive.WithAPIToken(testToken),
-		pipedrive.WithRetry(pipedrive.NoRetry),
-	}, opts...)
-	c, err := pipedrive.NewClient(all...)
+	all := []pipedrive.Option{cred, pipedrive.WithRetry(pipedrive.NoRetry), pipedrive.WithClock(newFakeClock())}
+	if base != "" {
+		all = append(all, pipedrive.WithBaseURL(base))
+	}
+	c, err := pipedrive.NewClient(append(all, opts...)...)
 	require.NoError(t, err)
 	return c
+}
+
+// client is newClientWith testToken sent the mode's way.
+func (m tokenMode) client(t testing.TB, base string, opts ...pipedrive.Option) *pipedrive.Client {
+	t.Helper()
+	return newClientWith(t, m.opt(testToken), base, opts...)
+}
+
+// newClient is newClientWith testToken in the x-api-token header.
+func newClient(t testing.TB, base string, opts ...pipedrive.Option) *pipedrive.Client {
+	t.Helper()
+	return newClientWith(t, pipedrive.WithAPIToken(testToken), base, opts...)
+}
+
+// retries turns the default retry policy (and pacing) back on.
+var retries = pipedrive.WithRetry(pipedrive.DefaultRetryPolicy())
+
+// newFakeClock returns a clock that records the waits the client asks for and advances
+// time instead of sleeping.
+func newFakeClock() *pipedrivetest.Clock {
+	return pipedrivetest.NewClock(time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC))
+}
+
+// debugLog logs every attempt to buf.
+func debugLog(buf *bytes.Buffer) pipedrive.Option {
+	return pipedrive.WithLogger(slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+}
+
+// errRefused is what dialing a port without a listener returns.
+var errRefused = &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+
+// dialing returns an HTTP client whose n-th dial (1-based) returns fail(n), or connects
+// when that is nil, and counts the dials: the way to test refused connections and DNS
+// failures without assuming that some port refuses.
+func dialing(t testing.TB, fail func(n int64) error) (*http.Client, *atomic.Int64) {
+	var dials atomic.Int64
+	tr := ownTransport(t)
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if err := fail(dials.Add(1)); err != nil {
+			return nil, err
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	return &http.Client{Transport: tr}, &dials
+}
+
+// losingAnswers returns an HTTP client that sends each of the first n requests and then,
+// instead of its answer, returns a timeout: what a client whose deadline fires after the
+// server received the request sees, without waiting for any deadline.
+func losingAnswers(t testing.TB, n int64) *http.Client {
+	return &http.Client{Transport: &answerLoser{next: ownTransport(t), n: n}}
+}
+
+// ownTransport is a transport of the test's own, whose connections close when it ends.
+func ownTransport(t testing.TB) *http.Transport {
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
+}
+
+// answerLoser is losingAnswers' transport: next sends, and the first n answers are lost.
+type answerLoser struct {
+	next http.RoundTripper
+	n    int64
+	sent atomic.Int64
+}
+
+func (a *answerLoser) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := a.next.RoundTrip(req)
+	if err != nil || a.sent.Add(1) > a.n {
+		return resp, err
+	}
+	_ = resp.Body.Close()
+	return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+}
+
+// createAndLink makes one valid call of each operation; both must succeed.
+func createAndLink(t *testing.T, c *pipedrive.Client) {
+	t.Helper()
+	_, err := c.Files.CreateRemote(t.Context(), validCreate())
+	require.NoError(t, err)
+	_, err = c.Files.LinkRemote(t.Context(), validLink())
+	require.NoError(t, err)
+}
+
+// createDoc creates validCreate's Google Doc.
+func createDoc(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
+	return c.Files.CreateRemote(ctx, validCreate())
 }
 
 // validCreate is a request that passes validation.
@@ -139,6 +319,9 @@ func validLink() pipedrive.LinkRemoteFileRequest {
 
 // minimalSuccessJSON is the smallest body the client accepts as a success.
 const minimalSuccessJSON = `{"success":true,"data":{"id":7195,"name":"Proposal for John Doe","add_time":"2020-02-21 11:52:28","update_time":"2020-02-21 11:52:24"}}`
+
+// rateLimited is Pipedrive's 429 body.
+const rateLimited = `{"success":false,"error":"Request over limit","error_info":"Please check developers.pipedrive.com for more information about Pipedrive API.","data":null,"additional_data":null}`
 
 // upstreamCreateExampleJSON is the example response of POST /files/remote in Pipedrive's
 // published spec (../shared/reference), verbatim, including its unknown keys (log_id,
@@ -266,10 +449,4 @@ func requireSentinels(t testing.TB, err error, want ...string) {
 			require.NotErrorIs(t, err, sentinel, "%v should not match %s", err, name)
 		}
 	}
-}
-
-// withOAuthToken authenticates with token as a fixed OAuth access token, for tests that
-// run in every auth mode.
-func withOAuthToken(token string) pipedrive.Option {
-	return pipedrive.WithTokenSource(staticOAuth(token, ""))
 }

@@ -3,15 +3,18 @@ package pipedrive_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -129,19 +132,21 @@ func echoCredential(r *http.Request) string {
 	return r.Header.Get("X-Api-Token") + " " + r.Header.Get("Authorization") + " " + r.URL.String()
 }
 
-// hangUp closes the connection without answering.
-func hangUp(w http.ResponseWriter, _ *http.Request) {
-	conn, _, err := w.(http.Hijacker).Hijack()
-	if err == nil {
-		_ = conn.Close()
-	}
-}
-
-func leakPaths() []leakPath {
+// leakPaths are the ways a token could reach a caller. The redirect comes last.
+func leakPaths(t *testing.T) []leakPath {
+	refused, _ := dialing(t, func(int64) error { return errRefused })
 	followSameOrigin := pipedrive.WithHTTPClient(&http.Client{
 		CheckRedirect: func(*http.Request, []*http.Request) error { return nil },
 	})
 	return []leakPath{
+		{name: "connection refused", sentinel: syscall.ECONNREFUSED, respond: hangUp,
+			opts: []pipedrive.Option{pipedrive.WithHTTPClient(refused)}},
+		{name: "timeout after the request was sent", sentinel: pipedrive.ErrOutcomeUnknown, respond: replyJSON(200, minimalSuccessJSON),
+			opts: []pipedrive.Option{pipedrive.WithHTTPClient(losingAnswers(t, math.MaxInt64))}},
+		{name: "CDN's 403 page echoing the request", sentinel: pipedrive.ErrForbidden,
+			respond: func(w http.ResponseWriter, r *http.Request) {
+				replyRaw(403, "text/html", "<html><body><h1>403 Forbidden</h1><p>Request "+echoCredential(r)+" blocked.</p></body></html>")(w, r)
+			}},
 		{name: "JSON error echoing the credential in every field", sentinel: pipedrive.ErrUnauthorized,
 			respond: func(w http.ResponseWriter, r *http.Request) {
 				echo := echoCredential(r)
@@ -191,29 +196,28 @@ func leakPaths() []leakPath {
 // Every leak path, in every auth mode: the token reaches neither the error (text, fields,
 // anything Unwrap reaches), nor the printed client, nor the log.
 func TestTokenLeaksNowhere(t *testing.T) {
+	t.Parallel()
 	for _, mode := range tokenModes {
-		for _, lp := range leakPaths() {
+		for _, lp := range leakPaths(t) {
 			t.Run(mode.name+"/"+lp.name, func(t *testing.T) {
+				t.Parallel()
 				api := newFakeAPI(t, lp.respond)
 				var logs bytes.Buffer
-				opts := append([]pipedrive.Option{
-					pipedrive.WithBaseURL(api.baseURL()),
-					mode.opt(testToken),
-					pipedrive.WithRetry(pipedrive.NoRetry),
-					pipedrive.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
-				}, lp.opts...)
-				c, err := pipedrive.NewClient(opts...)
-				require.NoError(t, err)
+				c := mode.client(t, api.baseURL(), append([]pipedrive.Option{debugLog(&logs)}, lp.opts...)...)
 
-				f, err := c.Files.CreateRemote(context.Background(), validCreate())
+				f, err := c.Files.CreateRemote(t.Context(), validCreate())
 				require.Nil(t, f)
 				require.ErrorIs(t, err, lp.sentinel)
 				requireNoSecret(t, testToken, err, c, &logs)
 				assert.Equal(t, 1, strings.Count(err.Error(), "pipedrive:"), "one prefix: %v", err)
 				assert.NotEmpty(t, logs.String(), "the attempt was logged")
+				var apiErr *pipedrive.APIError
+				if errors.As(err, &apiErr) {
+					assert.Contains(t, string(apiErr.Body)+apiErr.Message, "[REDACTED]", "the echo is replaced, not dropped")
+				}
 
 				// A list (GET) takes the same paths to its error.
-				_, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+				_, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(12)))
 				require.Len(t, errs, 1)
 				requireNoSecret(t, testToken, errs[0], c, &logs)
 				assert.Equal(t, 1, strings.Count(errs[0].Error(), "pipedrive:"), "one prefix: %v", errs[0])
@@ -225,14 +229,16 @@ func TestTokenLeaksNowhere(t *testing.T) {
 // A redirect's *url.Error is what errors.As hands a caller: its URL is redacted too, and
 // the chain still answers errors.Is for the outcome.
 func TestRedirectURLErrorIsRedacted(t *testing.T) {
-	lp := leakPaths()[len(leakPaths())-1]
+	t.Parallel()
+	paths := leakPaths(t)
+	lp := paths[len(paths)-1]
 	for _, mode := range tokenModes {
 		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
 			api := newFakeAPI(t, lp.respond)
-			c, err := pipedrive.NewClient(append([]pipedrive.Option{pipedrive.WithBaseURL(api.baseURL()), mode.opt(testToken)}, lp.opts...)...)
-			require.NoError(t, err)
+			c := mode.client(t, api.baseURL(), lp.opts...)
 
-			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			_, err := c.Files.CreateRemote(t.Context(), validCreate())
 			var urlErr *url.Error
 			require.ErrorAs(t, err, &urlErr)
 			assert.Contains(t, urlErr.URL, "/files/remote/[REDACTED]/moved", "the redirect target, minus the token")
@@ -243,21 +249,21 @@ func TestRedirectURLErrorIsRedacted(t *testing.T) {
 	}
 }
 
-// A token straddling the 64 KiB cut of APIError.Body, at every split: the body is
-// redacted before it is cut, so what is kept is the text before the token, exactly.
+// A token straddling the 64 KiB cut of APIError.Body: the body is redacted before it is
+// cut, so what is kept is the text before the token, exactly. Every split is checked on
+// the cut itself (TestCutNeverKeepsPartOfASecret); these are the edges, end to end.
 func TestBodyCutNeverKeepsPartOfTheToken(t *testing.T) {
+	t.Parallel()
 	const keep = 64 << 10
 	filler := strings.Repeat("x", keep)
 	for _, mode := range tokenModes {
-		t.Run(mode.name, func(t *testing.T) {
-			var logs bytes.Buffer
-			for k := 1; k < len(testToken); k++ {
-				body := filler[:keep-k] + testToken + "</html>"
-				api := newFakeAPI(t, replyRaw(502, "text/html", body))
-				c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), mode.opt(testToken), pipedrive.WithRetry(pipedrive.NoRetry))
-				require.NoError(t, err)
+		for _, k := range []int{1, len("[REDACTED]") - 1, len("[REDACTED]"), len(testToken) - 1} {
+			t.Run(fmt.Sprintf("%s/split after %d", mode.name, k), func(t *testing.T) {
+				t.Parallel()
+				api := newFakeAPI(t, replyRaw(502, "text/html", filler[:keep-k]+testToken+"</html>"))
+				c := mode.client(t, api.baseURL())
 
-				_, err = c.Files.CreateRemote(context.Background(), validCreate())
+				_, err := c.Files.CreateRemote(t.Context(), validCreate())
 				var apiErr *pipedrive.APIError
 				require.ErrorAs(t, err, &apiErr)
 				// The mark replaces the whole token; a mark the cut would split is dropped.
@@ -265,25 +271,26 @@ func TestBodyCutNeverKeepsPartOfTheToken(t *testing.T) {
 				if k >= len("[REDACTED]") {
 					want = (want + "[REDACTED]</html>")[:min(keep, len(want)+len("[REDACTED]</html>"))]
 				}
-				require.True(t, want == string(apiErr.Body), "split after %d characters: body ends in %q", k, string(apiErr.Body[len(apiErr.Body)-20:]))
+				require.True(t, want == string(apiErr.Body), "body ends in %q", string(apiErr.Body[len(apiErr.Body)-20:]))
+				var logs bytes.Buffer
 				requireNoSecret(t, testToken, err, c, &logs)
-			}
-		})
+			})
+		}
 	}
 }
 
 // In OAuth mode the token changes on refresh: each access token is redacted from the
 // answers to the requests that carried it.
 func TestRefreshedBearerTokensAreRedacted(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		replyJSON(403, errorEnvelope("token "+r.Header.Get("Authorization")+" lacks scope", ""))(w, r)
 	})
 	ts := &rotatingTokens{}
-	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithTokenSource(ts), pipedrive.WithRetry(pipedrive.NoRetry))
-	require.NoError(t, err)
+	c := newClientWith(t, pipedrive.WithTokenSource(ts), api.baseURL())
 	var logs bytes.Buffer
 	for i := range 6 {
-		_, err := c.Files.CreateRemote(context.Background(), validCreate())
+		_, err := c.Files.CreateRemote(t.Context(), validCreate())
 		require.ErrorIs(t, err, pipedrive.ErrForbidden)
 		requireNoSecret(t, ts.issued(i), err, c, &logs)
 		var apiErr *pipedrive.APIError
@@ -307,16 +314,16 @@ func (s *rotatingTokens) Token() (*oauth2.Token, error) {
 
 // Printing a client or its services with any verb never shows the token.
 func TestClientFormatsWithoutToken(t *testing.T) {
+	t.Parallel()
 	for _, mode := range tokenModes {
 		t.Run(mode.name, func(t *testing.T) {
-			c, err := pipedrive.NewClient(pipedrive.WithBaseURL("https://acme.pipedrive.com/api/v1"), mode.opt(testToken))
-			require.NoError(t, err)
+			t.Parallel()
+			c := mode.client(t, "https://acme.pipedrive.com/api/v1")
 			var logs bytes.Buffer
 			requireNoSecret(t, testToken, nil, c, &logs)
 			assert.Equal(t, "pipedrive.Client{base: https://acme.pipedrive.com/api/v1, auth: "+mode.kind+" [REDACTED]}", fmt.Sprintf("%+v", c))
 			assert.Equal(t, "pipedrive.FilesService{}", fmt.Sprintf("%#v", *c.Files))
-			c, err = pipedrive.NewClient(mode.opt(testToken))
-			require.NoError(t, err)
+			c = mode.client(t, "")
 			want := "https://api.pipedrive.com/v1"
 			if mode.name == "oauth" {
 				want = "the token's api_domain, else " + want
@@ -338,16 +345,16 @@ func TestClientFormatsWithoutToken(t *testing.T) {
 // errors.Is still finds the context error inside a redacted transport error (the query
 // token makes Go's *url.Error text dirty, so the chain is rebuilt around it).
 func TestRedactedTransportErrorKeepsContextError(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		cancel() // the caller gives up once the request has arrived
 		<-r.Context().Done()
 	})
-	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithAPITokenInQuery(testToken))
-	require.NoError(t, err)
+	c := tokenModes[1].client(t, api.baseURL()) // the query mode: Go's error text holds the token
 
-	_, err = c.Files.CreateRemote(ctx, validCreate())
+	_, err := c.Files.CreateRemote(ctx, validCreate())
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
 	var urlErr *url.Error
@@ -377,13 +384,13 @@ func (s *failingRefresh) Token() (*oauth2.Token, error) {
 // A refused refresh whose answer quotes the old tokens: the error is redacted and still
 // an *oauth2.RetrieveError, so a caller can tell invalid_grant apart.
 func TestRefreshErrorIsRedacted(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithTokenSource(&failingRefresh{}))
-	require.NoError(t, err)
-	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	c := newClientWith(t, pipedrive.WithTokenSource(&failingRefresh{}), api.baseURL())
+	_, err := c.Files.CreateRemote(t.Context(), validCreate())
 	require.NoError(t, err)
 
-	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	_, err = c.Files.CreateRemote(t.Context(), validCreate())
 	var re *oauth2.RetrieveError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "invalid_grant", re.ErrorCode)
@@ -404,6 +411,7 @@ func refreshingSource(tokenAPI *fakeAPI, refresh string) oauth2.TokenSource {
 // the caller has no way back to the refresh request (its body holds the refresh token,
 // its header the client secret).
 func TestRefreshErrorKeepsNoRefreshRequest(t *testing.T) {
+	t.Parallel()
 	refresh := "refresh-" + testToken
 	var answers atomic.Int64
 	tokenAPI := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
@@ -414,12 +422,11 @@ func TestRefreshErrorKeepsNoRefreshRequest(t *testing.T) {
 		replyJSON(400, `{"error":"invalid_grant"}`)(w, r)
 	})
 	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithTokenSource(refreshingSource(tokenAPI, refresh)))
-	require.NoError(t, err)
-	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	c := newClientWith(t, pipedrive.WithTokenSource(refreshingSource(tokenAPI, refresh)), api.baseURL())
+	_, err := c.Files.CreateRemote(t.Context(), validCreate())
 	require.NoError(t, err)
 
-	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	_, err = c.Files.CreateRemote(t.Context(), validCreate())
 	var re *oauth2.RetrieveError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "invalid_grant", re.ErrorCode)
@@ -437,13 +444,13 @@ func TestRefreshErrorKeepsNoRefreshRequest(t *testing.T) {
 // sent: no token is known yet to redact, so the endpoint's free texts are dropped and
 // only its error code is kept.
 func TestFirstRefreshErrorDropsEchoedTexts(t *testing.T) {
+	t.Parallel()
 	refresh := "refresh-" + testToken
 	tokenAPI := newFakeAPI(t, replyJSON(400, `{"error":"invalid_grant","error_description":"refresh token `+refresh+` revoked","error_uri":"https://example.com/`+refresh+`"}`))
 	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-	c, err := pipedrive.NewClient(pipedrive.WithBaseURL(api.baseURL()), pipedrive.WithTokenSource(refreshingSource(tokenAPI, refresh)))
-	require.NoError(t, err)
+	c := newClientWith(t, pipedrive.WithTokenSource(refreshingSource(tokenAPI, refresh)), api.baseURL())
 
-	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	_, err := c.Files.CreateRemote(t.Context(), validCreate())
 	var re *oauth2.RetrieveError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "invalid_grant", re.ErrorCode)

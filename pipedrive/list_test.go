@@ -1,16 +1,10 @@
 package pipedrive_test
 
 import (
-	"bufio"
-	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,7 +27,7 @@ func listServer(t *testing.T) (*pipedrivetest.Server, *pipedrive.Client, *pipedr
 func createDocs(t *testing.T, c *pipedrive.Client, item pipedrive.Item, n int) {
 	t.Helper()
 	for i := 1; i <= n; i++ {
-		_, err := c.Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Doc " + strconv.Itoa(i), Item: item})
+		_, err := c.Files.CreateRemote(t.Context(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Doc " + strconv.Itoa(i), Item: item})
 		require.NoError(t, err)
 	}
 }
@@ -73,7 +67,7 @@ func TestListReadsEveryPage(t *testing.T) {
 	createDocs(t, c, pipedrive.Deal(12), 250)
 	createDocs(t, c, pipedrive.Deal(13), 2) // another deal's files are not listed
 
-	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	files, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(12)))
 	require.Empty(t, errs)
 	require.Len(t, files, 250)
 	for i, f := range files {
@@ -101,7 +95,7 @@ func TestListStopsFetchingWhenTheLoopBreaks(t *testing.T) {
 	createDocs(t, c, pipedrive.Deal(12), 150)
 
 	var seen []int64
-	for f, err := range c.Files.List(context.Background(), pipedrive.Deal(12)) {
+	for f, err := range c.Files.List(t.Context(), pipedrive.Deal(12)) {
 		require.NoError(t, err)
 		seen = append(seen, f.ID)
 		if len(seen) == 5 {
@@ -115,7 +109,7 @@ func TestListStopsFetchingWhenTheLoopBreaks(t *testing.T) {
 func TestListEachItemType(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := listServer(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, item := range []pipedrive.Item{pipedrive.Person(5), pipedrive.Organization(1)} {
 		_, err := c.Files.LinkRemote(ctx, pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: item})
 		require.NoError(t, err)
@@ -140,7 +134,7 @@ func TestListEachItemType(t *testing.T) {
 func TestListOfAnItemWithoutFilesIsEmpty(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := listServer(t)
-	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(13)))
+	files, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(13)))
 	assert.Empty(t, files)
 	assert.Empty(t, errs)
 	gets := requestsOf(srv, http.MethodGet)
@@ -151,7 +145,7 @@ func TestListOfAnItemWithoutFilesIsEmpty(t *testing.T) {
 func TestListOfAnUnknownItemIsNotFound(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := listServer(t)
-	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(999)))
+	files, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(999)))
 	assert.Empty(t, files)
 	require.Len(t, errs, 1, "the error is yielded once and ends the sequence")
 	assert.ErrorIs(t, errs[0], pipedrive.ErrNotFound)
@@ -167,7 +161,7 @@ func TestListOfAnInvalidItemSendsNothing(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := listServer(t)
 	for _, item := range []pipedrive.Item{pipedrive.Deal(0), {Type: "lead", ID: 1}} {
-		files, errs := collect(t, c.Files.List(context.Background(), item))
+		files, errs := collect(t, c.Files.List(t.Context(), item))
 		assert.Empty(t, files)
 		require.Len(t, errs, 1)
 		var ve *pipedrive.ValidationError
@@ -183,7 +177,7 @@ func TestListRetriesAServerErrorOnce(t *testing.T) {
 	createDocs(t, c, pipedrive.Deal(12), 3)
 	srv.FailNext(http.StatusServiceUnavailable, "<html>503 Service Unavailable</html>")
 
-	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	files, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(12)))
 	require.Empty(t, errs)
 	assert.Len(t, files, 3)
 	gets := requestsOf(srv, http.MethodGet)
@@ -200,7 +194,7 @@ func TestListServerErrorsPastTheBudgetAreNotOutcomeUnknown(t *testing.T) {
 	for range 4 {
 		srv.FailNext(http.StatusBadGateway, "<html>502 Bad Gateway</html>")
 	}
-	_, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	_, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(12)))
 	require.Len(t, errs, 1)
 	assert.ErrorIs(t, errs[0], pipedrive.ErrServer)
 	assert.NotErrorIs(t, errs[0], pipedrive.ErrOutcomeUnknown, "a read changes nothing")
@@ -212,7 +206,7 @@ func TestListDoesNotRetryAClientError(t *testing.T) {
 	t.Parallel()
 	srv, c, clk := listServer(t)
 	srv.FailNext(http.StatusBadRequest, `{"success":false,"error":"Invalid input"}`)
-	_, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	_, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(12)))
 	require.Len(t, errs, 1)
 	assert.Len(t, srv.Requests(), 1)
 	assert.Empty(t, clk.Sleeps())
@@ -220,35 +214,20 @@ func TestListDoesNotRetryAClientError(t *testing.T) {
 
 func TestListRetriesABrokenConnection(t *testing.T) {
 	t.Parallel()
-	var n atomic.Int64
-	srv, requests := hijackServer(t, func(c net.Conn, rw *bufio.ReadWriter) {
-		if n.Add(1) == 1 {
-			_ = c.(*net.TCPConn).SetLinger(0) // reset, as a dropped connection looks
-			_ = c.Close()
-			return
-		}
-		body := `{"success":true,"data":[{"id":1,"remote_id":"abc","active_flag":true}],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":false}}}`
-		_, _ = fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
-		_ = rw.Flush()
-		_ = c.Close()
-	})
-	c, err := pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithBaseURL(srv.URL+"/api/v1"), pipedrive.WithClock(newFakeClock()))
-	require.NoError(t, err)
-	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	api := newFakeAPI(t, inTurn(reset, replyJSON(200, `{"success":true,"data":[{"id":1,"remote_id":"abc","active_flag":true}],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":false}}}`)))
+	c := newClient(t, api.baseURL(), retries)
+	files, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(12)))
 	require.Empty(t, errs)
 	require.Len(t, files, 1)
 	assert.Equal(t, "abc", files[0].RemoteID)
-	assert.Equal(t, int64(2), requests.Load())
+	assert.Equal(t, int64(2), api.count())
 }
 
 func TestListRejectsPaginationThatDoesNotAdvance(t *testing.T) {
 	t.Parallel()
-	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = fmt.Fprint(w, `{"success":true,"data":[{"id":1}],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":true,"next_start":0}}}`)
-	})
-	c := newTestClient(t, api.srv.URL)
-	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	api := newFakeAPI(t, replyJSON(200, `{"success":true,"data":[{"id":1}],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":true,"next_start":0}}}`))
+	c := newClient(t, api.baseURL(), retries)
+	files, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(12)))
 	assert.Len(t, files, 1)
 	require.Len(t, errs, 1)
 	assert.Contains(t, errs[0].Error(), "next_start 0 does not follow the 1 files from start 0")
@@ -284,8 +263,8 @@ func TestListRejectsPagesThatWouldRepeatOrEndSilently(t *testing.T) {
 				}
 				replyJSON(200, body)(w, r)
 			})
-			c := newTestClient(t, api.srv.URL)
-			files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+			c := newClient(t, api.baseURL(), retries)
+			files, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(12)))
 			assert.Len(t, files, tc.wantFiles)
 			require.Len(t, errs, 1)
 			assert.Contains(t, errs[0].Error(), tc.want)
@@ -296,12 +275,9 @@ func TestListRejectsPagesThatWouldRepeatOrEndSilently(t *testing.T) {
 
 func TestListDecodesEveryFileThroughOnePath(t *testing.T) {
 	t.Parallel()
-	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = fmt.Fprint(w, `{"success":true,"data":[{"id":1,"add_time":"2020-02-21 11:52:28"},{"id":"2","add_time":"yesterday"}]}`)
-	})
-	c := newTestClient(t, api.srv.URL)
-	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	api := newFakeAPI(t, replyJSON(200, `{"success":true,"data":[{"id":1,"add_time":"2020-02-21 11:52:28"},{"id":"2","add_time":"yesterday"}]}`))
+	c := newClient(t, api.baseURL(), retries)
+	files, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(12)))
 	assert.Empty(t, files, "a page is decoded whole before any file is yielded")
 	require.Len(t, errs, 1)
 	assert.Contains(t, errs[0].Error(), `"data.id" is "2", not a positive integer`)
@@ -310,42 +286,27 @@ func TestListDecodesEveryFileThroughOnePath(t *testing.T) {
 
 func TestListRetriesABodyCutShort(t *testing.T) {
 	t.Parallel()
-	var n atomic.Int64
-	srv, requests := hijackServer(t, func(c net.Conn, rw *bufio.ReadWriter) {
-		body := `{"success":true,"data":[{"id":7,"remote_id":"abc","active_flag":true}]}`
-		if n.Add(1) == 1 {
-			_, _ = fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n%s", body[:20])
-		} else {
-			_, _ = fmt.Fprintf(rw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
-		}
-		_ = rw.Flush()
-		_ = c.Close()
-	})
+	const body = `{"success":true,"data":[{"id":7,"remote_id":"abc","active_flag":true}]}`
+	api := newFakeAPI(t, inTurn(
+		cutAfter("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"+body[:20]),
+		replyJSON(200, body),
+	))
 	clk := newFakeClock()
-	c, err := pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithBaseURL(srv.URL+"/api/v1"), pipedrive.WithClock(clk))
-	require.NoError(t, err)
-	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	c := newClient(t, api.baseURL(), retries, pipedrive.WithClock(clk))
+	files, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(12)))
 	require.Empty(t, errs)
 	require.Len(t, files, 1)
 	assert.Equal(t, int64(7), files[0].ID)
-	assert.Equal(t, int64(2), requests.Load())
+	assert.Equal(t, int64(2), api.count())
 	assert.Len(t, clk.Sleeps(), 1)
 }
 
 func TestListRetriesATimeout(t *testing.T) {
 	t.Parallel()
-	var n atomic.Int64
-	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			<-r.Context().Done() // hang until the client gives up
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = fmt.Fprint(w, emptyPageJSON)
-	})
+	api := newFakeAPI(t, replyJSON(200, emptyPageJSON))
 	clk := newFakeClock()
-	c := newTestClient(t, api.srv.URL, pipedrive.WithClock(clk), pipedrive.WithHTTPClient(&http.Client{Timeout: 200 * time.Millisecond}))
-	files, errs := collect(t, c.Files.List(context.Background(), pipedrive.Deal(12)))
+	c := newClient(t, api.baseURL(), retries, pipedrive.WithClock(clk), pipedrive.WithHTTPClient(losingAnswers(t, 1)))
+	files, errs := collect(t, c.Files.List(t.Context(), pipedrive.Deal(12)))
 	require.Empty(t, errs)
 	assert.Empty(t, files)
 	assert.Equal(t, int64(2), api.count())

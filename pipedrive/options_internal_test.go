@@ -13,13 +13,14 @@ import (
 // redirect with the token (the caller's own client keeps its nil CheckRedirect; the
 // library's copy gets one).
 func TestHTTPClientDefaults(t *testing.T) {
-	c, err := NewClient(WithAPIToken("t0k3n"))
+	t.Parallel()
+	c, err := NewClient(WithAPIToken(TestToken))
 	require.NoError(t, err)
 	assert.Equal(t, 60*time.Second, c.transport.hc.Timeout)
 	assert.NotNil(t, c.transport.hc.CheckRedirect)
 
 	mine := &http.Client{Timeout: 3 * time.Second}
-	c, err = NewClient(WithAPIToken("t0k3n"), WithHTTPClient(mine))
+	c, err = NewClient(WithAPIToken(TestToken), WithHTTPClient(mine))
 	require.NoError(t, err)
 	assert.NotSame(t, mine, c.transport.hc, "a copy, not the caller's client")
 	assert.Equal(t, 3*time.Second, c.transport.hc.Timeout)

@@ -1,7 +1,6 @@
 package pipedrive_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"net/http/cookiejar"
@@ -18,6 +17,7 @@ import (
 )
 
 func TestNewClientRejectsBadOptions(t *testing.T) {
+	t.Parallel()
 	tok := pipedrive.WithAPIToken(testToken)
 	ts := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "a"})
 	tests := []struct {
@@ -62,6 +62,7 @@ func TestNewClientRejectsBadOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			c, err := pipedrive.NewClient(tt.opts...)
 			require.Error(t, err)
 			assert.Nil(t, c)
@@ -72,17 +73,8 @@ func TestNewClientRejectsBadOptions(t *testing.T) {
 	}
 }
 
-// recordedClient returns a client whose requests are answered by rt, never the network.
-func recordedClient(t *testing.T, rt *recordingTransport, opts ...pipedrive.Option) *pipedrive.Client {
-	t.Helper()
-	all := append([]pipedrive.Option{pipedrive.WithAPIToken(testToken), pipedrive.WithHTTPClient(&http.Client{Transport: rt})}, opts...)
-	c, err := pipedrive.NewClient(all...)
-	require.NoError(t, err)
-	require.Empty(t, rt.recordedURLs(), "NewClient makes no request")
-	return c
-}
-
 func TestBaseURLs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		opts       []pipedrive.Option
@@ -101,29 +93,27 @@ func TestBaseURLs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			rt := &recordingTransport{}
-			c := recordedClient(t, rt, tt.opts...)
+			c := newClient(t, "", append([]pipedrive.Option{pipedrive.WithHTTPClient(&http.Client{Transport: rt})}, tt.opts...)...)
+			require.Empty(t, rt.recordedURLs(), "NewClient makes no request")
 
-			_, err := c.Files.CreateRemote(context.Background(), validCreate())
-			require.NoError(t, err)
-			_, err = c.Files.LinkRemote(context.Background(), validLink())
-			require.NoError(t, err)
+			createAndLink(t, c)
 			assert.Equal(t, []string{tt.wantCreate, tt.wantLink}, rt.recordedURLs())
 		})
 	}
-	assert.Equal(t, "https://api.pipedrive.com/v1", pipedrive.DefaultBaseURL)
 }
 
 func TestCallerHTTPClientIsNotMutated(t *testing.T) {
+	t.Parallel()
 	rt := &recordingTransport{}
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
 	hc := &http.Client{Transport: rt, Timeout: 7 * time.Second, Jar: jar}
 	before := *hc
 
-	c, err := pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithHTTPClient(hc))
-	require.NoError(t, err)
-	_, err = c.Files.CreateRemote(context.Background(), validCreate())
+	c := newClient(t, "", pipedrive.WithHTTPClient(hc))
+	_, err = c.Files.CreateRemote(t.Context(), validCreate())
 	require.NoError(t, err)
 
 	assert.Len(t, rt.recordedURLs(), 1, "the caller's transport carries the request")
@@ -137,6 +127,7 @@ func TestCallerHTTPClientIsNotMutated(t *testing.T) {
 // the caller's, and is never asked to follow one to another host (Go would replay the
 // x-api-token header there).
 func TestCallerCheckRedirect(t *testing.T) {
+	t.Parallel()
 	target := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
 	for _, tc := range []struct {
 		name      string
@@ -147,6 +138,7 @@ func TestCallerCheckRedirect(t *testing.T) {
 		{"other host", func(*fakeAPI) string { return target.srv.URL + "/moved" }, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			var api *fakeAPI
 			api = newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, tc.location(api), http.StatusFound)
@@ -156,10 +148,8 @@ func TestCallerCheckRedirect(t *testing.T) {
 			check := func(*http.Request, []*http.Request) error { calls++; return errStop }
 			hc := &http.Client{CheckRedirect: check}
 
-			c, err := pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithBaseURL(api.baseURL()),
-				pipedrive.WithHTTPClient(hc), pipedrive.WithRetry(pipedrive.NoRetry))
-			require.NoError(t, err)
-			_, err = c.Files.CreateRemote(context.Background(), validCreate())
+			c := newClient(t, api.baseURL(), pipedrive.WithHTTPClient(hc))
+			_, err := c.Files.CreateRemote(t.Context(), validCreate())
 			require.Error(t, err)
 			assert.Equal(t, tc.wantCalls, calls)
 			if tc.wantCalls == 1 {
@@ -176,6 +166,7 @@ func TestCallerCheckRedirect(t *testing.T) {
 }
 
 func TestOptionsAreIndependentOfOrder(t *testing.T) {
+	t.Parallel()
 	rt := &recordingTransport{}
 	c, err := pipedrive.NewClient(
 		pipedrive.WithCompanyDomain("acme"),
@@ -184,7 +175,7 @@ func TestOptionsAreIndependentOfOrder(t *testing.T) {
 		pipedrive.WithAPIToken(testToken),
 	)
 	require.NoError(t, err)
-	_, err = c.Files.LinkRemote(context.Background(), validLink())
+	_, err = c.Files.LinkRemote(t.Context(), validLink())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"https://acme.pipedrive.com/api/v1/files/remoteLink"}, rt.recordedURLs())
 	rt.mu.Lock()

@@ -36,6 +36,12 @@ func (c *stepClock) Sleep(ctx context.Context, d time.Duration) error {
 	return nil
 }
 
+// newTestPacer returns a pacer on a stepClock, with MaxWait 30 s.
+func newTestPacer() (*pacer, *stepClock) {
+	clk := &stepClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
+	return newPacer(clk, 30*time.Second), clk
+}
+
 // window is an answer's rate-limit headers.
 func window(limit, remaining int, reset time.Duration) RateLimit {
 	rl := unknownRateLimit()
@@ -47,9 +53,9 @@ func window(limit, remaining int, reset time.Duration) RateLimit {
 // window's end when nothing is, starts the next window with its limit less what is still
 // in flight, and takes no late answer from an earlier window for the current one.
 func TestPacerWindows(t *testing.T) {
-	clk := &stepClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
-	p := newPacer(clk, 30*time.Second)
-	ctx := context.Background()
+	t.Parallel()
+	p, clk := newTestPacer()
+	ctx := t.Context()
 	admit := func() ticket {
 		t.Helper()
 		tk, err := p.admit(ctx, opCreate)
@@ -86,12 +92,12 @@ func TestPacerWindows(t *testing.T) {
 
 // A 429 empties the window until its wait has passed, from whichever window it came.
 func TestPacer429EmptiesTheWindow(t *testing.T) {
-	clk := &stepClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
-	p := newPacer(clk, 30*time.Second)
-	tk, err := p.admit(context.Background(), opCreate)
+	t.Parallel()
+	p, clk := newTestPacer()
+	tk, err := p.admit(t.Context(), opCreate)
 	require.NoError(t, err)
 	p.observe(tk, http.StatusTooManyRequests, http.Header{"Retry-After": {"3"}}, window(20, 0, time.Second), clk.Now())
-	_, err = p.admit(context.Background(), opCreate)
+	_, err = p.admit(t.Context(), opCreate)
 	require.NoError(t, err)
 	assert.Equal(t, []time.Duration{3 * time.Second}, clk.sleeps, "Retry-After, not x-ratelimit-reset")
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,22 +19,24 @@ import (
 // and until that wait has passed (here longer than MaxWait) further calls fail without
 // being sent.
 func TestDaily429FailsFastUntilTheWaitHasPassed(t *testing.T) {
+	t.Parallel()
 	for name, spent := range map[string]string{
 		"tokens":   "X-Daily-Ratelimit-Token-Remaining",
 		"requests": "X-Daily-Requests-Left",
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv, n := scriptedServer(t,
-				reply{status: 429, header: map[string]string{spent: "0", "Retry-After": "2", "X-Ratelimit-Remaining": "5", "X-Ratelimit-Reset": "1"}, body: rateLimited},
-				reply{status: 200, body: fileJSON},
-			)
+			t.Parallel()
+			api := newFakeAPI(t, inTurn(
+				replyJSON(429, rateLimited, spent, "0", "Retry-After", "2", "X-Ratelimit-Remaining", "5", "X-Ratelimit-Reset", "1"),
+				replyJSON(200, minimalSuccessJSON),
+			))
 			clk := newFakeClock()
-			c := newTestClient(t, srv.URL, pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: time.Second}))
+			c := newClient(t, api.baseURL(), pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: time.Second}))
 
-			_, err := createDoc(context.Background(), c)
+			_, err := createDoc(t.Context(), c)
 			var rl *pipedrive.RateLimitError
 			require.ErrorAs(t, err, &rl)
-			assert.Equal(t, int64(1), n.Load(), "a short Retry-After is not retried: it cannot succeed")
+			assert.Equal(t, int64(1), api.count(), "a short Retry-After is not retried: it cannot succeed")
 			assert.True(t, rl.Daily)
 			assert.Equal(t, 2*time.Second, rl.RetryAfter)
 			assert.ErrorIs(t, err, pipedrive.ErrRateLimited)
@@ -44,18 +45,18 @@ func TestDaily429FailsFastUntilTheWaitHasPassed(t *testing.T) {
 			assert.Empty(t, clk.Sleeps())
 
 			clk.Advance(1500 * time.Millisecond)
-			_, err = c.Files.LinkRemote(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "abc", Item: pipedrive.Deal(12)})
+			_, err = c.Files.LinkRemote(t.Context(), pipedrive.LinkRemoteFileRequest{RemoteID: "abc", Item: pipedrive.Deal(12)})
 			require.ErrorAs(t, err, &rl)
-			assert.Equal(t, int64(1), n.Load(), "not sent")
+			assert.Equal(t, int64(1), api.count(), "not sent")
 			assert.True(t, rl.Daily)
 			assert.Equal(t, 500*time.Millisecond, rl.RetryAfter)
 			assert.ErrorIs(t, err, pipedrive.ErrRateLimited)
 			assert.Equal(t, "pipedrive: POST /files/remoteLink: 429 Too Many Requests: not sent: the daily rate limit is spent (daily budget spent, retry after 500ms)", err.Error())
 
 			clk.Advance(500 * time.Millisecond)
-			_, err = createDoc(context.Background(), c)
+			_, err = createDoc(t.Context(), c)
 			require.NoError(t, err)
-			assert.Equal(t, int64(2), n.Load())
+			assert.Equal(t, int64(2), api.count())
 			assert.Empty(t, clk.Sleeps())
 		})
 	}
@@ -63,30 +64,32 @@ func TestDaily429FailsFastUntilTheWaitHasPassed(t *testing.T) {
 
 // Without Retry-After, a daily 429 holds calls for MaxWait, then one is sent to find out.
 func TestDaily429WithoutRetryAfterHoldsForMaxWait(t *testing.T) {
-	srv, n := scriptedServer(t, reply{status: 429, header: map[string]string{"X-Daily-Ratelimit-Token-Remaining": "0", "X-Ratelimit-Reset": "1"}, body: rateLimited})
+	t.Parallel()
+	api := newFakeAPI(t, replyJSON(429, rateLimited, "X-Daily-Ratelimit-Token-Remaining", "0", "X-Ratelimit-Reset", "1"))
 	clk := newFakeClock()
-	c := newTestClient(t, srv.URL, pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: 10 * time.Second}))
+	c := newClient(t, api.baseURL(), pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: 10 * time.Second}))
 
-	_, err := createDoc(context.Background(), c)
+	_, err := createDoc(t.Context(), c)
 	var rl *pipedrive.RateLimitError
 	require.ErrorAs(t, err, &rl)
 	assert.True(t, rl.Daily)
 	assert.Equal(t, 10*time.Second, rl.RetryAfter, "the hold; x-ratelimit-reset is the 2-second window, not the daily reset")
 	clk.Advance(4 * time.Second)
-	_, err = createDoc(context.Background(), c)
+	_, err = createDoc(t.Context(), c)
 	require.ErrorAs(t, err, &rl)
 	assert.Equal(t, 6*time.Second, rl.RetryAfter)
-	assert.Equal(t, int64(1), n.Load())
+	assert.Equal(t, int64(1), api.count())
 	clk.Advance(6 * time.Second)
-	_, err = createDoc(context.Background(), c)
+	_, err = createDoc(t.Context(), c)
 	require.ErrorAs(t, err, &rl)
-	assert.Equal(t, int64(2), n.Load(), "the hold is over: one request finds the budget still spent")
+	assert.Equal(t, int64(2), api.count(), "the hold is over: one request finds the budget still spent")
 }
 
 // A short Retry-After on a daily 429 does not mean a retry can succeed: calls are held,
 // failing at once unsent, for MaxWait; then one request checks the budget, and the others
 // keep failing at once until it is answered.
 func TestDaily429ShortRetryAfterHoldsForMaxWaitThenOneChecks(t *testing.T) {
+	t.Parallel()
 	arrived, release := make(chan struct{}), make(chan struct{})
 	var (
 		n    atomic.Int64
@@ -101,19 +104,19 @@ func TestDaily429ShortRetryAfterHoldsForMaxWaitThenOneChecks(t *testing.T) {
 			arrived <- struct{}{}
 			<-release
 		}
-		replyJSON(200, fileJSON, "X-Daily-Ratelimit-Token-Remaining", "990")(w, r)
+		replyJSON(200, minimalSuccessJSON, "X-Daily-Ratelimit-Token-Remaining", "990")(w, r)
 	})
 	clk := newFakeClock()
-	c := newTestClient(t, f.srv.URL, pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: 10 * time.Second}))
+	c := newClient(t, f.baseURL(), pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: 10 * time.Second}))
 
-	_, err := createDoc(context.Background(), c)
+	_, err := createDoc(t.Context(), c)
 	var rl *pipedrive.RateLimitError
 	require.ErrorAs(t, err, &rl)
 	assert.True(t, rl.Daily)
 	assert.Equal(t, 10*time.Second, rl.RetryAfter, "until the hold ends")
 
 	clk.Advance(100 * time.Millisecond) // the server's Retry-After has passed
-	_, err = createDoc(context.Background(), c)
+	_, err = createDoc(t.Context(), c)
 	require.ErrorAs(t, err, &rl)
 	assert.Equal(t, 9900*time.Millisecond, rl.RetryAfter)
 	assert.Equal(t, int64(1), n.Load(), "not sent")
@@ -122,11 +125,11 @@ func TestDaily429ShortRetryAfterHoldsForMaxWaitThenOneChecks(t *testing.T) {
 	hold.Store(true) // the check is held until the test has made another call meanwhile
 	checked := make(chan error, 1)
 	go func() {
-		_, err := createDoc(context.Background(), c)
+		_, err := createDoc(t.Context(), c)
 		checked <- err
 	}()
 	<-arrived
-	_, err = createDoc(context.Background(), c)
+	_, err = createDoc(t.Context(), c)
 	require.ErrorAs(t, err, &rl)
 	assert.True(t, rl.Daily)
 	assert.Equal(t, "pipedrive: POST /files/remote: 429 Too Many Requests: not sent: the daily rate limit was spent, and a request is out to check whether it has reset (daily budget spent)", err.Error())
@@ -134,7 +137,7 @@ func TestDaily429ShortRetryAfterHoldsForMaxWaitThenOneChecks(t *testing.T) {
 	close(release)
 	require.NoError(t, <-checked)
 
-	_, err = createDoc(context.Background(), c)
+	_, err = createDoc(t.Context(), c)
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), n.Load())
 	assert.Empty(t, clk.Sleeps())
@@ -143,68 +146,36 @@ func TestDaily429ShortRetryAfterHoldsForMaxWaitThenOneChecks(t *testing.T) {
 // A window the server says is spent for longer than MaxWait is not waited for: the call
 // fails at once, unsent.
 func TestPacingRefusesAWaitPastMaxWait(t *testing.T) {
-	srv, n := scriptedServer(t, reply{status: 200, header: map[string]string{"X-Ratelimit-Limit": "2", "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "2"}, body: fileJSON})
+	t.Parallel()
+	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON, "X-Ratelimit-Limit", "2", "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "2"))
 	clk := newFakeClock()
-	c := newTestClient(t, srv.URL, pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: time.Second}))
-	_, err := createDoc(context.Background(), c)
+	c := newClient(t, api.baseURL(), pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: time.Second}))
+	_, err := createDoc(t.Context(), c)
 	require.NoError(t, err)
 
-	_, err = createDoc(context.Background(), c)
+	_, err = createDoc(t.Context(), c)
 	var rl *pipedrive.RateLimitError
 	require.ErrorAs(t, err, &rl)
 	assert.False(t, rl.Daily)
 	assert.Equal(t, 2*time.Second, rl.RetryAfter)
 	assert.Equal(t, 0, rl.RateLimit.Remaining, "the state the refusal was based on")
 	assert.Contains(t, err.Error(), "not sent: the rate-limit window is spent for longer than the retry policy's MaxWait")
-	assert.Equal(t, int64(1), n.Load())
+	assert.Equal(t, int64(1), api.count())
 	assert.Empty(t, clk.Sleeps())
 }
 
 // With pacing off, a spent window is the server's business: the call is sent at once.
 func TestNoRetryDoesNotPace(t *testing.T) {
-	srv, n := scriptedServer(t, reply{status: 200, header: map[string]string{"X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "2"}, body: fileJSON})
+	t.Parallel()
+	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON, "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "2"))
 	clk := newFakeClock()
-	c := newTestClient(t, srv.URL, pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.NoRetry))
+	c := newClient(t, api.baseURL(), pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.NoRetry))
 	for range 3 {
-		_, err := createDoc(context.Background(), c)
+		_, err := createDoc(t.Context(), c)
 		require.NoError(t, err)
 	}
-	assert.Equal(t, int64(3), n.Load())
+	assert.Equal(t, int64(3), api.count())
 	assert.Empty(t, clk.Sleeps())
-}
-
-// Before anything is known about the limit, the first request goes alone: the others
-// start only once its answer has told the client the window.
-func TestFirstRequestGoesAlone(t *testing.T) {
-	var (
-		mu     sync.Mutex
-		events []string
-		first  atomic.Bool
-	)
-	f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
-		isFirst := first.CompareAndSwap(false, true)
-		mu.Lock()
-		events = append(events, "start")
-		mu.Unlock()
-		if isFirst {
-			time.Sleep(50 * time.Millisecond) // room for the others to start, were they let through
-		}
-		mu.Lock()
-		events = append(events, "end")
-		mu.Unlock()
-		replyJSON(200, fileJSON, "X-Ratelimit-Limit", "100", "X-Ratelimit-Remaining", "99", "X-Ratelimit-Reset", "2")(w, r)
-	})
-	c := newTestClient(t, f.srv.URL) // the real clock: the probe's answer comes in real time
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			_, err := createDoc(context.Background(), c)
-			assert.NoError(t, err)
-		})
-	}
-	wg.Wait()
-	require.Len(t, events, 8)
-	assert.Equal(t, []string{"start", "end"}, events[:2])
 }
 
 // countingLimiter counts Wait calls and fails them with err.
@@ -221,44 +192,43 @@ func (l *countingLimiter) Wait(context.Context) error {
 // The caller's limiter is waited for before every request, retries included, and even
 // with pacing off; when it fails, nothing is sent.
 func TestWithRateLimiter(t *testing.T) {
-	srv, n := scriptedServer(t,
-		reply{status: 429, header: map[string]string{"Retry-After": "1"}, body: rateLimited},
-		reply{status: 200, body: fileJSON},
-	)
+	t.Parallel()
+	api := newFakeAPI(t, inTurn(replyJSON(429, rateLimited, "Retry-After", "1"), replyJSON(200, minimalSuccessJSON)))
 	lim := &countingLimiter{}
-	c := newTestClient(t, srv.URL, pipedrive.WithClock(newFakeClock()), pipedrive.WithRateLimiter(lim))
-	_, err := createDoc(context.Background(), c)
+	c := newClient(t, api.baseURL(), retries, pipedrive.WithRateLimiter(lim))
+	_, err := createDoc(t.Context(), c)
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), lim.waits.Load(), "once per request sent")
 
-	strict := newTestClient(t, srv.URL, pipedrive.WithRetry(pipedrive.NoRetry), pipedrive.WithRateLimiter(lim))
-	_, err = createDoc(context.Background(), strict)
+	strict := newClient(t, api.baseURL(), pipedrive.WithRetry(pipedrive.NoRetry), pipedrive.WithRateLimiter(lim))
+	_, err = createDoc(t.Context(), strict)
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), lim.waits.Load())
 
 	boom := errors.New("shared budget exhausted")
-	refusing := newTestClient(t, srv.URL, pipedrive.WithRateLimiter(&countingLimiter{err: boom}))
-	_, err = createDoc(context.Background(), refusing)
+	refusing := newClient(t, api.baseURL(), retries, pipedrive.WithRateLimiter(&countingLimiter{err: boom}))
+	_, err = createDoc(t.Context(), refusing)
 	assert.ErrorIs(t, err, boom)
 	assert.Contains(t, err.Error(), "not sent: waiting for the rate limiter")
-	assert.Equal(t, int64(3), n.Load())
+	assert.Equal(t, int64(3), api.count())
 
-	_, err = pipedrive.NewClient(pipedrive.WithAPIToken(retryToken), pipedrive.WithRateLimiter(nil))
+	_, err = pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithRateLimiter(nil))
 	assert.EqualError(t, err, "pipedrive: WithRateLimiter: limiter is nil")
 }
 
 // golang.org/x/time/rate.Limiter fits WithRateLimiter: a second call within its interval
 // waits for it, or fails unsent when the context ends first.
 func TestWithRateLimiterTimeRate(t *testing.T) {
-	srv, n := scriptedServer(t, reply{status: 200, body: fileJSON})
-	c := newTestClient(t, srv.URL, pipedrive.WithRateLimiter(rate.NewLimiter(rate.Every(time.Hour), 1)))
-	_, err := createDoc(context.Background(), c)
+	t.Parallel()
+	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
+	c := newClient(t, api.baseURL(), retries, pipedrive.WithRateLimiter(rate.NewLimiter(rate.Every(time.Hour), 1)))
+	_, err := createDoc(t.Context(), c)
 	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	_, err = createDoc(ctx, c)
 	require.Error(t, err, "an hour's wait does not fit in the context's minute")
 	assert.Contains(t, err.Error(), "not sent: waiting for the rate limiter")
 	assert.NotErrorIs(t, err, pipedrive.ErrOutcomeUnknown)
-	assert.Equal(t, int64(1), n.Load())
+	assert.Equal(t, int64(1), api.count())
 }

@@ -114,6 +114,7 @@ func receive(t *testing.T, out <-chan admission) admission {
 // ends: a caller waits for their answers at most MaxWait, and then fails unsent with a
 // RateLimitError that says what happened. An answer that comes sooner tells it the end.
 func TestPacerWaitForAnswersInFlightStopsAtMaxWait(t *testing.T) {
+	t.Parallel()
 	clk := newManualClock()
 	p := newPacer(clk, 200*time.Millisecond)
 	out := make(chan admission, 1)
@@ -150,6 +151,7 @@ func TestPacerWaitForAnswersInFlightStopsAtMaxWait(t *testing.T) {
 // that passes, one of them goes as the next probe and the others wait on, rather than
 // all going at once. An answer lets them all look again.
 func TestPacerProbeHandsOverOneAtATime(t *testing.T) {
+	t.Parallel()
 	clk := newManualClock()
 	p := newPacer(clk, 30*time.Second)
 	out := make(chan admission, 3)
@@ -181,6 +183,7 @@ func TestPacerProbeHandsOverOneAtATime(t *testing.T) {
 // The wait for the probe's answer is capped by MaxWait too: past it the caller fails
 // unsent, saying so.
 func TestPacerProbeWaitStopsAtMaxWait(t *testing.T) {
+	t.Parallel()
 	clk := newManualClock()
 	p := newPacer(clk, 500*time.Millisecond)
 	out := make(chan admission, 1)
@@ -199,6 +202,7 @@ func TestPacerProbeWaitStopsAtMaxWait(t *testing.T) {
 // A 429 that says what is left but not when the window resets (no Retry-After, no
 // x-ratelimit-reset) empties the window for the fallback 2 seconds, not for no time.
 func TestPacer429WithoutAWaitUsesTheFallbackWindow(t *testing.T) {
+	t.Parallel()
 	clk := &stepClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
 	p := newPacer(clk, 30*time.Second)
 	tk, err := p.admit(context.Background(), opCreate)
@@ -214,6 +218,7 @@ func TestPacer429WithoutAWaitUsesTheFallbackWindow(t *testing.T) {
 // reset would let one request at a time through for good, as answers without headers
 // never say when a window ends.
 func TestPacerBare429DoesNotMakeAWindow(t *testing.T) {
+	t.Parallel()
 	clk := &stepClock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)}
 	p := newPacer(clk, 30*time.Second)
 	ctx := context.Background()

@@ -51,16 +51,14 @@ func faultyPostServer(t *testing.T, fault func(srv *pipedrivetest.Server, n int6
 	clk := newFakeClock()
 	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now))
 	t.Cleanup(srv.Close)
-	tr := &http.Transport{}
-	t.Cleanup(tr.CloseIdleConnections)
-	rt := &onPost{next: tr, fault: func(n int64) { fault(srv, n) }}
+	rt := &onPost{next: ownTransport(t), fault: func(n int64) { fault(srv, n) }}
 	return srv, srv.Client(pipedrive.WithClock(clk), pipedrive.WithHTTPClient(&http.Client{Transport: rt})), clk, rt
 }
 
 func TestEnsureLinkedTwiceLinksOnce(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := listServer(t)
-	ctx := context.Background()
+	ctx := t.Context()
 
 	first, linked, err := c.Files.EnsureLinked(ctx, priceList)
 	require.NoError(t, err)
@@ -84,7 +82,7 @@ func TestEnsureLinkedAfterFailNextAfterCommit(t *testing.T) {
 	srv, c, clk := listServer(t)
 	srv.FailNextAfterCommit(http.StatusGatewayTimeout, "<html>504 Gateway Time-out</html>")
 
-	f, linked, err := c.Files.EnsureLinked(context.Background(), priceList)
+	f, linked, err := c.Files.EnsureLinked(t.Context(), priceList)
 	require.NoError(t, err)
 	assert.True(t, linked)
 	assert.Equal(t, "123magicfile123", f.RemoteID)
@@ -100,7 +98,7 @@ func TestEnsureLinkedWhenTheLinksAnswerIsLost(t *testing.T) {
 			srv.FailNextAfterCommit(http.StatusGatewayTimeout, "<html>504 Gateway Time-out</html>")
 		}
 	})
-	f, linked, err := c.Files.EnsureLinked(context.Background(), priceList)
+	f, linked, err := c.Files.EnsureLinked(t.Context(), priceList)
 	require.NoError(t, err)
 	assert.True(t, linked, "the lost link took effect")
 	assert.Equal(t, srv.Files()[0].ID, f.ID)
@@ -117,7 +115,7 @@ func TestEnsureLinkedWhenTheLinkWasNotCarriedOut(t *testing.T) {
 			srv.FailNext(http.StatusBadGateway, "<html>502 Bad Gateway</html>")
 		}
 	})
-	f, linked, err := c.Files.EnsureLinked(context.Background(), priceList)
+	f, linked, err := c.Files.EnsureLinked(t.Context(), priceList)
 	require.NoError(t, err)
 	assert.True(t, linked)
 	assert.Equal(t, "123magicfile123", f.RemoteID)
@@ -131,7 +129,7 @@ func TestEnsureLinkedGivesUpAfterTwoUnknownOutcomes(t *testing.T) {
 	srv, c, _, rt := faultyPostServer(t, func(srv *pipedrivetest.Server, _ int64) {
 		srv.FailNext(http.StatusBadGateway, "<html>502 Bad Gateway</html>")
 	})
-	f, linked, err := c.Files.EnsureLinked(context.Background(), priceList)
+	f, linked, err := c.Files.EnsureLinked(t.Context(), priceList)
 	require.Error(t, err)
 	assert.Nil(t, f)
 	assert.False(t, linked)
@@ -146,11 +144,11 @@ func TestEnsureLinkedGivesUpAfterTwoUnknownOutcomes(t *testing.T) {
 func TestEnsureLinkedIgnoresADeletedFile(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := listServer(t)
-	old, err := c.Files.LinkRemote(context.Background(), priceList)
+	old, err := c.Files.LinkRemote(t.Context(), priceList)
 	require.NoError(t, err)
 	require.True(t, srv.DeleteFile(old.ID))
 
-	f, linked, err := c.Files.EnsureLinked(context.Background(), priceList)
+	f, linked, err := c.Files.EnsureLinked(t.Context(), priceList)
 	require.NoError(t, err)
 	assert.True(t, linked)
 	assert.NotEqual(t, old.ID, f.ID)
@@ -160,18 +158,18 @@ func TestEnsureLinkedIgnoresADeletedFile(t *testing.T) {
 func TestEnsureLinkedKnownFailuresAreReturnedAsTheyAre(t *testing.T) {
 	t.Parallel()
 	srv, c, _ := listServer(t)
-	_, linked, err := c.Files.EnsureLinked(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: pipedrive.Deal(999)})
+	_, linked, err := c.Files.EnsureLinked(t.Context(), pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: pipedrive.Deal(999)})
 	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
 	assert.False(t, linked)
 	assert.Empty(t, requestsOf(srv, http.MethodPost), "an unknown item is found out by the look")
 
-	_, linked, err = c.Files.EnsureLinked(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "noSuchDriveFile", Item: pipedrive.Deal(12)})
+	_, linked, err = c.Files.EnsureLinked(t.Context(), pipedrive.LinkRemoteFileRequest{RemoteID: "noSuchDriveFile", Item: pipedrive.Deal(12)})
 	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
 	assert.False(t, linked)
 	assert.Len(t, requestsOf(srv, http.MethodPost), 1)
 
 	n := len(srv.Requests())
-	_, _, err = c.Files.EnsureLinked(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "https://docs.google.com/x", Item: pipedrive.Deal(12)})
+	_, _, err = c.Files.EnsureLinked(t.Context(), pipedrive.LinkRemoteFileRequest{RemoteID: "https://docs.google.com/x", Item: pipedrive.Deal(12)})
 	var ve *pipedrive.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "RemoteID", ve.Field)
@@ -183,7 +181,7 @@ var proposal = pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, 
 func TestFindCreatedAfterALostAnswer(t *testing.T) {
 	t.Parallel()
 	srv, c, clk := listServer(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	// A file of another type and one of another name are not it.
 	_, err := c.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleSheet, Title: proposal.Title, Item: proposal.Item})
 	require.NoError(t, err)
@@ -215,7 +213,7 @@ func TestFindCreatedAfterALostAnswer(t *testing.T) {
 func TestFindCreatedPicksTheNewestWithinTheSkewAllowance(t *testing.T) {
 	t.Parallel()
 	_, c, clk := listServer(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	older, err := c.Files.CreateRemote(ctx, proposal)
 	require.NoError(t, err)
 	clk.Advance(time.Minute)
@@ -238,11 +236,11 @@ func TestFindCreatedPicksTheNewestWithinTheSkewAllowance(t *testing.T) {
 func TestFindCreatedChecksItsRequest(t *testing.T) {
 	t.Parallel()
 	srv, c, clk := listServer(t)
-	_, err := c.Files.FindCreated(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: "pdf", Title: "x", Item: pipedrive.Deal(12)}, clk.Now())
+	_, err := c.Files.FindCreated(t.Context(), pipedrive.CreateRemoteFileRequest{FileType: "pdf", Title: "x", Item: pipedrive.Deal(12)}, clk.Now())
 	var ve *pipedrive.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "FileType", ve.Field)
-	_, err = c.Files.FindCreated(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(999)}, clk.Now())
+	_, err = c.Files.FindCreated(t.Context(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(999)}, clk.Now())
 	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
 	assert.Len(t, srv.Requests(), 1)
 }
@@ -267,7 +265,7 @@ func (c *landingClock) Sleep(ctx context.Context, d time.Duration) error {
 func TestFindCreatedWaitsForACreateStillOnItsWay(t *testing.T) {
 	t.Parallel()
 	srv, c, clk := listServer(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	lc := &landingClock{Clock: clk, land: func() {
 		_, err := c.Files.CreateRemote(ctx, proposal) // the lost create, landing late
 		require.NoError(t, err)
@@ -289,16 +287,16 @@ func TestFindCreatedCountsAFileWithoutAddTime(t *testing.T) {
 	page := `{"success":true,"data":[{"id":7,"active_flag":true,"remote_location":"googledrive","remote_id":"abc","file_type":"gdoc","name":` +
 		jsonString(proposal.Title) + `,"add_time":null}],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":false}}}`
 	api := newFakeAPI(t, replyJSON(200, page))
-	c := newTokenClient(t, api, pipedrive.WithClock(newFakeClock()))
+	c := newClient(t, api.baseURL())
 
-	f, err := c.Files.FindCreated(context.Background(), proposal, time.Now())
+	f, err := c.Files.FindCreated(t.Context(), proposal, time.Now())
 	require.NoError(t, err)
 	assert.Equal(t, int64(7), f.ID)
 	assert.True(t, f.AddTime.IsZero())
 
 	other := proposal
 	other.Title = "Another"
-	_, err = c.Files.FindCreated(context.Background(), other, time.Now())
+	_, err = c.Files.FindCreated(t.Context(), other, time.Now())
 	require.ErrorIs(t, err, pipedrive.ErrNotFound)
 	assert.Equal(t, 1, strings.Count(err.Error(), "pipedrive:"), err.Error())
 }
@@ -316,9 +314,9 @@ func TestEnsureLinkedMatchesAnyRemoteLocation(t *testing.T) {
 	api := newFakeAPI(t, replyJSON(200, listPageJSON(
 		`{"id":3,"active_flag":true,"remote_location":"","remote_id":"","name":"uploaded"}`,
 		`{"id":4,"active_flag":true,"remote_location":"googledocs","remote_id":`+jsonString(r.RemoteID)+`}`)))
-	c := newTokenClient(t, api, pipedrive.WithClock(newFakeClock()))
+	c := newClient(t, api.baseURL())
 
-	f, linked, err := c.Files.EnsureLinked(context.Background(), r)
+	f, linked, err := c.Files.EnsureLinked(t.Context(), r)
 	require.NoError(t, err)
 	assert.False(t, linked)
 	assert.Equal(t, int64(4), f.ID)
@@ -335,12 +333,12 @@ func TestFindCreatedMatchesAnyRemoteLocationButNoUpload(t *testing.T) {
 	}
 	clk := newFakeClock()
 	docs := newFakeAPI(t, replyJSON(200, listPageJSON(file(5, "googledocs", "abc"), file(6, "", ""))))
-	f, err := newTokenClient(t, docs, pipedrive.WithClock(clk)).Files.FindCreated(context.Background(), proposal, clk.Now())
+	f, err := newClient(t, docs.baseURL(), pipedrive.WithClock(clk)).Files.FindCreated(t.Context(), proposal, clk.Now())
 	require.NoError(t, err)
 	assert.Equal(t, int64(5), f.ID, "the remote file, not the newer upload")
 
 	uploads := newFakeAPI(t, replyJSON(200, listPageJSON(file(6, "", ""))))
-	_, err = newTokenClient(t, uploads, pipedrive.WithClock(clk)).Files.FindCreated(context.Background(), proposal, clk.Now())
+	_, err = newClient(t, uploads.baseURL(), pipedrive.WithClock(clk)).Files.FindCreated(t.Context(), proposal, clk.Now())
 	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
 }
 

@@ -26,6 +26,7 @@ const everyFieldWantJSON = `{"id":7195,"user_id":456,"deal_id":36,"person_id":2,
 	`"add_time":"2020-02-21 11:52:28","update_time":"2020-02-29 23:59:59"}`
 
 func TestRemoteFileJSONHasPipedriveNames(t *testing.T) {
+	t.Parallel()
 	got, err := json.Marshal(everyFieldWant)
 	require.NoError(t, err)
 	assert.Equal(t, everyFieldWantJSON, string(got))
@@ -36,6 +37,7 @@ func TestRemoteFileJSONHasPipedriveNames(t *testing.T) {
 }
 
 func TestRemoteFileJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	var back pipedrive.RemoteFile
 	require.NoError(t, json.Unmarshal([]byte(everyFieldWantJSON), &back))
 	assert.Equal(t, everyFieldWant, back)
@@ -51,6 +53,7 @@ func TestRemoteFileJSONRoundTrip(t *testing.T) {
 
 // Pipedrive's own "data" object decodes to what the client returns for it.
 func TestRemoteFileJSONReadsPipedriveData(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, body string
 		want       pipedrive.RemoteFile
@@ -59,6 +62,7 @@ func TestRemoteFileJSONReadsPipedriveData(t *testing.T) {
 		{"nulls", nullEverywhereJSON, pipedrive.RemoteFile{ID: 7195, DealID: 36, AddTime: time.Date(2020, 2, 21, 11, 52, 28, 0, time.UTC)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			var env struct{ Data pipedrive.RemoteFile }
 			require.NoError(t, json.Unmarshal([]byte(tc.body), &env))
 			assert.Equal(t, tc.want, env.Data)
@@ -67,6 +71,7 @@ func TestRemoteFileJSONReadsPipedriveData(t *testing.T) {
 }
 
 func TestRemoteFileJSONTimes(t *testing.T) {
+	t.Parallel()
 	// Written in UTC whatever the location, to the second.
 	berlin := time.FixedZone("CET", 3600)
 	b, err := json.Marshal(pipedrive.RemoteFile{AddTime: time.Date(2026, 1, 2, 3, 4, 5, 999, berlin)})
@@ -89,6 +94,7 @@ func TestRemoteFileJSONTimes(t *testing.T) {
 // Every field of RemoteFile survives MarshalJSON and UnmarshalJSON: a field added to the
 // struct but not to the one decoder fails here.
 func TestRemoteFileJSONDecodesEveryField(t *testing.T) {
+	t.Parallel()
 	var f pipedrive.RemoteFile
 	v := reflect.ValueOf(&f).Elem()
 	for i := range v.NumField() {

@@ -1,7 +1,6 @@
 package pipedrive_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"reflect"
@@ -65,15 +64,23 @@ const nullEverywhereJSON = `{"success":true,"data":{
   "url":null,"name":null,"description":null}}`
 
 func TestDecodeEveryField(t *testing.T) {
+	t.Parallel()
 	for _, op := range bothOperations {
 		t.Run(op.name, func(t *testing.T) {
+			t.Parallel()
 			api := newFakeAPI(t, replyJSON(200, everyFieldJSON))
-			c := newTokenClient(t, api)
+			c := newClient(t, api.baseURL())
 
-			f, err := op.call(context.Background(), c)
+			f, err := op.call(t.Context(), c)
 			require.NoError(t, err)
 			require.NotNil(t, f)
 			assert.Equal(t, everyFieldWant, *f)
+			// Every field is set, so a field that is never decoded (one added to RemoteFile
+			// later, say) cannot pass for a zero in the fixture.
+			v := reflect.ValueOf(*f)
+			for i := range v.NumField() {
+				assert.False(t, v.Field(i).IsZero(), "RemoteFile.%s was not decoded", v.Type().Field(i).Name)
+			}
 			assert.Equal(t, time.UTC, f.AddTime.Location())
 			assert.Equal(t, time.UTC, f.UpdateTime.Location())
 			assert.Equal(t, int64(1582285948), f.AddTime.Unix(), "no zone marker means UTC, not local time")
@@ -82,6 +89,7 @@ func TestDecodeEveryField(t *testing.T) {
 }
 
 func TestDecodeUpstreamExamples(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		op   fileOperation
 		body string
@@ -111,8 +119,9 @@ func TestDecodeUpstreamExamples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.op.name, func(t *testing.T) {
+			t.Parallel()
 			api := newFakeAPI(t, replyJSON(200, tt.body))
-			f, err := tt.op.call(context.Background(), newTokenClient(t, api))
+			f, err := tt.op.call(t.Context(), newClient(t, api.baseURL()))
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, *f)
 		})
@@ -120,6 +129,7 @@ func TestDecodeUpstreamExamples(t *testing.T) {
 }
 
 func TestDecodeNulls(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		body string
@@ -132,8 +142,9 @@ func TestDecodeNulls(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			api := newFakeAPI(t, replyJSON(200, tt.body))
-			f, err := newTokenClient(t, api).Files.CreateRemote(context.Background(), validCreate())
+			f, err := newClient(t, api.baseURL()).Files.CreateRemote(t.Context(), validCreate())
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, *f)
 			assert.True(t, f.UpdateTime.IsZero())
@@ -143,6 +154,7 @@ func TestDecodeNulls(t *testing.T) {
 
 // A response without Content-Length (chunked, as proxies often send) decodes the same.
 func TestDecodeChunkedResponse(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		half := len(everyFieldJSON) / 2
@@ -150,16 +162,7 @@ func TestDecodeChunkedResponse(t *testing.T) {
 		w.(http.Flusher).Flush()
 		_, _ = io.WriteString(w, everyFieldJSON[half:])
 	})
-	f, err := newTokenClient(t, api).Files.LinkRemote(context.Background(), validLink())
+	f, err := newClient(t, api.baseURL()).Files.LinkRemote(t.Context(), validLink())
 	require.NoError(t, err)
 	assert.Equal(t, everyFieldWant, *f)
-}
-
-// everyFieldWant must set every field, or TestDecodeEveryField would not notice a field
-// that is never decoded (including one added to RemoteFile later).
-func TestEveryFieldFixtureSetsEveryField(t *testing.T) {
-	v := reflect.ValueOf(everyFieldWant)
-	for i := range v.NumField() {
-		assert.False(t, v.Field(i).IsZero(), "everyFieldWant.%s is zero", v.Type().Field(i).Name)
-	}
 }

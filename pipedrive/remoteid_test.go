@@ -12,6 +12,7 @@ import (
 const driveID = "1gzyh6ExBxIb4RBZbAZxsrrBp45yuXhZWq3Zash5b75c"
 
 func TestRemoteIDFromURLAccepts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		url  string
 		want string
@@ -75,6 +76,7 @@ func TestRemoteIDFromURLAccepts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
+			t.Parallel()
 			got, err := pipedrive.RemoteIDFromURL(tt.url)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
@@ -85,6 +87,7 @@ func TestRemoteIDFromURLAccepts(t *testing.T) {
 }
 
 func TestRemoteIDFromURLRejects(t *testing.T) {
+	t.Parallel()
 	for _, raw := range []string{
 		// Other hosts.
 		"https://example.com/document/d/" + driveID + "/edit",
@@ -142,6 +145,7 @@ func TestRemoteIDFromURLRejects(t *testing.T) {
 		"http://[::1",
 	} {
 		t.Run(raw, func(t *testing.T) {
+			t.Parallel()
 			got, err := pipedrive.RemoteIDFromURL(raw)
 			assert.Empty(t, got)
 			var vErr *pipedrive.ValidationError
@@ -155,6 +159,7 @@ func TestRemoteIDFromURLRejects(t *testing.T) {
 
 // The reason tells the user what to do differently, in the words of the issue it hits.
 func TestRemoteIDFromURLSaysWhy(t *testing.T) {
+	t.Parallel()
 	const (
 		folder   = "is a Google Drive folder; a folder cannot be linked, only the files in it"
 		notAFile = "does not point to a Google Docs, Sheets, Slides, Forms, Drawings or Drive file"

@@ -62,6 +62,7 @@ func requireSameVerdict(t *testing.T, schema *openapi3.Schema, inputs func(rune)
 // each code point alone (the visibility rule) and between visible letters (the control
 // rule).
 func TestTitleRuleMatchesSpecPattern(t *testing.T) {
+	t.Parallel()
 	requireSameVerdict(t, specField(t, "AddFileAndLinkItRequest", "title"),
 		func(r rune) []string { return []string{string(r), "a" + string(r) + "b"} },
 		func(title string) bool {
@@ -71,6 +72,7 @@ func TestTitleRuleMatchesSpecPattern(t *testing.T) {
 
 // The spec's remote_id pattern and LinkRemoteFileRequest.Validate accept the same ids.
 func TestRemoteIDRuleMatchesSpecPattern(t *testing.T) {
+	t.Parallel()
 	schema := specField(t, "LinkFileToItemRequest", "remote_id")
 	requireSameVerdict(t, schema,
 		func(r rune) []string { return []string{string(r), "a" + string(r)} },

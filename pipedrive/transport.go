@@ -25,14 +25,8 @@ type transport struct {
 
 	// The most recent response's rate limit.
 	mu   sync.Mutex
-	last observation
+	last RateLimit
 	seen bool // last is set
-}
-
-// observation is a rate-limit snapshot and when it was taken.
-type observation struct {
-	rl RateLimit
-	at time.Time
 }
 
 // Do implements gen.HttpRequestDoer.
@@ -79,7 +73,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		now := t.clock.Now()
 		rl := parseRateLimit(resp.Header)
 		t.mu.Lock()
-		t.last, t.seen = observation{rl: rl, at: now}, true
+		t.last, t.seen = rl, true
 		t.mu.Unlock()
 		t.pacer.observe(tk, resp.StatusCode, resp.Header, rl, now)
 		wait, retry := t.retryWait(safe, resp, attempt, now)
@@ -156,7 +150,7 @@ func (t *transport) rateLimit() RateLimit {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.seen {
-		return t.last.rl
+		return t.last
 	}
 	return unknownRateLimit()
 }

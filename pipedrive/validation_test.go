@@ -1,7 +1,6 @@
 package pipedrive_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -27,6 +26,7 @@ func requireValidationError(t *testing.T, err error, field string) *pipedrive.Va
 }
 
 func TestCreateRemoteValidationSendsNothing(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		edit   func(*pipedrive.CreateRemoteFileRequest)
@@ -59,12 +59,13 @@ func TestCreateRemoteValidationSendsNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-			c := newTokenClient(t, api)
+			c := newClient(t, api.baseURL())
 			req := validCreate()
 			tt.edit(&req)
 
-			f, err := c.Files.CreateRemote(context.Background(), req)
+			f, err := c.Files.CreateRemote(t.Context(), req)
 			assert.Nil(t, f)
 			vErr := requireValidationError(t, err, tt.field)
 			assert.Contains(t, vErr.Reason, tt.reason)
@@ -75,6 +76,7 @@ func TestCreateRemoteValidationSendsNothing(t *testing.T) {
 }
 
 func TestLinkRemoteValidationSendsNothing(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		edit     func(*pipedrive.LinkRemoteFileRequest)
@@ -105,12 +107,13 @@ func TestLinkRemoteValidationSendsNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-			c := newTokenClient(t, api)
+			c := newClient(t, api.baseURL())
 			req := validLink()
 			tt.edit(&req)
 
-			f, err := c.Files.LinkRemote(context.Background(), req)
+			f, err := c.Files.LinkRemote(t.Context(), req)
 			assert.Nil(t, f)
 			vErr := requireValidationError(t, err, tt.field)
 			assert.Contains(t, vErr.Reason, tt.mentions)
@@ -122,6 +125,7 @@ func TestLinkRemoteValidationSendsNothing(t *testing.T) {
 
 // The rules must not reject what Pipedrive accepts.
 func TestValidRequestsPassValidation(t *testing.T) {
+	t.Parallel()
 	for _, ft := range []pipedrive.FileType{pipedrive.GoogleDoc, pipedrive.GoogleSlides, pipedrive.GoogleSheet, pipedrive.GoogleForm, pipedrive.GoogleDrawing} {
 		for _, item := range []pipedrive.Item{pipedrive.Deal(1), pipedrive.Person(2), pipedrive.Organization(3)} {
 			require.NoError(t, pipedrive.CreateRemoteFileRequest{FileType: ft, Title: "x", Item: item}.Validate())
@@ -133,15 +137,12 @@ func TestValidRequestsPassValidation(t *testing.T) {
 	}
 }
 
-func TestTypeConstantsAreTheWireValues(t *testing.T) {
-	assert.Equal(t, []string{"gdoc", "gslides", "gsheet", "gform", "gdraw"}, []string{
-		string(pipedrive.GoogleDoc), string(pipedrive.GoogleSlides), string(pipedrive.GoogleSheet),
-		string(pipedrive.GoogleForm), string(pipedrive.GoogleDrawing),
-	})
-	assert.Equal(t, pipedrive.Item{Type: "deal", ID: 1}, pipedrive.Deal(1))
-	assert.Equal(t, pipedrive.Item{Type: "person", ID: 2}, pipedrive.Person(2))
-	assert.Equal(t, pipedrive.Item{Type: "organization", ID: 3}, pipedrive.Organization(3))
+// (The wire values of the types themselves are asserted in the bodies of
+// TestCreateRemoteSendsFormUnderBasePath and TestLinkRemoteSendsFormUnderBasePath.)
+func TestTypesValid(t *testing.T) {
+	t.Parallel()
 	assert.True(t, pipedrive.ItemOrganization.Valid())
+	assert.True(t, pipedrive.GoogleDrawing.Valid())
 	assert.False(t, pipedrive.ItemType("org").Valid())
 	assert.False(t, pipedrive.FileType("gdocs").Valid())
 }

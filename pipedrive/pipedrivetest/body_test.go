@@ -28,6 +28,7 @@ func multipartBody(t *testing.T, fields ...string) (contentType, body string) {
 // The same create and link, sent as a form, as JSON and as multipart/form-data to three
 // servers with the same clock, get byte-identical 200 answers and store the same files.
 func TestJSONAndMultipartBodiesAreAnsweredLikeForms(t *testing.T) {
+	t.Parallel()
 	createMP, createMPBody := multipartBody(t, "file_type", "gdoc", "title", "Hello & wörld", "item_type", "deal", "item_id", "12", "remote_location", "googledrive")
 	linkMP, linkMPBody := multipartBody(t, "item_type", "person", "item_id", "5", "remote_id", "123magicfile123", "remote_location", "googledrive")
 	encodings := []struct {
@@ -70,6 +71,7 @@ func TestJSONAndMultipartBodiesAreAnsweredLikeForms(t *testing.T) {
 // A JSON or multipart body that breaks a rule is refused with the form's answer; what
 // only JSON or multipart can get wrong is refused naming it; text/plain stays 415.
 func TestJSONAndMultipartBodiesAreValidatedLikeForms(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	const form, jsonType = "application/x-www-form-urlencoded", "application/json"

@@ -15,6 +15,7 @@ import (
 )
 
 func TestClock(t *testing.T) {
+	t.Parallel()
 	clk := pipedrivetest.NewClock(start)
 	assert.Equal(t, start, clk.Now())
 	assert.Empty(t, clk.Sleeps())
@@ -45,6 +46,7 @@ func TestClock(t *testing.T) {
 }
 
 func TestClockConcurrentUse(t *testing.T) {
+	t.Parallel()
 	clk := pipedrivetest.NewClock(start)
 	var wg sync.WaitGroup
 	for range 20 {

@@ -27,6 +27,7 @@ func statuses(srv *pipedrivetest.Server) []int {
 }
 
 func TestWithoutGoogleAccount(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer(pipedrivetest.WithoutGoogleAccount())
 	defer srv.Close()
 	c := client(t, srv)
@@ -48,6 +49,7 @@ func TestWithoutGoogleAccount(t *testing.T) {
 }
 
 func TestWithRateLimit(t *testing.T) {
+	t.Parallel()
 	clk := pipedrivetest.NewClock(start)
 	srv := pipedrivetest.NewServer(pipedrivetest.WithRateLimit(2, 2*time.Second), pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
@@ -96,6 +98,7 @@ func TestWithRateLimit(t *testing.T) {
 }
 
 func TestWithDailyBudget(t *testing.T) {
+	t.Parallel()
 	clk := pipedrivetest.NewClock(time.Date(2026, 3, 14, 23, 59, 0, 0, time.UTC))
 	srv := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(20), pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
@@ -152,6 +155,7 @@ func TestWithDailyBudget(t *testing.T) {
 // their answers. x-daily-requests-left rounds up, so it is 0 only when nothing more is
 // admitted.
 func TestDailyBudgetCountsTokens(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer(pipedrivetest.WithDailyBudget(45))
 	defer srv.Close()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
@@ -185,6 +189,7 @@ func TestDailyBudgetCountsTokens(t *testing.T) {
 
 // x-daily-requests-left is sent for API-token requests only, as Pipedrive does.
 func TestDailyRequestsLeftOnlyForAPITokens(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	_, h, _ := post(t, srv, "/files/remote", "text/plain", "", tokenHeader(srv))
@@ -195,6 +200,7 @@ func TestDailyRequestsLeftOnlyForAPITokens(t *testing.T) {
 }
 
 func TestFailNext(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	// Scripted bodies need not conform to the spec (HTML, say), so no conformance check.
@@ -244,6 +250,7 @@ func TestFailNext(t *testing.T) {
 // A request the rate limit refuses is not carried out, so it does not use up a lost
 // answer: the next admitted request is carried out and gets it.
 func TestFailNextAfterCommitWaitsForAnAdmittedRequest(t *testing.T) {
+	t.Parallel()
 	clk := pipedrivetest.NewClock(start)
 	srv := pipedrivetest.NewServer(pipedrivetest.WithRateLimit(1, 2*time.Second), pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
@@ -265,6 +272,7 @@ func TestFailNextAfterCommitWaitsForAnAdmittedRequest(t *testing.T) {
 }
 
 func TestFailNextWith429IsRetried(t *testing.T) {
+	t.Parallel()
 	clk := pipedrivetest.NewClock(start)
 	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
@@ -279,6 +287,7 @@ func TestFailNextWith429IsRetried(t *testing.T) {
 }
 
 func TestOptionMisuse(t *testing.T) {
+	t.Parallel()
 	assert.PanicsWithValue(t, "pipedrivetest: WithRateLimit: n must be at least 1 and window positive", func() { pipedrivetest.WithRateLimit(0, time.Second) })
 	assert.Panics(t, func() { pipedrivetest.WithRateLimit(1, 0) })
 	assert.Panics(t, func() { pipedrivetest.WithDailyBudget(-1) })

@@ -23,6 +23,7 @@ import (
 var start = time.Date(2026, 3, 14, 9, 26, 53, 589_000_000, time.UTC)
 
 func TestCreateRemoteFillsEveryField(t *testing.T) {
+	t.Parallel()
 	clk := pipedrivetest.NewClock(start)
 	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now))
 	defer srv.Close()
@@ -71,6 +72,7 @@ func TestCreateRemoteFillsEveryField(t *testing.T) {
 }
 
 func TestLinkRemoteUsesTheDriveFile(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(pipedrivetest.NewClock(start).Now))
 	defer srv.Close()
 	c := client(t, srv)
@@ -112,6 +114,7 @@ func TestLinkRemoteUsesTheDriveFile(t *testing.T) {
 }
 
 func TestUnknownItemOrDriveFileIs404(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	c := client(t, srv)
@@ -140,6 +143,7 @@ func TestUnknownItemOrDriveFileIs404(t *testing.T) {
 }
 
 func TestAddedItemsCanBeLinked(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	c := client(t, srv)
@@ -163,6 +167,7 @@ func TestAddedItemsCanBeLinked(t *testing.T) {
 }
 
 func TestRequestsRecordWhatWasSentWithTokenRedacted(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	ctx := context.Background()
@@ -206,6 +211,7 @@ func TestRequestsRecordWhatWasSentWithTokenRedacted(t *testing.T) {
 }
 
 func TestAuthentication(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	body := "item_id=12&item_type=deal&remote_id=123magicfile123&remote_location=googledrive"
@@ -251,6 +257,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 func TestUnknownPathAndMethod(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	resp, err := http.Get(srv.URL() + "/files/remote")
@@ -271,6 +278,7 @@ func TestUnknownPathAndMethod(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	c := client(t, srv)
@@ -307,6 +315,7 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 func TestCloseStopsTheServer(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	c := srv.Client(pipedrive.WithRetry(pipedrive.NoRetry))
 	_, err := c.Files.LinkRemote(context.Background(), pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: pipedrive.Deal(12)})
@@ -334,6 +343,7 @@ func TestCloseStopsTheServer(t *testing.T) {
 // An invalid option panics, as httptest does on misuse, and the panic never shows the
 // token, even when the caller put it in the option.
 func TestClientPanicsOnInvalidOptionsWithoutTheToken(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	for _, tc := range []struct {
@@ -365,6 +375,7 @@ func TestClientPanicsOnInvalidOptionsWithoutTheToken(t *testing.T) {
 }
 
 func TestTokensDiffer(t *testing.T) {
+	t.Parallel()
 	a, b := pipedrivetest.NewServer(), pipedrivetest.NewServer()
 	defer a.Close()
 	defer b.Close()

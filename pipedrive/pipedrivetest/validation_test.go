@@ -13,6 +13,7 @@ import (
 // Requests the client would never send, posted raw: the fake must refuse each as
 // Pipedrive would, naming the field, and store nothing.
 func TestInvalidRequestsAreRefused(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	const form = "application/x-www-form-urlencoded"
@@ -84,6 +85,7 @@ func TestInvalidRequestsAreRefused(t *testing.T) {
 
 // Authentication is checked before the body: a request with neither is 401.
 func TestAuthenticationComesBeforeValidation(t *testing.T) {
+	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
 	status, _, body := post(t, srv, "/files/remote", "application/json", "{}", nil)
