@@ -21,14 +21,18 @@ import (
 // its whole limit, less what is still in flight, and the rest sleep until it ends in
 // turn. Windows are numbered, so that a late answer from an earlier window is not taken
 // for the current one. When requests in flight have used a new window up, its end is not
-// known until one of them is answered: callers wait for that answer, at most MaxWait.
+// known until one of them is answered: callers wait for that answer. Such a wait is for
+// an event, not a time the server asked for, so it does not go through the Clock (a
+// test's fake clock would otherwise skip it) and MaxWait does not bound it: the request
+// in flight does, through its context and the HTTP client's timeout.
 //
 // Before the first answer nobody knows the limit. A caller alone never waits: it is sent
-// at once (the probe). Callers that come while the probe is out wait for its answer, at
-// most probePatience and at most MaxWait, so that 64 goroutines starting together do not
-// meet an unknown limit with a burst of 429s; if the answer takes longer than
-// probePatience, one waiter goes as the next probe and the others keep waiting. Answers
-// without the window headers leave the calls unpaced.
+// at once (the probe). Callers that come while the probe is out wait for its answer, so
+// that 64 goroutines starting together do not meet an unknown limit with a burst of
+// 429s; if the answer takes longer than probePatience (or MaxWait, if shorter), by the
+// Clock, one waiter goes as the next probe and the others keep waiting. No caller is
+// refused for want of a first answer. Answers without the window headers leave the calls
+// unpaced.
 //
 // A 429 saying the daily budget is spent holds every call, which fails at once unsent,
 // for the longer of its Retry-After and MaxWait: a short Retry-After on such an answer
@@ -36,8 +40,8 @@ import (
 // one request checks the budget while the others keep failing at once until it is
 // answered.
 //
-// Every wait goes through the Clock. It has only Now and Sleep, so a waiter sleeps with
-// a context that is cancelled when an answer arrives, and looks again.
+// Every other wait goes through the Clock. It has only Now and Sleep, so a waiter sleeps
+// with a context that is cancelled when an answer arrives, and looks again.
 type pacer struct {
 	clock   Clock
 	maxWait time.Duration
@@ -117,14 +121,14 @@ func (p *pacer) admit(ctx context.Context, op operation) (ticket, error) {
 		}
 		changed := p.changed
 		p.mu.Unlock()
-		if err := p.wait(ctx, changed, v.until.Sub(now)); err != nil {
+		if err := p.wait(ctx, changed, v.until, now); err != nil {
 			return ticket{}, fmt.Errorf("not sent: waiting for the rate-limit window: %w", err)
 		}
 	}
 }
 
 // verdict is tryAdmitLocked's answer for one look: admitted, refused, or look again at
-// until (or sooner, when an answer arrives).
+// until (or sooner, when an answer arrives); a zero until means when an answer arrives.
 type verdict struct {
 	ticket   ticket
 	admitted bool
@@ -159,22 +163,16 @@ func (p *pacer) tryAdmitLocked(now, deadline time.Time, op operation) verdict {
 	case modeOpen:
 		return p.takeLocked(ticket{})
 	case modeProbe:
-		return p.probeLocked(now, deadline, op)
+		return p.probeLocked(now)
 	}
 	if p.left-p.inflight > 0 {
 		return p.takeLocked(ticket{epoch: p.epoch})
 	}
 	switch {
-	case !now.Before(deadline):
-		var wait time.Duration
-		if p.end.After(now) {
-			wait = p.end.Sub(now)
-		}
-		return verdict{refusal: refusal(op, p.last, wait, "not sent: waited the retry policy's MaxWait ("+p.maxWait.String()+") and the rate-limit window still has nothing left", false)}
 	case p.end.IsZero():
 		// Only requests in flight can have used this window up; their answers will
 		// say when it ends.
-		return verdict{until: deadline}
+		return verdict{}
 	case p.end.After(deadline):
 		return verdict{refusal: refusal(op, p.last, p.end.Sub(now), "not sent: the rate-limit window is spent for longer than the retry policy's MaxWait", false)}
 	}
@@ -182,20 +180,14 @@ func (p *pacer) tryAdmitLocked(now, deadline time.Time, op operation) verdict {
 }
 
 // probeLocked admits the first caller while nothing is known about the limit, and the
-// next one when the probe's answer is taking longer than probePatience; the others wait
-// for the answer, at most until deadline. p.mu must be held.
-func (p *pacer) probeLocked(now, deadline time.Time, op operation) verdict {
-	patience := p.probeAt.Add(probePatience)
+// next one when the probe's answer is taking longer than probePatience (or MaxWait, if
+// shorter); the others wait for the answer. p.mu must be held.
+func (p *pacer) probeLocked(now time.Time) verdict {
+	patience := p.probeAt.Add(min(probePatience, p.maxWait))
 	if !p.probing || !now.Before(patience) {
 		p.probes++
 		p.probing, p.probeAt = true, now
 		return p.takeLocked(ticket{epoch: p.epoch, probe: p.probes})
-	}
-	if !now.Before(deadline) {
-		return verdict{refusal: refusal(op, p.last, 0, "not sent: waited the retry policy's MaxWait ("+p.maxWait.String()+") for a first answer to tell the rate limit", false)}
-	}
-	if deadline.Before(patience) {
-		return verdict{until: deadline}
 	}
 	return verdict{until: patience}
 }
@@ -228,13 +220,21 @@ func (p *pacer) takeLocked(tk ticket) verdict {
 	return verdict{admitted: true, ticket: tk}
 }
 
-// wait sleeps d through the Clock, and returns early when the pacer's state changes. It
-// fails only when ctx ends.
-func (p *pacer) wait(ctx context.Context, changed context.Context, d time.Duration) error {
+// wait sleeps through the Clock from now until until, and returns early when the pacer's
+// state changes; a zero until waits for that change alone. It fails only when ctx ends.
+func (p *pacer) wait(ctx context.Context, changed context.Context, until, now time.Time) error {
+	if until.IsZero() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed.Done():
+			return nil
+		}
+	}
 	sleepCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(changed, cancel)()
-	if err := p.clock.Sleep(sleepCtx, d); err != nil && ctx.Err() != nil {
+	if err := p.clock.Sleep(sleepCtx, until.Sub(now)); err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	return nil

@@ -22,12 +22,14 @@ type RetryPolicy struct {
 	// MaxRetries is how many times a request may be sent again; 0 turns retries and
 	// pacing off.
 	MaxRetries int
-	// MaxWait caps each wait (default 30s). When the server asks for longer, the
-	// *RateLimitError is returned at once; a call that would wait longer than that for
-	// the rate-limit window fails at once too, unsent, with a *RateLimitError, and so does
-	// one that has waited MaxWait for answers still in flight. Before any answer has
-	// reported the limit, a single caller never waits; callers that come together wait
-	// for the first answer, at most MaxWait. A 429 showing the daily budget spent holds
+	// MaxWait caps each wait the server asks for (default 30s). When the server asks for
+	// longer, the *RateLimitError is returned at once; a call that would wait longer
+	// than that for the rate-limit window fails at once too, unsent, with a
+	// *RateLimitError. A wait for requests still in flight to be answered (their
+	// answers say when a window ends) is bounded by those requests, not by MaxWait.
+	// Before any answer has reported the limit, a single caller never waits; callers
+	// that come together wait for the first answer, and when it takes longer than 2s (or
+	// MaxWait, if shorter) one more goes. A 429 showing the daily budget spent holds
 	// every call (failing at once, unsent) for the longer of its Retry-After and MaxWait.
 	MaxWait time.Duration
 	// BaseDelay starts the exponential backoff used when the server gives no wait
