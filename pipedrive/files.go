@@ -75,7 +75,7 @@ func (s *FilesService) CreateRemote(ctx context.Context, r CreateRemoteFileReque
 	}.Encode()
 	return send(ctx, s.client, opCreate, func(ctx context.Context, api *gen.Client) (*http.Response, error) {
 		return api.AddFileAndLinkItWithBody(ctx, formContentType, strings.NewReader(body))
-	}, envelope.file)
+	}, fileData)
 }
 
 // LinkRemote links the Google Drive file r.RemoteID to r.Item (POST /files/remoteLink).
@@ -92,13 +92,13 @@ func (s *FilesService) LinkRemote(ctx context.Context, r LinkRemoteFileRequest) 
 	}.Encode()
 	return send(ctx, s.client, opLink, func(ctx context.Context, api *gen.Client) (*http.Response, error) {
 		return api.LinkFileToItemWithBody(ctx, formContentType, strings.NewReader(body))
-	}, envelope.file)
+	}, fileData)
 }
 
 // send runs one generated operation and decodes its answer with decode; ctx tells the
 // transport which operation it is sending. Every error it returns is redacted (a token
 // endpoint's error may quote an old token, too).
-func send[T any](ctx context.Context, c *Client, op operation, call func(context.Context, *gen.Client) (*http.Response, error), decode func(envelope) (T, error)) (_ T, resErr error) {
+func send[D, T any](ctx context.Context, c *Client, op operation, call func(context.Context, *gen.Client) (*http.Response, error), decode func(envelope[D]) (T, error)) (_ T, resErr error) {
 	var zero T
 	defer func() { resErr = c.transport.redact.error(resErr) }()
 	api, err := c.apiFor()

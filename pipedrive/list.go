@@ -71,7 +71,7 @@ func (s *FilesService) listPage(ctx context.Context, item Item, start int) (page
 			return api.GetOrganizationFiles(ctx, item.ID, (*gen.GetOrganizationFilesParams)(&params))
 		}
 		return api.GetDealFiles(ctx, item.ID, &params)
-	}, envelope.page)
+	}, pageData)
 }
 
 // listOperation is the GET that lists the files of an item of type t (a valid type).

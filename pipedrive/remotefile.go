@@ -59,17 +59,14 @@ type RemoteFile struct {
 	UpdateTime time.Time `json:"update_time"` // when it last changed, in UTC
 }
 
-// decodeFile reads one file object of a successful answer. A file with an id exists, so
-// it is returned even when another field has an unexpected type or format (active_flag:
-// 1, file_size: "0", add_time in another layout): such a field is left zero rather than
-// failing a call that did create or link the file and inviting a duplicate. Only data
-// that is not an object, or has no positive integer id, is an error: then the caller
-// cannot tell which file, if any, the answer is about.
-func decodeFile(raw json.RawMessage) (*RemoteFile, error) {
-	w, err := readWireFile(raw)
-	if err != nil {
-		return nil, fmt.Errorf(`"data" %w`, err)
-	}
+// remoteFile is the file that one data object of a successful answer describes. A file
+// with an id exists, so it is returned even when another field has an unexpected type
+// or format (active_flag: 1, file_size: "0", add_time in another layout): such a field
+// is left zero rather than failing a call that did create or link the file and inviting
+// a duplicate. Only data that is not an object (the envelope's decoding fails), or has
+// no positive integer id, is an error: then the caller cannot tell which file, if any,
+// the answer is about.
+func (w *wireFile) remoteFile() (*RemoteFile, error) {
 	f := w.file()
 	if f.ID <= 0 {
 		return nil, fmt.Errorf(`"data.id" is %s, not a positive integer`, describeJSON(w.ID))

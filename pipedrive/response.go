@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 
 	"github.com/e97b4d80/pipedrive-remote-files/gen"
 )
@@ -18,22 +19,24 @@ const maxBodyBytes = 1 << 20
 // maxErrorBody caps the body kept in an APIError.
 const maxErrorBody = 64 << 10
 
-// envelope is Pipedrive's success envelope with data left undecoded: one file for the
-// POSTs, a list (or null) for the GETs.
-type envelope struct {
-	Success        bool            `json:"success"`
-	Data           json.RawMessage `json:"data"`
+// envelope is Pipedrive's success envelope. Its data is D: one file (*wireFile) for the
+// POSTs, a list of files ([]*wireFile, or null) for the GETs. The body is decoded in one
+// pass; every file's fields are lenient (see wireFile), so only a data of the wrong
+// kind, or a body that is not JSON, fails the decoding.
+type envelope[D any] struct {
+	Success        bool `json:"success"`
+	Data           D    `json:"data"`
 	AdditionalData struct {
 		Pagination gen.Pagination `json:"pagination"`
 	} `json:"additional_data"`
 }
 
-// file decodes data as one file, which a create or link answer must carry.
-func (e envelope) file() (*RemoteFile, error) {
-	if isNull(e.Data) {
+// fileData is the one file that a create or link answer must carry.
+func fileData(e envelope[*wireFile]) (*RemoteFile, error) {
+	if e.Data == nil {
 		return nil, errors.New(`"data" is null`)
 	}
-	return decodeFile(e.Data)
+	return e.Data.remoteFile()
 }
 
 // page is one page of an item's files.
@@ -43,19 +46,15 @@ type page struct {
 	next  int  // next_start
 }
 
-// page decodes data as a list of files; null is an empty list.
-func (e envelope) page() (page, error) {
+// pageData is a list answer's page of files; a null data is an empty page.
+func pageData(e envelope[[]*wireFile]) (page, error) {
 	p := page{more: e.AdditionalData.Pagination.MoreItemsInCollection, next: e.AdditionalData.Pagination.NextStart}
-	if isNull(e.Data) {
-		return p, nil
-	}
-	var raws []json.RawMessage
-	if json.Unmarshal(e.Data, &raws) != nil {
-		return p, errors.New(`"data" is not a list`)
-	}
-	p.files = make([]*RemoteFile, 0, len(raws))
-	for _, raw := range raws {
-		f, err := decodeFile(raw)
+	p.files = make([]*RemoteFile, 0, len(e.Data))
+	for _, w := range e.Data {
+		if w == nil {
+			return p, errors.New(`"data" holds a null instead of a file`)
+		}
+		f, err := w.remoteFile()
 		if err != nil {
 			return p, err
 		}
@@ -71,7 +70,7 @@ func isNull(raw json.RawMessage) bool {
 
 // result turns a response into what decode makes of its envelope, or into an error with
 // every secret removed.
-func result[T any](c *Client, op operation, resp *http.Response, decode func(envelope) (T, error)) (_ T, resErr error) {
+func result[D, T any](c *Client, op operation, resp *http.Response, decode func(envelope[D]) (T, error)) (_ T, resErr error) {
 	var zero T
 	defer func() { resErr = c.transport.redact.error(resErr) }()
 	defer resp.Body.Close()
@@ -89,7 +88,7 @@ func result[T any](c *Client, op operation, resp *http.Response, decode func(env
 	if !ok {
 		return zero, c.apiError(op, resp, body, "")
 	}
-	var env envelope
+	var env envelope[D]
 	if err := json.Unmarshal(body, &env); err != nil {
 		return zero, c.apiError(op, resp, body, "unexpected response: "+jsonProblem(err))
 	}
@@ -144,7 +143,26 @@ func (c *Client) apiError(op operation, resp *http.Response, body []byte, proble
 func jsonProblem(err error) string {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		return "field " + quote(typeErr.Field) + " has JSON type " + typeErr.Value + ", want " + typeErr.Type.String()
+		return "field " + quote(typeErr.Field) + " has JSON type " + typeErr.Value + ", want " + jsonKind(typeErr.Type)
 	}
 	return "not a JSON object: " + err.Error()
+}
+
+// jsonKind names the JSON value a Go type is decoded from, for an error: "an object"
+// rather than the name of an unexported type.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.String:
+		return "a string"
+	}
+	return "a number"
 }
