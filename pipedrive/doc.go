@@ -13,7 +13,8 @@
 // outcome is unknown matches [ErrOutcomeUnknown]. Two calls turn that into a known
 // outcome: [FilesService.EnsureLinked] links a Drive file exactly once, and
 // [FilesService.FindCreated] finds the file a create with an unknown outcome made. A list
-// changes nothing, so it is also retried on a 5xx, a timeout or a broken connection.
+// changes nothing, so it is also retried on a 500, 502, 503 or 504, a timeout or a
+// broken connection.
 //
 // Requests are validated before anything is sent; a rule broken is a *[ValidationError]
 // naming the field. Every failure Pipedrive or a proxy answers is an *[APIError] (a

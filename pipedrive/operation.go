@@ -20,8 +20,8 @@ const (
 )
 
 // idempotent reports whether a request with method is a read (GET or HEAD): resending it
-// is safe, so it is retried on 5xx, timeouts and broken connections too, and its outcome
-// is never unknown.
+// is safe, so it is retried on a 500, 502, 503 or 504, timeouts and broken connections
+// too, and its outcome is never unknown.
 func idempotent(method string) bool { return method == http.MethodGet || method == http.MethodHead }
 
 // sentIdempotent reports whether resp answers an idempotent request; false (the safe

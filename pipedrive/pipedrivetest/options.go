@@ -26,8 +26,8 @@ type options struct {
 }
 
 // WithoutGoogleAccount makes the server behave as for a user with no Google account
-// connected in Pipedrive (Settings > Google): every valid call fails with 403 and nothing
-// is stored. Pipedrive documents neither the status nor the text for this case; the fake
+// connected in Pipedrive (Settings > Google): every valid create or link fails with 403
+// and nothing is stored (listing still works). Pipedrive documents neither the status nor the text for this case; the fake
 // answers 403 so that code under test sees an error it must not retry.
 func WithoutGoogleAccount() Option {
 	return func(o *options) { o.noGoogle = true }
