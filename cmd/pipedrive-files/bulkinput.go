@@ -102,12 +102,18 @@ func (id rowID) String() string {
 func parseRowID(s string) (rowID, error) {
 	var id rowID
 	hexPart, occ, ok := strings.Cut(s, ".")
-	n, err := strconv.ParseUint(occ, 10, 32)
-	if !ok || err != nil || n == 0 || len(hexPart) != 2*len(id.content) {
-		return id, fmt.Errorf("row id %q is not HEX.N", s)
+	if !ok || len(hexPart) != 2*len(id.content) {
+		return id, fmt.Errorf("row id %q is not HEX.N with %d hex digits", s, 2*len(id.content))
 	}
-	if _, err := hex.Decode(id.content[:], []byte(hexPart)); err != nil {
-		return id, fmt.Errorf("row id %q is not HEX.N", s)
+	n, err := strconv.ParseUint(occ, 10, 32)
+	if err == nil && n == 0 {
+		err = errors.New("the occurrence number starts at 1")
+	}
+	if err == nil {
+		_, err = hex.Decode(id.content[:], []byte(hexPart))
+	}
+	if err != nil {
+		return id, fmt.Errorf("row id %q is not HEX.N: %w", s, err)
 	}
 	id.occ = uint32(n)
 	return id, nil

@@ -37,7 +37,7 @@ Flags:
 `
 
 // runCreate is the create command.
-func runCreate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra []pipedrive.Option) int {
+func runCreate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, clock pipedrive.Clock, extra []pipedrive.Option) int {
 	fs := flag.NewFlagSet("create", flag.ContinueOnError)
 	var (
 		c       common
@@ -71,7 +71,7 @@ func runCreate(ctx context.Context, args []string, env func(string) string, stdo
 	defer closeFake()
 	ctx, cancel := timeout.bound(ctx)
 	defer cancel()
-	start := time.Now()
+	start := clock.Now() // the client's clock, which FindCreated compares add_time with
 	f, err := client.Files.CreateRemote(ctx, req)
 	err = timeout.explain(ctx, err)
 	if errors.Is(err, pipedrive.ErrOutcomeUnknown) {

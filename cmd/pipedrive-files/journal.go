@@ -248,7 +248,7 @@ func scanJournal(r io.Reader, path string, input inputID) (journalScan, error) {
 func checkHeader(line []byte, path string, input inputID) error {
 	var h journalHeader
 	if err := json.Unmarshal(line, &h); err != nil {
-		return errors.New("not a JSON line")
+		return fmt.Errorf("not a JSON line: %w", err)
 	}
 	switch {
 	case h.Journal != journalName || h.Version != 1:
@@ -266,7 +266,7 @@ func checkHeader(line []byte, path string, input inputID) error {
 func applyRecord(states map[rowID]rowState, line []byte) (time.Time, error) {
 	var rec journalRecord
 	if err := json.Unmarshal(line, &rec); err != nil {
-		return time.Time{}, errors.New("not a JSON line")
+		return time.Time{}, fmt.Errorf("not a JSON line: %w", err)
 	}
 	if rec.State == stateStopped {
 		return rec.At, nil

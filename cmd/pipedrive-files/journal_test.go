@@ -153,7 +153,8 @@ func TestJournalRefusesAnotherInputOrADamagedFile(t *testing.T) {
 	require.NoError(t, os.WriteFile(damaged, append(before[:len(before)-5:len(before)-5], "\n"+string(before[len(before)-5:])...), 0o644))
 	_, err = readJournal(damaged, testInput("a.csv"))
 	require.ErrorAs(t, err, &je)
-	assert.Contains(t, err.Error(), "line 2: not a JSON line: it is not a journal this command wrote, or it is damaged")
+	assert.Contains(t, err.Error(), "line 2: not a JSON line: invalid character")
+	assert.Contains(t, err.Error(), ": it is not a journal this command wrote, or it is damaged")
 
 	missing, err := readJournal(filepath.Join(dir, "none"), testInput("a.csv"))
 	require.NoError(t, err)

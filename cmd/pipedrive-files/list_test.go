@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -118,4 +119,17 @@ func TestCreateConfirmsAnUnknownOutcome(t *testing.T) {
 	r = runWith(t, envFor(srv), "create", "--title", "Other", "--deal", "12")
 	assert.Equal(t, exitUnknown, r.code)
 	assert.Contains(t, r.stderr, "The file may exist: looking for it failed (pipedrive: GET /deals/{id}/files: 401 Unauthorized: unauthorized access). Check with 'pipedrive-files list --deal 12' before running this again.")
+}
+
+// The look after a lost create answer compares add_time with the client's clock, the one
+// the server stamps files with here, not the wall clock.
+func TestCreateLooksSinceTheClientsClock(t *testing.T) {
+	clk := pipedrivetest.NewClock(time.Date(2020, 2, 21, 11, 52, 0, 0, time.UTC))
+	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clk.Now))
+	defer srv.Close()
+	srv.FailNextAfterCommit(http.StatusGatewayTimeout, "")
+	r := runWithClock(t, t.Context(), clk, envFor(srv), "create", "--title", "Proposal", "--deal", "12")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stderr, "created (confirmed after an unknown outcome")
+	assert.Len(t, srv.Files(), 1, "not created twice")
 }

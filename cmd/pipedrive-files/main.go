@@ -116,7 +116,7 @@ func run(ctx context.Context, args []string, env func(string) string, stdin io.R
 	extra = append([]pipedrive.Option{pipedrive.WithClock(clock)}, extra...)
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "create":
-		return runCreate(ctx, rest, env, stdout, stderr, extra)
+		return runCreate(ctx, rest, env, stdout, stderr, clock, extra)
 	case "link":
 		return runLink(ctx, rest, env, stdout, stderr, extra)
 	case "list":
