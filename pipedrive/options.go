@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -194,7 +195,9 @@ func WithClock(clk Clock) Option {
 // consulted even with WithRetry(NoRetry), which turns only the client's own pacing off.
 func WithRateLimiter(l interface{ Wait(context.Context) error }) Option {
 	return func(c *config) error {
-		if l == nil {
+		// A nil *rate.Limiter in the interface is not == nil, and would panic on the
+		// first call rather than here.
+		if v := reflect.ValueOf(l); l == nil || v.Kind() == reflect.Pointer && v.IsNil() {
 			return errors.New("pipedrive: WithRateLimiter: limiter is nil")
 		}
 		c.limiter = l

@@ -214,6 +214,9 @@ func TestWithRateLimiter(t *testing.T) {
 
 	_, err = pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithRateLimiter(nil))
 	assert.EqualError(t, err, "pipedrive: WithRateLimiter: limiter is nil")
+	var none *rate.Limiter
+	_, err = pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithRateLimiter(none))
+	assert.EqualError(t, err, "pipedrive: WithRateLimiter: limiter is nil")
 }
 
 // golang.org/x/time/rate.Limiter fits WithRateLimiter: a second call within its interval
