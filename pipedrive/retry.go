@@ -67,18 +67,27 @@ func (p RetryPolicy) backoff(attempt int) time.Duration {
 	return ceiling/2 + rand.N(ceiling/2+1)
 }
 
-// Clock is the time source for rate-limit waits; WithClock replaces it in tests.
+// Clock is the time source for the client's waits (rate-limit windows, retry backoff,
+// SettleTime) and for the times it compares; WithClock replaces it in tests.
 type Clock interface {
+	// Now is the current time.
 	Now() time.Time
 	// Sleep waits for d or until ctx is done, returning ctx.Err() in that case.
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
+// WallClock returns the real time, the Clock a client uses unless WithClock says
+// otherwise: for code that takes a Clock to share with a client, such as a command that
+// tests give a fake one.
+func WallClock() Clock { return realClock{} }
+
 // realClock is the wall clock.
 type realClock struct{}
 
+// Now is time.Now.
 func (realClock) Now() time.Time { return time.Now() }
 
+// Sleep waits for d on a timer, or until ctx is done.
 func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()

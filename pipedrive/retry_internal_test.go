@@ -14,6 +14,6 @@ func TestRealClockSleep(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	assert.ErrorIs(t, realClock{}.Sleep(ctx, time.Hour), context.Canceled)
-	assert.NoError(t, realClock{}.Sleep(t.Context(), time.Nanosecond))
+	assert.ErrorIs(t, WallClock().Sleep(ctx, time.Hour), context.Canceled)
+	assert.NoError(t, WallClock().Sleep(t.Context(), time.Nanosecond))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
@@ -168,7 +169,7 @@ func TestBulkReadsStandardInput(t *testing.T) {
 	journalPath := filepath.Join(t.TempDir(), "stdin.journal")
 	var stdout, stderr bytes.Buffer
 	in := strings.NewReader("action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\ncreate,deal,12,gdoc,B\n")
-	code := runBulk(context.Background(), []string{"--dry-run", "--journal", journalPath, "-"}, func(string) string { return "" }, in, &stdout, &stderr, wallClock{}, nil)
+	code := runBulk(context.Background(), []string{"--dry-run", "--journal", journalPath, "-"}, func(string) string { return "" }, in, &stdout, &stderr, pipedrive.WallClock(), nil)
 	require.Equal(t, exitOK, code, stderr.String())
 	assert.Equal(t, "-: 2 rows, all valid. Nothing was sent (--dry-run).\n  create 2 (deal 2)\n  link   0\n", stdout.String())
 }

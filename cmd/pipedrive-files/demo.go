@@ -221,7 +221,7 @@ type realWaits struct{ *pipedrivetest.Clock }
 
 // Sleep waits d (or until ctx is done), then moves the clock on by d.
 func (c realWaits) Sleep(ctx context.Context, d time.Duration) error {
-	if err := (wallClock{}).Sleep(ctx, d); err != nil {
+	if err := pipedrive.WallClock().Sleep(ctx, d); err != nil {
 		return err
 	}
 	c.Advance(d)

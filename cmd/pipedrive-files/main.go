@@ -97,7 +97,7 @@ The token is never printed.
 // main runs the command with the process's arguments, streams and signals.
 func main() {
 	ctx, stop := interruptible(context.Background())
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, wallClock{})
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, pipedrive.WallClock())
 	stop()
 	os.Exit(code)
 }
