@@ -385,8 +385,18 @@ func (s *failingRefresh) Token() (*oauth2.Token, error) {
 // an *oauth2.RetrieveError, so a caller can tell invalid_grant apart.
 func TestRefreshErrorIsRedacted(t *testing.T) {
 	t.Parallel()
+	re := refusedRefresh(t, &failingRefresh{}, testToken)
+	assert.Equal(t, "[REDACTED] revoked; access [REDACTED]", re.ErrorDescription)
+}
+
+// refusedRefresh makes a call that succeeds with ts's first token and one whose refresh
+// ts refuses, checks that the second was not sent, that it failed with an
+// *oauth2.RetrieveError for invalid_grant and that secret is nowhere in it, and returns
+// that error.
+func refusedRefresh(t *testing.T, ts oauth2.TokenSource, secret string) *oauth2.RetrieveError {
+	t.Helper()
 	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-	c := newClientWith(t, pipedrive.WithTokenSource(&failingRefresh{}), api.baseURL())
+	c := newClientWith(t, pipedrive.WithTokenSource(ts), api.baseURL())
 	_, err := c.Files.CreateRemote(t.Context(), validCreate())
 	require.NoError(t, err)
 
@@ -394,10 +404,10 @@ func TestRefreshErrorIsRedacted(t *testing.T) {
 	var re *oauth2.RetrieveError
 	require.ErrorAs(t, err, &re)
 	assert.Equal(t, "invalid_grant", re.ErrorCode)
-	assert.Equal(t, "[REDACTED] revoked; access [REDACTED]", re.ErrorDescription)
 	var logs bytes.Buffer
-	requireNoSecret(t, testToken, err, c, &logs)
+	requireNoSecret(t, secret, err, c, &logs)
 	assert.Equal(t, int64(1), api.count(), "nothing sent without a token")
+	return re
 }
 
 // refreshingSource is a real oauth2 token source whose token endpoint is tokenAPI: its
@@ -421,23 +431,12 @@ func TestRefreshErrorKeepsNoRefreshRequest(t *testing.T) {
 		}
 		replyJSON(400, `{"error":"invalid_grant"}`)(w, r)
 	})
-	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
-	c := newClientWith(t, pipedrive.WithTokenSource(refreshingSource(tokenAPI, refresh)), api.baseURL())
-	_, err := c.Files.CreateRemote(t.Context(), validCreate())
-	require.NoError(t, err)
-
-	_, err = c.Files.CreateRemote(t.Context(), validCreate())
-	var re *oauth2.RetrieveError
-	require.ErrorAs(t, err, &re)
-	assert.Equal(t, "invalid_grant", re.ErrorCode)
+	re := refusedRefresh(t, refreshingSource(tokenAPI, refresh), refresh)
 	require.NotNil(t, re.Response)
 	assert.Equal(t, http.StatusBadRequest, re.Response.StatusCode)
 	assert.Nil(t, re.Response.Request, "the refresh request")
 	assert.Empty(t, re.Response.Header)
 	assert.Nil(t, re.Response.Body)
-	var logs bytes.Buffer
-	requireNoSecret(t, refresh, err, c, &logs)
-	assert.Equal(t, int64(1), api.count(), "nothing sent without a token")
 }
 
 // The very first refresh is refused and the endpoint echoes the refresh token it was
