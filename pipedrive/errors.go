@@ -36,6 +36,11 @@ var (
 	// FilesService.FindCreated find out what happened. A list (a GET) changes nothing, so
 	// its failures never match it.
 	ErrOutcomeUnknown = errors.New("pipedrive: outcome unknown, the request may have been carried out")
+	// ErrNotCreated matches FilesService.FindCreated finding no matching file after
+	// listing the item in full: the create most likely did not take effect and may be
+	// sent again. It never matches a failed list: a 404 there (the item is gone) is an
+	// *APIError matching ErrNotFound, not ErrNotCreated.
+	ErrNotCreated = errors.New("pipedrive: FindCreated found no matching file: the create most likely did not take effect and may be sent again")
 )
 
 // ValidationError reports a request that breaks a rule; it is returned before anything is

@@ -162,7 +162,7 @@ func ExampleFilesService_FindCreated() {
 		f, err = client.Files.FindCreated(ctx, req, start)
 	}
 	switch {
-	case errors.Is(err, pipedrive.ErrNotFound):
+	case errors.Is(err, pipedrive.ErrNotCreated):
 		fmt.Println("not created: safe to send again")
 	case err != nil:
 		fmt.Println(err)

@@ -431,6 +431,7 @@ var allSentinels = map[string]error{
 	"ErrRateLimited":     pipedrive.ErrRateLimited,
 	"ErrServer":          pipedrive.ErrServer,
 	"ErrOutcomeUnknown":  pipedrive.ErrOutcomeUnknown,
+	"ErrNotCreated":      pipedrive.ErrNotCreated,
 }
 
 // requireSentinels asserts that err matches exactly the named sentinels of allSentinels.

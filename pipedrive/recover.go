@@ -82,11 +82,15 @@ func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) 
 // FindCreated finds the file a CreateRemote call with r created, after that call failed
 // with ErrOutcomeUnknown: the newest active file on r.Item named r.Title, of type
 // r.FileType, remote (a remote id or location, as an uploaded file has neither; the
-// location itself is not checked, as it may be "googledocs"), added no earlier than since minus ClockSkewAllowance. A
-// file whose add_time is missing or unreadable (AddTime zero) may be it, so it counts;
-// a dated one is preferred. It first waits SettleTime on the client's Clock (WithClock),
-// as EnsureLinked does, so that a create still on its way is carried out before the
-// item's files are listed. Pass as since the time taken just before CreateRemote:
+// location itself is not checked, as it may be "googledocs"), added no earlier than
+// since minus ClockSkewAllowance. A file whose add_time is missing or unreadable (AddTime
+// zero) may be it, so it counts; a dated one is preferred. Of several matches the one
+// with the latest add_time is returned, and of those the one with the highest id.
+//
+// It first waits SettleTime on the client's Clock (WithClock), as EnsureLinked does, so
+// that a create still on its way is carried out before the item's files are listed;
+// AlreadySettled skips that wait. SkipFiles leaves out files the caller has accounted
+// for. Pass as since the time taken just before CreateRemote:
 //
 //	start := time.Now()
 //	f, err := client.Files.CreateRemote(ctx, req)
@@ -94,42 +98,115 @@ func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) 
 //		f, err = client.Files.FindCreated(ctx, req, start)
 //	}
 //
-// When no such file exists the error matches ErrNotFound: the create did not take
-// effect and may be sent again. A file with the same title created by someone else
-// within the allowance is indistinguishable from it.
-func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileRequest, since time.Time) (*RemoteFile, error) {
+// When the item has no such file (or only skipped ones) the error matches ErrNotCreated,
+// and never ErrNotFound: the create most likely did not take effect and may be sent
+// again. A failed list is returned as it is: a 404 (the item was deleted) matches
+// ErrNotFound and not ErrNotCreated. A file with the same title created by someone else
+// within the allowance is indistinguishable from it; SkipFiles at least keeps callers
+// that create identical files from all getting the same one.
+func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileRequest, since time.Time, opts ...FindOption) (*RemoteFile, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	if err := s.client.transport.clock.Sleep(ctx, SettleTime); err != nil {
-		return nil, fmt.Errorf("pipedrive: FindCreated: waiting before looking at the item's files: %w", err)
+	var o findOptions
+	for _, opt := range opts {
+		if opt == nil {
+			return nil, &ValidationError{Field: "FindOption", Reason: "must not be nil"}
+		}
+		opt(&o)
 	}
-	cutoff := since.Add(-ClockSkewAllowance)
+	if o.err != nil {
+		return nil, o.err
+	}
+	if !o.settled {
+		if err := s.client.transport.clock.Sleep(ctx, SettleTime); err != nil {
+			return nil, fmt.Errorf("pipedrive: FindCreated: waiting before looking at the item's files: %w", err)
+		}
+	}
 	var newest *RemoteFile
+	skipped := 0
 	for f, err := range s.List(ctx, r.Item) {
 		if err != nil {
 			return nil, err
 		}
-		if !r.Matches(f, since) {
+		if !r.matches(f, since) {
 			continue
 		}
-		if newest == nil || f.AddTime.After(newest.AddTime) || f.AddTime.Equal(newest.AddTime) && f.ID > newest.ID {
+		if o.skip(f.ID) {
+			skipped++
+			continue
+		}
+		if newest == nil || newer(f, newest) {
 			newest = f
 		}
 	}
 	if newest == nil {
-		return nil, fmt.Errorf("pipedrive: FindCreated: no %s titled %q on %s %d added since %s: %w",
-			r.FileType, r.Title, r.Item.Type, r.Item.ID, cutoff.UTC().Format(time.DateTime), unprefixed(ErrNotFound))
+		var note string
+		if skipped > 0 {
+			note = fmt.Sprintf(" other than %d skipped", skipped)
+		}
+		return nil, fmt.Errorf("%w (no %s titled %q on %s %d added since %s UTC%s)", ErrNotCreated,
+			r.FileType, r.Title, r.Item.Type, r.Item.ID, since.Add(-ClockSkewAllowance).UTC().Format(time.DateTime), note)
 	}
 	return newest, nil
 }
 
-// Matches reports whether f may be the file a CreateRemote call with r made, if that
-// call was sent at since: the test FindCreated applies to each of the item's files (f
-// active, remote, named r.Title, of type r.FileType, added no earlier than since minus
-// ClockSkewAllowance or with no add_time). It is for callers that search a listing of
-// their own, for instance to skip files they have already accounted for.
-func (r CreateRemoteFileRequest) Matches(f *RemoteFile, since time.Time) bool {
+// newer is FindCreated's one tie-break: whether a is a later match than b, by add_time,
+// then by id (Pipedrive's ids grow).
+func newer(a, b *RemoteFile) bool {
+	return a.AddTime.After(b.AddTime) || a.AddTime.Equal(b.AddTime) && a.ID > b.ID
+}
+
+// FindOption adjusts how FindCreated looks for a created file: see SkipFiles and
+// AlreadySettled.
+type FindOption func(*findOptions)
+
+// findOptions is what the FindOptions given to one FindCreated call say.
+type findOptions struct {
+	skips   []func(fileID int64) bool
+	settled bool
+	err     error // a FindOption's argument that FindCreated refuses
+}
+
+// skip reports whether any SkipFiles func skips the file.
+func (o *findOptions) skip(id int64) bool {
+	for _, skip := range o.skips {
+		if skip(id) {
+			return true
+		}
+	}
+	return false
+}
+
+// SkipFiles makes FindCreated leave out every matching file for which skip returns true,
+// for instance files that other creates of the same title already claimed: the newest
+// remaining match is returned, and when only skipped files match, the error matches
+// ErrNotCreated. skip is called once per matching file, from the calling goroutine,
+// while the item's files are listed. Several SkipFiles combine: a file any of them skips
+// is left out. A nil skip is refused: FindCreated returns a *ValidationError (matching
+// ErrInvalidRequest) and lists nothing.
+func SkipFiles(skip func(fileID int64) bool) FindOption {
+	return func(o *findOptions) {
+		if skip == nil {
+			o.err = &ValidationError{Field: "SkipFiles", Reason: "skip func must not be nil"}
+			return
+		}
+		o.skips = append(o.skips, skip)
+	}
+}
+
+// AlreadySettled tells FindCreated that the caller has already waited SettleTime since
+// the create's outcome became unknown (for instance a resumed run that waited for an
+// earlier run's calls to settle), so it lists the item's files at once, without its own
+// wait.
+func AlreadySettled() FindOption {
+	return func(o *findOptions) { o.settled = true }
+}
+
+// matches reports whether f may be the file a CreateRemote call with r made, if that
+// call was sent at since: f active, remote, named r.Title, of type r.FileType, added no
+// earlier than since minus ClockSkewAllowance or with no add_time.
+func (r CreateRemoteFileRequest) matches(f *RemoteFile, since time.Time) bool {
 	tooOld := !f.AddTime.IsZero() && f.AddTime.Before(since.Add(-ClockSkewAllowance)) // zero: the time is unknown
 	return f.ActiveFlag && isRemote(f) && f.Name == r.Title && f.FileType == r.FileType && !tooOld
 }

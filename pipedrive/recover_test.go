@@ -2,9 +2,11 @@ package pipedrive_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -205,7 +207,7 @@ func TestFindCreatedAfterALostAnswer(t *testing.T) {
 	other := proposal
 	other.Title = "Proposal for Jane Roe"
 	_, err = c.Files.FindCreated(ctx, other, start)
-	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
+	requireSentinels(t, err, "ErrNotCreated")
 	assert.Contains(t, err.Error(), `"Proposal for Jane Roe"`)
 	assert.Len(t, requestsOf(srv, http.MethodPost), 3, "looking sends no POST")
 }
@@ -229,7 +231,7 @@ func TestFindCreatedPicksTheNewestWithinTheSkewAllowance(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, newer.ID, f.ID)
 	_, err = c.Files.FindCreated(ctx, proposal, newer.AddTime.Add(pipedrive.ClockSkewAllowance+time.Second))
-	assert.ErrorIs(t, err, pipedrive.ErrNotFound, "added before since minus the allowance")
+	requireSentinels(t, err, "ErrNotCreated") // added before since minus the allowance
 	assert.NotEqual(t, older.ID, newer.ID)
 }
 
@@ -240,9 +242,13 @@ func TestFindCreatedChecksItsRequest(t *testing.T) {
 	var ve *pipedrive.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "FileType", ve.Field)
-	_, err = c.Files.FindCreated(t.Context(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(999)}, clk.Now())
-	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
-	assert.Len(t, srv.Requests(), 1)
+	_, err = c.Files.FindCreated(t.Context(), proposal, clk.Now(), pipedrive.SkipFiles(nil))
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "SkipFiles", ve.Field)
+	_, err = c.Files.FindCreated(t.Context(), proposal, clk.Now(), nil)
+	requireSentinels(t, err, "ErrInvalidRequest")
+	assert.Empty(t, srv.Requests(), "nothing listed")
+	assert.Empty(t, clk.Sleeps(), "nor waited for")
 }
 
 // landingClock is a fake clock on which whatever land does happens during the first
@@ -297,7 +303,7 @@ func TestFindCreatedCountsAFileWithoutAddTime(t *testing.T) {
 	other := proposal
 	other.Title = "Another"
 	_, err = c.Files.FindCreated(t.Context(), other, time.Now())
-	require.ErrorIs(t, err, pipedrive.ErrNotFound)
+	requireSentinels(t, err, "ErrNotCreated")
 	assert.Equal(t, 1, strings.Count(err.Error(), "pipedrive:"), err.Error())
 }
 
@@ -339,23 +345,22 @@ func TestFindCreatedMatchesAnyRemoteLocationButNoUpload(t *testing.T) {
 
 	uploads := newFakeAPI(t, replyJSON(200, listPageJSON(file(6, "", ""))))
 	_, err = newClient(t, uploads.baseURL(), pipedrive.WithClock(clk)).Files.FindCreated(t.Context(), proposal, clk.Now())
-	assert.ErrorIs(t, err, pipedrive.ErrNotFound)
+	requireSentinels(t, err, "ErrNotCreated")
 }
 
-// Matches is FindCreated's test of one file: active, remote, the title and type asked for,
-// and not added before since minus ClockSkewAllowance (no add_time counts).
-func TestCreateRemoteFileRequestMatches(t *testing.T) {
+// FindCreated's test of one file: active, remote, the title and type asked for, and not
+// added before since minus ClockSkewAllowance (no add_time counts).
+func TestFindCreatedMatchesEachFileOnItsOwn(t *testing.T) {
 	t.Parallel()
 	since := time.Date(2026, 11, 29, 22, 0, 0, 0, time.UTC)
-	r := pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Proposal", Item: pipedrive.Deal(12)}
-	file := func(edit func(*pipedrive.RemoteFile)) *pipedrive.RemoteFile {
-		f := &pipedrive.RemoteFile{ID: 1, Name: "Proposal", FileType: pipedrive.GoogleDoc, ActiveFlag: true,
-			RemoteLocation: "googledrive", RemoteID: "1abc", AddTime: since}
-		edit(f)
+	file := func(edit func(*pipedrive.RemoteFile)) pipedrive.RemoteFile {
+		f := pipedrive.RemoteFile{ID: 1, Name: proposal.Title, FileType: proposal.FileType, ActiveFlag: true,
+			RemoteLocation: "googledrive", RemoteID: "1abc", AddTime: since, DealID: proposal.Item.ID}
+		edit(&f)
 		return f
 	}
 	for name, tc := range map[string]struct {
-		f    *pipedrive.RemoteFile
+		f    pipedrive.RemoteFile
 		want bool
 	}{
 		"the file":             {file(func(*pipedrive.RemoteFile) {}), true},
@@ -368,6 +373,117 @@ func TestCreateRemoteFileRequestMatches(t *testing.T) {
 		"another title":        {file(func(f *pipedrive.RemoteFile) { f.Name = "Proposal 2" }), false},
 		"another type":         {file(func(f *pipedrive.RemoteFile) { f.FileType = pipedrive.GoogleSheet }), false},
 	} {
-		assert.Equal(t, tc.want, r.Matches(tc.f, since), name)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			b, err := json.Marshal(tc.f)
+			require.NoError(t, err)
+			api := newFakeAPI(t, replyJSON(200, listPageJSON(string(b))))
+			f, err := newClient(t, api.baseURL()).Files.FindCreated(t.Context(), proposal, since, pipedrive.AlreadySettled())
+			if tc.want {
+				require.NoError(t, err)
+				assert.Equal(t, int64(1), f.ID)
+			} else {
+				requireSentinels(t, err, "ErrNotCreated")
+			}
+			assert.Equal(t, int64(1), api.count(), "one list request")
+		})
 	}
+}
+
+// SkipFiles leaves out the files the caller has accounted for: of two identical files,
+// skipping the newer returns the older, and skipping both is "not created".
+func TestFindCreatedSkipFiles(t *testing.T) {
+	t.Parallel()
+	srv, c, clk := listServer(t)
+	ctx := t.Context()
+	start := clk.Now()
+	older, err := c.Files.CreateRemote(ctx, proposal)
+	require.NoError(t, err)
+	newer, err := c.Files.CreateRemote(ctx, proposal) // the same add_time: the higher id is newer
+	require.NoError(t, err)
+	require.Equal(t, older.AddTime, newer.AddTime)
+	require.Greater(t, newer.ID, older.ID)
+
+	f, err := c.Files.FindCreated(ctx, proposal, start, pipedrive.AlreadySettled())
+	require.NoError(t, err)
+	assert.Equal(t, newer.ID, f.ID, "without SkipFiles: the newest")
+
+	var asked []int64
+	f, err = c.Files.FindCreated(ctx, proposal, start, pipedrive.AlreadySettled(), pipedrive.SkipFiles(func(id int64) bool {
+		asked = append(asked, id)
+		return id == newer.ID
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, older.ID, f.ID, "the newest file not skipped")
+	assert.ElementsMatch(t, []int64{older.ID, newer.ID}, asked, "asked once about each matching file")
+
+	claimed := map[int64]bool{older.ID: true, newer.ID: true}
+	_, err = c.Files.FindCreated(ctx, proposal, start, pipedrive.AlreadySettled(), pipedrive.SkipFiles(func(id int64) bool { return claimed[id] }))
+	requireSentinels(t, err, "ErrNotCreated")
+	assert.Contains(t, err.Error(), "other than 2 skipped")
+
+	// Several SkipFiles combine.
+	_, err = c.Files.FindCreated(ctx, proposal, start, pipedrive.AlreadySettled(),
+		pipedrive.SkipFiles(func(id int64) bool { return id == older.ID }), pipedrive.SkipFiles(func(id int64) bool { return id == newer.ID }))
+	requireSentinels(t, err, "ErrNotCreated")
+
+	assert.Len(t, requestsOf(srv, http.MethodGet), 4, "one list per call")
+	assert.Len(t, requestsOf(srv, http.MethodPost), 2, "looking sends no POST")
+	assert.Empty(t, clk.Sleeps(), "settled already: no wait")
+}
+
+// AlreadySettled lists at once: the fake clock shows no wait.
+func TestFindCreatedAlreadySettledDoesNotWait(t *testing.T) {
+	t.Parallel()
+	srv, c, clk := listServer(t)
+	start := clk.Now()
+	created, err := c.Files.CreateRemote(t.Context(), proposal)
+	require.NoError(t, err)
+
+	f, err := c.Files.FindCreated(t.Context(), proposal, start, pipedrive.AlreadySettled())
+	require.NoError(t, err)
+	assert.Equal(t, created.ID, f.ID)
+	assert.Empty(t, clk.Sleeps())
+	assert.Equal(t, start, clk.Now(), "no time passed")
+	assert.Len(t, requestsOf(srv, http.MethodGet), 1)
+}
+
+// Without AlreadySettled, FindCreated waits exactly SettleTime on the client's clock
+// before its first list request goes out.
+func TestFindCreatedWaitsSettleTimeBeforeListing(t *testing.T) {
+	t.Parallel()
+	clk := newFakeClock()
+	start := clk.Now()
+	var arrived []time.Time // the fake clock's time as each request reached the server
+	var mu sync.Mutex
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		arrived = append(arrived, clk.Now())
+		mu.Unlock()
+		replyJSON(200, emptyPageJSON)(w, r)
+	})
+	_, err := newClient(t, api.baseURL(), pipedrive.WithClock(clk)).Files.FindCreated(t.Context(), proposal, start)
+	requireSentinels(t, err, "ErrNotCreated")
+	assert.Equal(t, []time.Time{start.Add(pipedrive.SettleTime)}, arrived, "one list, SettleTime after the call began")
+	assert.Equal(t, []time.Duration{pipedrive.SettleTime}, clk.Sleeps())
+}
+
+// A 404 while listing (the item was deleted) is the API's answer, matching ErrNotFound,
+// and never ErrNotCreated: it says nothing about whether sending the create again is safe.
+func TestFindCreatedOnADeletedItemIsNotFoundNotNotCreated(t *testing.T) {
+	t.Parallel()
+	srv, c, _ := listServer(t)
+	gone := proposal
+	gone.Item = pipedrive.Deal(999) // no such deal on the fake server
+	for name, opts := range map[string][]pipedrive.FindOption{
+		"default":                      nil,
+		"settled, skipping every file": {pipedrive.AlreadySettled(), pipedrive.SkipFiles(func(int64) bool { return true })},
+	} {
+		_, err := c.Files.FindCreated(t.Context(), gone, time.Now(), opts...)
+		requireSentinels(t, err, "ErrNotFound")
+		var apiErr *pipedrive.APIError
+		require.ErrorAs(t, err, &apiErr, name)
+		assert.Equal(t, http.StatusNotFound, apiErr.StatusCode, name)
+	}
+	assert.Len(t, requestsOf(srv, http.MethodGet), 2, "one list per call")
 }

@@ -17,7 +17,7 @@ import (
 type filesAPI interface {
 	CreateRemote(ctx context.Context, r pipedrive.CreateRemoteFileRequest) (*pipedrive.RemoteFile, error)
 	EnsureLinked(ctx context.Context, r pipedrive.LinkRemoteFileRequest) (*pipedrive.RemoteFile, bool, error)
-	FindCreated(ctx context.Context, r pipedrive.CreateRemoteFileRequest, since time.Time) (*pipedrive.RemoteFile, error)
+	FindCreated(ctx context.Context, r pipedrive.CreateRemoteFileRequest, since time.Time, opts ...pipedrive.FindOption) (*pipedrive.RemoteFile, error)
 	List(ctx context.Context, item pipedrive.Item) iter.Seq2[*pipedrive.RemoteFile, error]
 }
 
@@ -285,8 +285,11 @@ func (e *engine) lookForCreated(ctx context.Context, j job, since time.Time, set
 	case err == nil:
 		e.set(j, rowState{state: stateDone, how: howFound, fileID: f.ID})
 		return lookFound
-	case errors.Is(err, pipedrive.ErrNotFound):
+	case errors.Is(err, pipedrive.ErrNotCreated):
 		return lookNotFound
+	case errors.Is(err, pipedrive.ErrNotFound): // the item is gone: sending would be refused too
+		e.fail(j, err)
+		return lookFailed
 	case ctx.Err() != nil:
 		return lookFailed // abandoned: the row keeps its state
 	}
@@ -294,25 +297,18 @@ func (e *engine) lookForCreated(ctx context.Context, j job, since time.Time, set
 	return lookFailed
 }
 
-// findUnclaimed is FindCreated over the files no row owns: the newest match, claimed.
-// FindCreated alone returns the newest match, which identical rows would all get.
+// findUnclaimed is FindCreated over the files no row owns, listed at once: the newest
+// match, claimed. FindCreated alone returns the newest match, which identical rows would
+// all get.
 func (e *engine) findUnclaimed(ctx context.Context, r pipedrive.CreateRemoteFileRequest, since time.Time) (*pipedrive.RemoteFile, error) {
-	var best *pipedrive.RemoteFile
-	for f, err := range e.files.List(ctx, r.Item) {
-		if err != nil {
-			return nil, err
-		}
-		if !r.Matches(f, since) || e.owned(f.ID) { // FindCreated's test, and no row's file
-			continue
-		}
-		if best == nil || f.AddTime.After(best.AddTime) || f.AddTime.Equal(best.AddTime) && f.ID > best.ID {
-			best = f
-		}
+	f, err := e.files.FindCreated(ctx, r, since, pipedrive.SkipFiles(e.owned), pipedrive.AlreadySettled())
+	if err != nil {
+		return nil, err
 	}
-	if best == nil || !e.claim(best.ID) {
-		return nil, fmt.Errorf("no file titled %q on %s %d that no other row owns: %w", r.Title, r.Item.Type, r.Item.ID, pipedrive.ErrNotFound)
+	if !e.claim(f.ID) {
+		return nil, fmt.Errorf("file %d on %s %d was claimed by another row meanwhile: %w", f.ID, r.Item.Type, r.Item.ID, pipedrive.ErrNotCreated)
 	}
-	return best, nil
+	return f, nil
 }
 
 // owned reports whether a row has claimed the file.

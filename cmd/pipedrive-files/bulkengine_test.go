@@ -29,6 +29,12 @@ type memFiles struct {
 	posts int // create and link requests that reached the "server"
 	// fault, when set, decides a POST's fate: commit carries it out, err replaces the answer.
 	fault func(post int, item pipedrive.Item) (commit bool, err error)
+	// owned stands in for the engine's SkipFiles, which a fake cannot read (FindOptions are
+	// opaque outside package pipedrive): FindCreated called with options skips the files
+	// it reports. engineRun sets it to the engine's owned.
+	owned func(fileID int64) bool
+	// findErr, when set, is FindCreated's answer: a failed list.
+	findErr error
 }
 
 func (m *memFiles) post(item pipedrive.Item, f pipedrive.RemoteFile) (*pipedrive.RemoteFile, error) {
@@ -83,18 +89,24 @@ func (m *memFiles) EnsureLinked(ctx context.Context, r pipedrive.LinkRemoteFileR
 	return f, true, nil
 }
 
-func (m *memFiles) FindCreated(ctx context.Context, r pipedrive.CreateRemoteFileRequest, since time.Time) (*pipedrive.RemoteFile, error) {
+func (m *memFiles) FindCreated(ctx context.Context, r pipedrive.CreateRemoteFileRequest, since time.Time, opts ...pipedrive.FindOption) (*pipedrive.RemoteFile, error) {
+	if m.findErr != nil {
+		return nil, m.findErr
+	}
 	var newest *pipedrive.RemoteFile
 	for f, err := range m.List(ctx, r.Item) {
 		if err != nil {
 			return nil, err
+		}
+		if len(opts) > 0 && m.owned != nil && m.owned(f.ID) {
+			continue
 		}
 		if f.Name == r.Title && f.FileType == r.FileType && !f.AddTime.Before(since.Add(-pipedrive.ClockSkewAllowance)) {
 			newest = f
 		}
 	}
 	if newest == nil {
-		return nil, fmt.Errorf("none: %w", pipedrive.ErrNotFound)
+		return nil, fmt.Errorf("none: %w", pipedrive.ErrNotCreated)
 	}
 	return newest, nil
 }
@@ -158,6 +170,7 @@ func (r *engineRun) runInterrupted(soft, hard context.Context, configure func(*e
 	require.NoError(r.t, err)
 	defer j.Close()
 	e := newEngine(r.files, j, states, r, 4, false)
+	r.files.owned = e.owned
 	if configure != nil {
 		configure(e)
 	}
@@ -438,6 +451,29 @@ func TestEngineFailuresAndStops(t *testing.T) {
 	_, states = r.run(func(e *engine) { e.retryFailed, e.workers = true, 1 })
 	assert.Equal(t, map[int]string{2: outFailed, 3: outFailed}, r.outcomes(states))
 	assert.Equal(t, 2, r.files.posts, "each row sent once in this run")
+}
+
+// A row left in flight whose item is gone (a 404 on the look) fails: the 404 says
+// nothing about the create, so it is not read as "not created" and the row is not sent.
+func TestEngineLookOnADeletedItemFailsTheRow(t *testing.T) {
+	t.Parallel()
+	r := newEngineRun(t, "create,deal,1,gdoc,Gone,\n")
+	hard, abandon := context.WithCancel(context.Background())
+	r.files.fault = func(int, pipedrive.Item) (bool, error) {
+		abandon()
+		return false, context.Canceled
+	}
+	_, states := r.runInterrupted(context.Background(), hard, nil)
+	require.Equal(t, stateSending, stateOf(t, r, states, 2).state)
+
+	r.files.fault, r.files.posts = nil, 0
+	r.files.findErr = listError(t, http.StatusNotFound)
+	e, states := r.run(nil)
+	st := stateOf(t, r, states, 2)
+	assert.Equal(t, stateFailed, st.state)
+	assert.Equal(t, http.StatusNotFound, st.status)
+	assert.Zero(t, r.files.posts, "not sent")
+	assert.Empty(t, e.stopReason(), "a refusal of the row, not of the run")
 }
 
 // listError is the error the library returns for a list GET answered with status: what

@@ -88,12 +88,11 @@ func runCreate(ctx context.Context, args []string, env func(string) string, stdo
 func recoverCreate(ctx context.Context, client *pipedrive.Client, req pipedrive.CreateRemoteFileRequest, start time.Time, cause error, asJSON bool, itemFlag string, stdout, stderr io.Writer) int {
 	listCmd := fmt.Sprintf("pipedrive-files list %s %d", itemFlag, req.Item.ID)
 	f, err := client.Files.FindCreated(ctx, req, start)
-	var apiErr *pipedrive.APIError
 	switch {
 	case err == nil:
 		fmt.Fprintf(stderr, "pipedrive-files create: created (confirmed after an unknown outcome: %v)\n", cause)
 		return printFile(stdout, stderr, asJSON, "Created", "on", req.Item, f)
-	case errors.Is(err, pipedrive.ErrNotFound) && !errors.As(err, &apiErr): // no such file, not a failed list
+	case errors.Is(err, pipedrive.ErrNotCreated): // no such file, not a failed list
 		// The lookup settled the outcome: not created, so not exitUnknown.
 		report(stderr, "create", cause, "Looked at the item's files: no such file, so the create most likely did not take effect. Check with '"+listCmd+"' before running this again.")
 		return exitAPI
