@@ -1,0 +1,356 @@
+package bulk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"sync"
+	"time"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+)
+
+// Files is what a run uses of a *pipedrive.FilesService (client.Files): an interface so
+// that tests can script every outcome. Give every Runner of one token the same client,
+// whose pacing keeps all the workers inside the rate limit.
+type Files interface {
+	CreateRemote(ctx context.Context, r pipedrive.CreateRemoteFileRequest) (*pipedrive.RemoteFile, error)
+	EnsureLinked(ctx context.Context, r pipedrive.LinkRemoteFileRequest) (f *pipedrive.RemoteFile, linked bool, err error)
+	FindCreated(ctx context.Context, r pipedrive.CreateRemoteFileRequest, since time.Time, opts ...pipedrive.FindOption) (*pipedrive.RemoteFile, error)
+}
+
+// DefaultWorkers is the number of rows in flight at once when Options.Workers is 0.
+const DefaultWorkers = 4
+
+// Options configure a Runner. The zero value is usable.
+type Options struct {
+	// Workers is how many rows are in flight at once (DefaultWorkers when 0). They share
+	// the client given to New, which paces them all against one rate limit.
+	Workers int
+	// RetryFailed sends again the rows an earlier run recorded Failed (a create is
+	// looked for on its item first, in case the failure came after it took effect).
+	RetryFailed bool
+	// Clock times the journal's records and the wait for an earlier run's calls to
+	// settle. Give the client's (the one passed to pipedrive.WithClock); nil is the wall
+	// clock.
+	Clock pipedrive.Clock
+	// OnRow, when set, is called once for each row this run finishes, with its final
+	// state, from the worker that finished it: it must be safe for concurrent use and
+	// quick (a progress bar, say).
+	OnRow func(Result)
+	// OnSettle, when set, is told how long Run waits before it starts, when an earlier
+	// run stopped moments ago with requests in flight: they may still reach Pipedrive,
+	// and a look too early would miss them.
+	OnSettle func(wait time.Duration)
+}
+
+// Result is a row, its id and its state.
+type Result struct {
+	Row   Row
+	ID    RowID
+	State State
+}
+
+// ErrRunnerClosed is what Run returns after Shutdown or Close, as http.Server's Serve
+// returns http.ErrServerClosed. The journal is complete: a new run goes on.
+var ErrRunnerClosed = errors.New("bulk: runner closed")
+
+// StopError is why a run stopped starting rows: an error that every further row would
+// meet too. It wraps package pipedrive's error: errors.Is(err, pipedrive.ErrUnauthorized)
+// tells a bad token, errors.As with *pipedrive.RateLimitError a rate limit. The row that
+// met it is recorded NotSent, so the next run sends it.
+type StopError struct {
+	Line int   // the row that met it
+	Err  error // what it met
+}
+
+// Error says where the run stopped and why.
+func (e *StopError) Error() string {
+	return fmt.Sprintf("bulk: stopped at the row of line %d: %v", e.Line, e.Err)
+}
+
+// Unwrap is the error the row met.
+func (e *StopError) Unwrap() error { return e.Err }
+
+// Runner runs one plan once. Make it with New; call Run once.
+type Runner struct {
+	files   Files
+	journal Journal
+	opts    Options
+	clock   pipedrive.Clock
+	last    time.Time // the newest record of an earlier run, zero if none
+
+	mu      sync.Mutex
+	states  map[RowID]slot
+	msgs    map[RowID]string   // error texts of the rows that have one
+	claims  map[int64]struct{} // files that rows own, so that two rows never claim one
+	stopErr error              // why the run stopped starting rows; nil while it goes on
+	started bool
+	closing bool               // Shutdown or Close was called
+	soft    context.CancelFunc // stops starting rows; nil outside Run
+	hard    context.CancelFunc // abandons calls in flight; nil outside Run
+	done    chan struct{}      // closed when Run returns
+
+	items   keyedLocks[pipedrive.Item] // a look for a lost create excludes sends to the item
+	content keyedLocks[[16]byte]       // identical rows run one after the other
+}
+
+// New prepares a run that sends rows through files and records them in j, after loading
+// what j records of earlier runs. It sends nothing.
+func New(files Files, j Journal, opts Options) (*Runner, error) {
+	if files == nil || j == nil {
+		return nil, errors.New("bulk: New: files and journal are required")
+	}
+	if opts.Workers < 0 {
+		return nil, fmt.Errorf("bulk: New: Options.Workers must not be negative, got %d", opts.Workers)
+	}
+	if opts.Workers == 0 {
+		opts.Workers = DefaultWorkers
+	}
+	r := &Runner{files: files, journal: j, opts: opts, clock: opts.Clock, states: map[RowID]slot{},
+		msgs: map[RowID]string{}, claims: map[int64]struct{}{}, done: make(chan struct{})}
+	if r.clock == nil {
+		r.clock = pipedrive.WallClock()
+	}
+	last, err := j.Load(r.apply)
+	if err != nil {
+		return nil, err
+	}
+	r.last = last
+	for _, s := range r.states {
+		if s.status == Done {
+			r.claims[s.fileID] = struct{}{}
+		}
+	}
+	return r, nil
+}
+
+// apply folds one record of an earlier run into the row's state. A record other than
+// Sending keeps the time the row was last about to be sent.
+func (r *Runner) apply(rec Record) {
+	s := r.states[rec.Row]
+	if rec.Status == Sending {
+		s.since = rec.At.UnixNano()
+	}
+	s.status, s.how, s.fileID, s.http, s.earlier = rec.Status, rec.How, rec.FileID, uint16(rec.HTTP), true
+	r.states[rec.Row] = s
+	if rec.Err != "" {
+		r.msgs[rec.Row] = rec.Err
+	} else {
+		delete(r.msgs, rec.Row)
+	}
+}
+
+// State is what is known about the row now.
+func (r *Runner) State(id RowID) State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.states[id].state(r.msgs[id])
+}
+
+// Results yields every row of src with its id and state: before Run, what earlier runs
+// recorded; after, the outcome. It stops at the first error src yields.
+func (r *Runner) Results(src Source) iter.Seq2[Result, error] {
+	return func(yield func(Result, error) bool) {
+		for res, err := range identified(src) {
+			if err == nil {
+				res.State = r.State(res.ID)
+			}
+			if !yield(res, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// job is one row for a worker.
+type job struct {
+	Result
+	pending bool // an earlier send may have taken effect: look before sending
+}
+
+// Run sends every row of src that needs it: first the rows an earlier run left in
+// flight (after waiting, if that run stopped moments ago, for its requests to settle),
+// each looked for on its item before anything is sent; then the rows not done yet, in
+// order. A row already Done is skipped, and so is a Failed one unless
+// Options.RetryFailed.
+//
+// Run returns nil once every row has been tried: look at Results, or OnRow, for each
+// row's outcome. It returns a *StopError when an error every further row would meet
+// stopped it, ErrRunnerClosed after Shutdown or Close, the context's error when ctx was
+// cancelled (which abandons the calls in flight, as Close does), or an error of the
+// journal or of src, which stop it too. In every case the journal is complete when Run
+// returns: a new Runner on it goes on. A Runner runs once.
+func (r *Runner) Run(ctx context.Context, src Source) error {
+	hard, cancelHard := context.WithCancel(ctx)
+	defer cancelHard()
+	soft, cancelSoft := context.WithCancel(hard)
+	defer cancelSoft()
+	r.mu.Lock()
+	switch {
+	case r.started:
+		r.mu.Unlock()
+		return errors.New("bulk: Run called twice: a Runner runs once; make another with New")
+	case r.closing:
+		r.mu.Unlock()
+		close(r.done)
+		return ErrRunnerClosed
+	}
+	r.started, r.soft, r.hard = true, cancelSoft, cancelHard
+	r.mu.Unlock()
+	defer close(r.done)
+
+	err := r.run(soft, hard, src)
+	// Every call of this run has returned or been abandoned: a request sent after this
+	// moment is not this run's. The next run's settle wait counts from this record.
+	if jerr := r.journal.End(r.clock.Now()); err == nil && jerr != nil {
+		err = fmt.Errorf("bulk: recording the end of the run: %w", jerr)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case err != nil:
+		return err
+	case r.stopErr != nil:
+		return r.stopErr
+	case r.closing:
+		return ErrRunnerClosed
+	case ctx.Err() != nil:
+		return fmt.Errorf("bulk: run abandoned: %w", ctx.Err())
+	}
+	return nil
+}
+
+// run hands the rows to the workers and waits for them.
+func (r *Runner) run(soft, hard context.Context, src Source) error {
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	for range r.opts.Workers {
+		wg.Go(func() {
+			for j := range jobs {
+				if !r.stopped(soft) {
+					r.process(hard, j)
+				}
+			}
+		})
+	}
+	err := r.settle(soft)
+	if err == nil {
+		err = r.dispatch(soft, jobs, src, true)
+	}
+	if err == nil {
+		err = r.dispatch(soft, jobs, src, false)
+	}
+	close(jobs)
+	wg.Wait()
+	return err
+}
+
+// Shutdown stops the run gracefully: no row starts after it, and the calls in flight
+// finish and are recorded. It returns once Run has returned, or, when ctx ends first,
+// abandons the calls in flight as Close does and returns ctx's error. Called before Run,
+// it makes Run return ErrRunnerClosed at once.
+func (r *Runner) Shutdown(ctx context.Context) error {
+	r.mu.Lock()
+	r.closing = true
+	started := r.started
+	if started {
+		r.soft() // under the lock: once closing is seen, no row starts
+	}
+	r.mu.Unlock()
+	if !started {
+		return nil
+	}
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		_ = r.Close()
+		return ctx.Err()
+	}
+}
+
+// Close abandons the run: no row starts after it and the calls in flight are cancelled;
+// their rows stay Sending, for the next run to look for on their item before sending
+// anything. It returns once Run has returned.
+func (r *Runner) Close() error {
+	r.mu.Lock()
+	r.closing = true
+	started := r.started
+	if started {
+		r.hard()
+	}
+	r.mu.Unlock()
+	if started {
+		<-r.done
+	}
+	return nil
+}
+
+// settle waits, when an earlier run left rows in flight, until pipedrive.SettleTime has
+// passed since that run's newest record: a request of a run stopped a moment ago may
+// still be on its way to Pipedrive, which a look too early would miss and a send would
+// double. Stopping the run meanwhile is no error: no row starts.
+func (r *Runner) settle(soft context.Context) error {
+	inFlight := false
+	for _, s := range r.states {
+		inFlight = inFlight || s.status.pending()
+	}
+	wait := r.last.Add(pipedrive.SettleTime).Sub(r.clock.Now())
+	if !inFlight || r.last.IsZero() || wait <= 0 {
+		return nil
+	}
+	if r.opts.OnSettle != nil {
+		r.opts.OnSettle(wait)
+	}
+	if err := r.clock.Sleep(soft, wait); err != nil && soft.Err() == nil {
+		return fmt.Errorf("bulk: waiting for an earlier run's calls to settle: %w", err)
+	}
+	return nil
+}
+
+// dispatch hands out the pending rows (pending true) or the others that need sending.
+func (r *Runner) dispatch(soft context.Context, jobs chan<- job, src Source, pending bool) error {
+	for res, err := range identified(src) {
+		if err != nil {
+			return fmt.Errorf("bulk: reading the plan: %w", err)
+		}
+		if r.stopped(soft) {
+			return nil
+		}
+		r.mu.Lock()
+		s := r.states[res.ID]
+		r.mu.Unlock()
+		retry := s.status == Failed && r.opts.RetryFailed
+		isPending := s.status.pending() || retry && res.Row.Create != nil
+		switch {
+		case s.status != NotStarted && !s.earlier: // this run has had it already
+			continue
+		case isPending != pending, s.status == Done, s.status == Failed && !retry:
+			continue
+		}
+		select {
+		case jobs <- job{Result: Result{Row: res.Row, ID: res.ID, State: s.state("")}, pending: isPending}:
+		case <-soft.Done():
+			return nil
+		}
+	}
+	return nil
+}
+
+// stopped reports whether no more rows may start.
+func (r *Runner) stopped(soft context.Context) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return soft.Err() != nil || r.stopErr != nil
+}
+
+// stop stops the run starting rows, keeping the first reason.
+func (r *Runner) stop(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopErr == nil {
+		r.stopErr = err
+	}
+}
