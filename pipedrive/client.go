@@ -93,6 +93,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		c.idle, _ = c.transport.hc.Transport.(*http.Transport)
 	}
 	c.transport.limiter = cfg.limiter
+	c.transport.onAttempt = cfg.onAttempt
 	if p := c.transport.policy; p.MaxRetries > 0 {
 		c.transport.pacer = newPacer(cfg.clock, p.MaxWait)
 	}

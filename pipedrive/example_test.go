@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -248,4 +249,35 @@ func ExampleWithRateLimiter() {
 	}
 	fmt.Println(f.RemoteID, f.DealID)
 	// Output: 123magicfile123 12
+}
+
+// WithAttemptHook counts the requests a client sends and the 429s among them; here the
+// fake answers the first attempt with a 429, and the client retries.
+func ExampleWithAttemptHook() {
+	clock := pipedrivetest.NewClock(time.Now()) // so that the retry's wait takes no time
+	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clock.Now))
+	defer srv.Close()
+	srv.FailNext(http.StatusTooManyRequests, `{"success":false,"error":"Request over limit"}`)
+
+	var requests, limited atomic.Int64
+	client := srv.Client( // in real code: pipedrive.NewClient(...)
+		pipedrive.WithClock(clock),
+		pipedrive.WithAttemptHook(func(_ context.Context, a pipedrive.Attempt) {
+			fmt.Println("attempt", a.Attempt, "of", a.Operation, "answered", a.StatusCode)
+			if a.StatusCode > 0 {
+				requests.Add(1)
+			}
+			if a.StatusCode == http.StatusTooManyRequests {
+				limited.Add(1)
+			}
+		}))
+	_, err := client.Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{
+		FileType: pipedrive.GoogleDoc, Title: "Proposal for John Doe", Item: pipedrive.Deal(12)})
+	fmt.Println("error:", err)
+	fmt.Println(requests.Load(), "requests,", limited.Load(), "answered 429")
+	// Output:
+	// attempt 1 of POST /files/remote answered 429
+	// attempt 2 of POST /files/remote answered 200
+	// error: <nil>
+	// 2 requests, 1 answered 429
 }

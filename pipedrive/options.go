@@ -28,6 +28,7 @@ type config struct {
 	logger     *slog.Logger
 	clock      Clock
 	limiter    interface{ Wait(context.Context) error }
+	onAttempt  func(context.Context, Attempt) // WithAttemptHook's, or nil
 }
 
 // WithAPIToken authenticates with the user's API token in the x-api-token header, the

@@ -22,6 +22,8 @@ type transport struct {
 	cred    credential                               // put on each attempt, so a retry carries the token as of then
 	limiter interface{ Wait(context.Context) error } // WithRateLimiter's, or nil
 	pacer   *pacer                                   // nil when pacing is off (NoRetry)
+	// onAttempt is WithAttemptHook's function, or nil.
+	onAttempt func(context.Context, Attempt)
 
 	// The most recent response's rate limit.
 	mu   sync.Mutex
@@ -62,6 +64,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 				wait = t.policy.backoff(attempt)
 			}
 			t.log(ctx, op, attempt, 0, wait, unknownRateLimit(), start, err)
+			t.attempted(ctx, op, attempt, 0, unknownRateLimit(), start, err)
 			if !retry {
 				return nil, classify(safe, err)
 			}
@@ -81,6 +84,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			wait, retry = 0, false // no retry can succeed before the daily budget resets
 		}
 		t.log(ctx, op, attempt, resp.StatusCode, wait, rl, start, nil)
+		t.attempted(ctx, op, attempt, resp.StatusCode, rl, start, nil)
 		if !retry {
 			return resp, nil
 		}

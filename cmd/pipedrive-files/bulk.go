@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sort"
 	"strconv"
@@ -236,7 +235,7 @@ func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipe
 		defer b.report.close() // a no-op once finish has closed it
 	}
 	counter := &requestCounter{}
-	client, release, err := connect(b.flags.common, env, b.stderr, append(extra, pipedrive.WithLogger(slog.New(counter))))
+	client, release, err := connect(b.flags.common, env, b.stderr, append(extra, pipedrive.WithAttemptHook(counter.observe)))
 	if err != nil {
 		return report(b.stderr, "bulk", err)
 	}

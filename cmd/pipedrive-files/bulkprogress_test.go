@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
 func TestProgressLine(t *testing.T) {
@@ -38,13 +43,29 @@ func TestProgressLine(t *testing.T) {
 func TestRequestCounter(t *testing.T) {
 	t.Parallel()
 	c := &requestCounter{}
-	log := slog.New(c)
-	log.Debug("pipedrive request", "operation", "POST /files/remote", slog.Int("status", 200))
-	log.Debug("pipedrive request", slog.Int("status", 429))
-	log.Debug("pipedrive request", slog.Int("status", 0), "error", "connection refused") // nothing answered
-	log.Debug("pipedrive request", slog.String("status", "odd"))
+	ctx := context.Background()
+	c.observe(ctx, pipedrive.Attempt{Operation: "POST /files/remote", Attempt: 1, StatusCode: 429})
+	c.observe(ctx, pipedrive.Attempt{Operation: "POST /files/remote", Attempt: 2, StatusCode: 200})
+	c.observe(ctx, pipedrive.Attempt{Operation: "GET /deals/{id}/files", Attempt: 1, Err: errors.New("connection refused")}) // nothing answered
 	assert.Equal(t, int64(2), c.requests.Load())
 	assert.Equal(t, int64(1), c.limited.Load())
+}
+
+// The counter is the client's attempt hook: a 429 and its retry are two requests, one
+// rate limited, and a connection never made is none.
+func TestRequestCounterCountsTheClientsAttempts(t *testing.T) {
+	t.Parallel()
+	clock := pipedrivetest.NewClock(time.Date(2026, 11, 29, 22, 0, 0, 0, time.UTC))
+	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(clock.Now))
+	defer srv.Close()
+	srv.FailNext(http.StatusTooManyRequests, `{"success":false,"error":"Request over limit"}`)
+	c := &requestCounter{}
+	client := srv.Client(pipedrive.WithClock(clock), pipedrive.WithAttemptHook(c.observe))
+	_, err := client.Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(12)})
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), c.requests.Load())
+	assert.Equal(t, int64(1), c.limited.Load())
+	assert.Len(t, srv.Requests(), 2)
 }
 
 // The bar's last drawing shows the final count, however soon after the one before it

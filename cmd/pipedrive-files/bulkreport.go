@@ -5,12 +5,14 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"log/slog"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 )
 
 // A row's outcome, as the report and the summary give it.
@@ -189,32 +191,22 @@ func (r *reportWriter) close() error {
 	return nil
 }
 
-// requestCounter is a slog.Handler that counts the attempts package pipedrive logs (one
-// debug record per request sent) and those answered 429, for the summary.
+// requestCounter counts, for the summary, the requests the client sends (every attempt
+// that got an answer, retries included) and those answered 429. Its observe is the
+// client's attempt hook (pipedrive.WithAttemptHook).
 type requestCounter struct {
 	requests, limited atomic.Int64
 }
 
-// Enabled takes every record: the client logs its requests at debug level.
-func (c *requestCounter) Enabled(context.Context, slog.Level) bool { return true }
-
-// Handle counts a record with an HTTP status as one request, and a 429 as rate limited.
-func (c *requestCounter) Handle(_ context.Context, r slog.Record) error {
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key != "status" || a.Value.Kind() != slog.KindInt64 {
-			return a.Key != "status"
-		}
-		if status := a.Value.Int64(); status > 0 {
-			c.requests.Add(1)
-			if status == 429 {
-				c.limited.Add(1)
-			}
-		}
-		return false
-	})
-	return nil
+// observe counts an attempt with an HTTP status as one request, and a 429 as rate
+// limited; an attempt that got no answer (status 0) is not counted. Safe for concurrent
+// use, as the hook must be.
+func (c *requestCounter) observe(_ context.Context, a pipedrive.Attempt) {
+	if a.StatusCode <= 0 {
+		return
+	}
+	c.requests.Add(1)
+	if a.StatusCode == http.StatusTooManyRequests {
+		c.limited.Add(1)
+	}
 }
-
-// WithAttrs and WithGroup return c: the counts are the same whatever the attributes.
-func (c *requestCounter) WithAttrs([]slog.Attr) slog.Handler { return c }
-func (c *requestCounter) WithGroup(string) slog.Handler      { return c }
