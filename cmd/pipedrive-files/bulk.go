@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/bulk"
 )
 
 // maxWorkers bounds --workers: more calls in flight than this only queue for the rate
@@ -72,28 +74,32 @@ func (f *bulkFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.retryFailed, "retry-failed", false, "send again the rows that failed in an earlier run")
 }
 
-// runBulk is the bulk command; stdin is read when FILE is "-". clock is the client's
-// (extra holds pipedrive.WithClock(clock)): the journal's times and the settle wait use it.
-func runBulk(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer, clock pipedrive.Clock, extra []pipedrive.Option) int {
+// runBulk is the bulk command; e.Stdin is read when FILE is "-". The journal's times
+// and the settle wait use e.Clock, the client's.
+func runBulk(ctx context.Context, e *env, args []string) int {
 	fs := flag.NewFlagSet("bulk", flag.ContinueOnError)
 	var f bulkFlags
 	f.register(fs)
 	// The FILE argument may come before the flags, as in "bulk rows.csv --workers 8".
 	file, rest := splitFileArg(fs, args)
-	_, done, err := parse(fs, rest, bulkHelp, stdout)
+	_, done, err := parse(fs, rest, bulkHelp, e.Stdout)
 	if done || err != nil {
-		return report(stderr, "bulk", err)
+		return report(e.Stderr, "bulk", err)
 	}
 	if err := f.check(file); err != nil {
-		return report(stderr, "bulk", err)
+		return report(e.Stderr, "bulk", err)
 	}
-	path, cleanup, err := inputPath(file, stdin)
+	b := &bulkRun{flags: f, file: file, env: e}
+	if err := b.checkPaths(); err != nil {
+		return report(e.Stderr, "bulk", err)
+	}
+	path, cleanup, err := inputPath(file, e.Stdin)
 	if err != nil {
-		return report(stderr, "bulk", err)
+		return report(e.Stderr, "bulk", err)
 	}
 	defer cleanup()
-	b := &bulkRun{flags: f, file: file, path: path, stdout: stdout, stderr: stderr, clock: clock}
-	return b.run(ctx, env, extra)
+	b.path = path
+	return b.run(ctx)
 }
 
 // splitFileArg takes the one argument that is not a flag out of args: the first that
@@ -166,34 +172,14 @@ func inputPath(file string, stdin io.Reader) (string, func(), error) {
 
 // bulkRun is one run of the bulk command.
 type bulkRun struct {
-	flags          bulkFlags
-	file, path     string // as given, and where to read it
-	stdout, stderr io.Writer
-	clock          pipedrive.Clock // the client's
-	report         *reportWriter   // the --report file, created before anything is sent; nil without
+	flags      bulkFlags
+	file, path string // as given, and where to read it
+	env        *env
+	report     *reportWriter // the --report file, created before anything is sent; nil without
 }
 
-// open reads the input from its start.
-func (b *bulkRun) open() (*rowReader, func(), error) {
-	f, err := os.Open(b.path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading %s: %w", b.file, err)
-	}
-	rr, err := newRowReader(f)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("reading %s: %w", b.file, err)
-	}
-	return rr, func() { f.Close() }, nil
-}
-
-// eachRow calls fn for every row of the (already checked) input.
-func (b *bulkRun) eachRow(fn func(bulkRow, rowID)) error {
-	return readRows(b.open, func(row bulkRow, id rowID) bool {
-		fn(row, id)
-		return true
-	})
-}
+// source is the input's rows, for package bulk.
+func (b *bulkRun) source() bulk.Source { return inputSource(b.path, b.file) }
 
 // journalPath is --journal, or FILE.journal beside the input.
 func (b *bulkRun) journalPath() string {
@@ -203,119 +189,259 @@ func (b *bulkRun) journalPath() string {
 	return b.file + ".journal"
 }
 
-// run checks the input, then (unless --dry-run) creates the report, connects, opens the
-// journal and sends; it returns the exit code.
-func (b *bulkRun) run(ctx context.Context, env func(string) string, extra []pipedrive.Option) int {
+// checkPaths refuses a --report or --journal that is the input, and a --report that is
+// the journal, however the path is spelt (a symlink, another relative path): writing
+// the report there would destroy what makes a rerun safe, or the plan itself.
+func (b *bulkRun) checkPaths() error {
+	journal := b.journalPath()
+	if b.file != "-" && samePath(journal, b.file) {
+		return usagef("--journal %s is the input file: give the journal its own file (default %s.journal)", journal, b.file)
+	}
+	if b.flags.report == "" {
+		return nil
+	}
+	switch {
+	case samePath(b.flags.report, journal):
+		return usagef("--report %s is the journal: the report would overwrite the record of what was sent; give the report its own file", b.flags.report)
+	case b.file != "-" && samePath(b.flags.report, b.file):
+		return usagef("--report %s is the input file: give the report its own file", b.flags.report)
+	}
+	return nil
+}
+
+// samePath reports whether a and b name one file: the same file on disk when both exist
+// (through symlinks, hard links or another spelling), else the same absolute path once
+// the directories' symlinks are resolved.
+func samePath(a, b string) bool {
+	ia, errA := os.Stat(a)
+	ib, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(ia, ib)
+	}
+	return resolved(a) == resolved(b)
+}
+
+// resolved is path made absolute, with the symlinks of its directory resolved.
+func resolved(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+		return filepath.Join(dir, filepath.Base(abs))
+	}
+	return abs
+}
+
+// run checks the input, then (unless --dry-run) creates the report, connects, locks
+// the input, opens the journal and sends; it returns the exit code.
+func (b *bulkRun) run(ctx context.Context) int {
+	stderr := b.env.Stderr
 	in, err := os.Open(b.path)
 	if err != nil {
-		return report(b.stderr, "bulk", usagef("%v", err))
+		return report(stderr, "bulk", usagef("%v", err))
 	}
 	plan, bad, err := checkInput(in)
 	in.Close()
 	switch {
 	case err != nil:
-		return report(b.stderr, "bulk", fmt.Errorf("reading %s: %w", b.file, err))
+		return report(stderr, "bulk", fmt.Errorf("reading %s: %w", b.file, err))
 	case len(bad) > 0:
-		fmt.Fprintf(b.stderr, "pipedrive-files bulk: %s: %s; nothing was sent:\n  %s\n", b.file, count(len(bad), "invalid row"), strings.Join(bad, "\n  "))
+		fmt.Fprintf(stderr, "pipedrive-files bulk: %s: %s; nothing was sent:\n  %s\n", b.file, count(len(bad), "invalid row"), strings.Join(bad, "\n  "))
 		return exitUsage
 	}
-	input, err := journalInput(b.file, plan.columns)
+	header, err := journalHeader(b.file, plan.columns)
 	if err != nil {
-		return report(b.stderr, "bulk", err)
+		return report(stderr, "bulk", err)
 	}
 	if b.flags.dryRun {
-		return b.dryRun(plan, input)
+		return b.dryRun(plan, header)
+	}
+	if plan.rows == 0 {
+		return b.nothingToDo()
+	}
+	if b.file != "-" {
+		unlock, err := bulk.LockInput(b.path)
+		if err != nil {
+			return report(stderr, "bulk", journalUsage(err))
+		}
+		defer unlock()
 	}
 	if b.flags.report != "" {
 		// Created now, so that a path that cannot be written is found before anything is
 		// sent, not after the whole run.
 		if b.report, err = newReport(b.flags.report); err != nil {
-			return report(b.stderr, "bulk", usagef("%v", err))
+			return report(stderr, "bulk", usagef("%v", err))
 		}
 		defer b.report.close() // a no-op once finish has closed it
 	}
 	counter := &requestCounter{}
-	client, release, err := connect(b.flags.common, env, b.stderr, append(extra, pipedrive.WithAttemptHook(counter.observe)))
+	client, release, err := connect(b.flags.common, b.env, pipedrive.WithAttemptHook(counter.observe))
 	if err != nil {
-		return report(b.stderr, "bulk", err)
+		return report(stderr, "bulk", err)
 	}
 	defer release()
-	j, states, err := openJournal(b.journalPath(), input, b.clock.Now)
+	j, err := bulk.OpenJournal(b.journalPath(), header)
 	if err != nil {
-		return report(b.stderr, "bulk", journalUsage(err))
+		return report(stderr, "bulk", journalUsage(err))
 	}
 	defer j.Close()
-	return b.send(ctx, client, j, states, counter)
+	return b.send(ctx, client, j, counter)
 }
 
-// journalUsage makes a journal that cannot be used a usage error (exit 2).
+// journalHeader names the plan in its journal: the input file's absolute path ("-" for
+// standard input) and the columns of its header row.
+func journalHeader(file string, columns []string) (bulk.Header, error) {
+	if file == "-" {
+		return bulk.Header{Input: "-", Columns: columns}, nil
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return bulk.Header{}, fmt.Errorf("finding the input's absolute path: %w", err)
+	}
+	return bulk.Header{Input: abs, Columns: columns}, nil
+}
+
+// nothingToDo reports an input with a header and no rows: nothing is sent and no journal
+// is made.
+func (b *bulkRun) nothingToDo() int {
+	s := summary{Input: b.file, Journal: b.journalPath()}
+	if b.flags.json {
+		if err := writeJSON(b.env.Stdout, s); err != nil {
+			return report(b.env.Stderr, "bulk", err)
+		}
+		return exitOK
+	}
+	if _, err := fmt.Fprintf(b.env.Stdout, "%s: 0 rows: nothing to do.\n", b.file); err != nil {
+		return report(b.env.Stderr, "bulk", err)
+	}
+	return exitOK
+}
+
+// journalUsage makes a journal or input that cannot be used a usage error (exit 2):
+// nothing was sent.
 func journalUsage(err error) error {
-	var je *journalError
-	if errors.As(err, &je) {
-		return usagef("%v", err)
+	for _, target := range []error{bulk.ErrJournalInUse, bulk.ErrInputInUse, bulk.ErrNotJournal, bulk.ErrOtherPlan, bulk.ErrJournalDamaged} {
+		if errors.Is(err, target) {
+			return usagef("%s", strings.TrimPrefix(err.Error(), "bulk: "))
+		}
 	}
 	return err
 }
 
-// send runs the engine and prints the summary.
-func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *journal, states map[rowID]rowState, counter *requestCounter) int {
+// send runs the plan and prints the summary.
+func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *bulk.FileJournal, counter *requestCounter) int {
+	stderr := b.env.Stderr
 	start := time.Now()
+	var prog *progress // made once the rows to do are counted, before Run calls OnRow
+	r, err := bulk.New(client.Files, j, bulk.Options{
+		Workers:     b.flags.workers,
+		RetryFailed: b.flags.retryFailed,
+		Clock:       b.env.Clock,
+		OnRow:       func(res bulk.Result) { prog.rowFinished(res) },
+		OnSettle: func(d time.Duration) {
+			fmt.Fprintf(stderr, "pipedrive-files bulk: the last run stopped %s ago with calls in flight: waiting %s for them to settle before looking for their files\n",
+				(pipedrive.SettleTime - d).Round(time.Millisecond), d.Round(time.Millisecond))
+		},
+	})
+	if err != nil {
+		return report(stderr, "bulk", journalUsage(err))
+	}
 	todo, earlier := 0, 0
-	if err := b.eachRow(func(_ bulkRow, id rowID) {
-		switch st := states[id]; {
-		case st.state == stateDone, st.state == stateFailed && !b.flags.retryFailed:
+	for res, err := range r.Results(b.source()) {
+		if err != nil {
+			return report(stderr, "bulk", err)
+		}
+		switch st := res.State; {
+		case st.Status == bulk.Done, st.Status == bulk.Failed && !b.flags.retryFailed:
 			earlier++
 		default:
 			todo++
 		}
-	}); err != nil {
-		return report(b.stderr, "bulk", err)
 	}
-	prog := newProgress(todo, earlier, func() string { return rateLimitNote(client.RateLimit()) })
-	e := newEngine(client.Files, j, states, b.clock, b.flags.workers, b.flags.retryFailed)
-	e.onFinish = prog.rowFinished
-	e.onSettle = func(d time.Duration) {
-		fmt.Fprintf(b.stderr, "pipedrive-files bulk: the last run stopped %s ago with calls in flight: waiting %s for them to settle before looking for their files\n",
-			(pipedrive.SettleTime - d).Round(time.Millisecond), d.Round(time.Millisecond))
-	}
-	prog.show(b.stderr)
-	prog.sayWhenDone(ctx, b.stderr, "pipedrive-files bulk: interrupted: finishing the calls in flight (press Ctrl-C again to abandon them)")
-	runErr := e.run(ctx, abandonContext(ctx), b.open)
+	prog = newProgress(todo, earlier, func() string { return rateLimitNote(client.RateLimit()) })
+	prog.show(stderr)
+	prog.sayWhenDone(ctx, stderr, "pipedrive-files bulk: interrupted: finishing the calls in flight (press Ctrl-C again to abandon them)")
+	runErr := b.runUntilInterrupted(ctx, r)
 	prog.stop()
 
-	s := summary{Input: b.file, Journal: b.journalPath(), Interrupted: ctx.Err() != nil, Stopped: e.stopReason()}
-	reportErr, err := b.finish(&s, e.states)
+	s := summary{Input: b.file, Journal: b.journalPath(), Interrupted: ctx.Err() != nil}
+	var stop *bulk.StopError
+	if errors.As(runErr, &stop) {
+		s.Stopped, runErr = stopAdvice(stop), nil
+	}
+	if errors.Is(runErr, bulk.ErrRunnerClosed) {
+		runErr = nil // interrupted: the summary says so
+	}
+	reportErr, err := b.finish(&s, r)
 	if err != nil {
-		return report(b.stderr, "bulk", err)
+		return report(stderr, "bulk", err)
 	}
 	if reportErr != nil {
 		// The run is over and its journal complete: the summary and exit code still tell
 		// what it did.
-		fmt.Fprintf(b.stderr, "pipedrive-files bulk: %v\n", reportErr)
+		fmt.Fprintf(stderr, "pipedrive-files bulk: %v\n", reportErr)
 	}
 	s.ElapsedSeconds = time.Since(start).Seconds()
 	s.Requests, s.RateLimited = counter.requests.Load(), counter.limited.Load()
 	s.ExitCode = s.exitCode()
-	if runErr != nil {
-		fmt.Fprintf(b.stderr, "pipedrive-files bulk: %v\n", runErr)
+	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+		fmt.Fprintf(stderr, "pipedrive-files bulk: %v\n", runErr)
 		s.ExitCode = max(s.ExitCode, exitAPI)
 	}
-	if err := s.print(b.stdout, b.flags.json); err != nil {
-		fmt.Fprintf(b.stderr, "pipedrive-files bulk: writing the summary: %v\n", err)
+	if err := s.print(b.env.Stdout, b.flags.json); err != nil {
+		fmt.Fprintf(stderr, "pipedrive-files bulk: writing the summary: %v\n", err)
 	}
 	return s.ExitCode
 }
 
+// runUntilInterrupted runs r: the first interrupt (ctx) shuts it down gracefully, the
+// second (abandonContext) abandons the calls in flight.
+func (b *bulkRun) runUntilInterrupted(ctx context.Context, r *bulk.Runner) error {
+	hard := abandonContext(ctx)
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-ctx.Done():
+			_ = r.Shutdown(hard) // abandons the calls in flight once hard ends
+		case <-finished:
+		}
+	}()
+	return r.Run(hard, b.source())
+}
+
+// stopAdvice says why the run stopped and what to do about it.
+func stopAdvice(stop *bulk.StopError) string {
+	var rl *pipedrive.RateLimitError
+	switch {
+	case errors.Is(stop, pipedrive.ErrUnauthorized):
+		return fmt.Sprintf("Pipedrive refused the API token (401): check PIPEDRIVE_API_TOKEN (Settings > Personal preferences > API), then run the same command again: %v", stop.Err)
+	case errors.As(stop, &rl) && rl.Daily:
+		return fmt.Sprintf("the daily rate-limit budget is spent: run the same command again once it resets (in %s): %v", rl.RetryAfter.Round(time.Second), stop.Err)
+	case errors.As(stop, &rl):
+		return "rate limited beyond the client's patience: run the same command again to go on: " + stop.Err.Error()
+	}
+	var api *pipedrive.APIError
+	if errors.As(stop, &api) {
+		return fmt.Sprintf("Pipedrive answered %d, which further rows would meet too: run the same command again to go on: %v", api.StatusCode, stop.Err)
+	}
+	return stop.Err.Error()
+}
+
 // finish counts every row's final state into s and writes the --report file. err is
 // reading the input; reportErr writing the report.
-func (b *bulkRun) finish(s *summary, states map[rowID]rowState) (reportErr, err error) {
-	err = b.eachRow(func(row bulkRow, id rowID) {
-		st := states[id]
-		s.count(st)
-		if b.report != nil {
-			b.report.row(row, st)
+func (b *bulkRun) finish(s *summary, r *bulk.Runner) (reportErr, err error) {
+	for res, rerr := range r.Results(b.source()) {
+		if rerr != nil {
+			err = rerr
+			break
 		}
-	})
+		s.count(res.State)
+		if b.report != nil {
+			b.report.row(res)
+		}
+	}
 	if b.report != nil {
 		reportErr = b.report.close()
 	}
@@ -331,17 +457,26 @@ func rateLimitNote(rl pipedrive.RateLimit) string {
 }
 
 // dryRun prints what a run would do.
-func (b *bulkRun) dryRun(plan inputPlan, input inputID) int {
-	states, err := readJournal(b.journalPath(), input)
+func (b *bulkRun) dryRun(plan inputPlan, header bulk.Header) int {
+	stdout, stderr := b.env.Stdout, b.env.Stderr
+	j, err := bulk.ReadJournal(b.journalPath(), header)
 	if err != nil {
-		return report(b.stderr, "bulk", journalUsage(err))
+		return report(stderr, "bulk", journalUsage(err))
+	}
+	defer j.Close()
+	r, err := bulk.New(nopFiles{}, j, bulk.Options{Clock: b.env.Clock})
+	if err != nil {
+		return report(stderr, "bulk", journalUsage(err))
 	}
 	var s summary
-	if err := b.eachRow(func(_ bulkRow, id rowID) { s.count(states[id]) }); err != nil {
-		return report(b.stderr, "bulk", err)
+	for res, err := range r.Results(b.source()) {
+		if err != nil {
+			return report(stderr, "bulk", err)
+		}
+		s.count(res.State)
 	}
 	if b.flags.json {
-		return printDryRunJSON(b.stdout, b.stderr, b.file, plan, s)
+		return printDryRunJSON(stdout, stderr, b.file, plan, s)
 	}
 	var out strings.Builder
 	fmt.Fprintf(&out, "%s: %s, all valid. Nothing was sent (--dry-run).\n", b.file, count(plan.rows, "row"))
@@ -352,11 +487,14 @@ func (b *bulkRun) dryRun(plan inputPlan, input inputID) int {
 		fmt.Fprintf(&out, "The journal %s records earlier runs: %d done (skipped), %d failed (skipped unless --retry-failed), %d to look for on their item first, %d not sent.\n",
 			b.journalPath(), s.Skipped, s.Failed, s.Unknown, s.NotSent)
 	}
-	if _, err := io.WriteString(b.stdout, out.String()); err != nil {
-		return report(b.stderr, "bulk", err)
+	if _, err := io.WriteString(stdout, out.String()); err != nil {
+		return report(stderr, "bulk", err)
 	}
 	return exitOK
 }
+
+// nopFiles is the Files of a dry run's Runner, which reads the journal and sends nothing.
+type nopFiles struct{ bulk.Files }
 
 // dryRunJSON is what --dry-run --json prints.
 type dryRunJSON struct {

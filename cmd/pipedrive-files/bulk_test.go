@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -92,7 +91,7 @@ func TestBulkRefusesAJournalOfAnotherInput(t *testing.T) {
 	path := writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\n")
 	cols := []string{"action", "item_type", "item_id", "file_type", "title"}
 	header := func(input string, columns []string) {
-		h, err := json.Marshal(journalHeader{Journal: journalName, Version: 1, Input: input, Columns: columns})
+		h, err := json.Marshal(map[string]any{"journal": "pipedrive-files bulk", "version": 1, "input": input, "columns": columns, "created": "2026-11-29T22:00:00Z"})
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(journalPath, append(h, '\n'), 0o644))
 	}
@@ -115,8 +114,8 @@ func TestBulkRefusesAJournalOfAnotherInput(t *testing.T) {
 				continue
 			}
 			assert.Equal(t, exitUsage, r.code, tc.input, extra)
-			assert.Equal(t, "pipedrive-files bulk: journal "+journalPath+" was written for the input "+tc.input+" (columns "+strings.Join(tc.columns, ",")+"), not "+path+
-				" (columns action,item_type,item_id,file_type,title): give another --journal, or delete it to start over (a journal follows its input when the file is edited, or moved keeping its name and columns)"+
+			assert.Equal(t, "pipedrive-files bulk: the journal belongs to another plan: "+journalPath+" was written for "+tc.input+" (columns "+strings.Join(tc.columns, ",")+"), not "+path+
+				" (columns action,item_type,item_id,file_type,title): give this plan's own journal, or delete that one to start over (a journal follows its input when the file is edited, or moved keeping its name and columns)"+
 				"\nRun 'pipedrive-files bulk -h' for usage.\n", r.stderr)
 		}
 	}
@@ -169,7 +168,7 @@ func TestBulkReadsStandardInput(t *testing.T) {
 	journalPath := filepath.Join(t.TempDir(), "stdin.journal")
 	var stdout, stderr bytes.Buffer
 	in := strings.NewReader("action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\ncreate,deal,12,gdoc,B\n")
-	code := runBulk(context.Background(), []string{"--dry-run", "--journal", journalPath, "-"}, func(string) string { return "" }, in, &stdout, &stderr, pipedrive.WallClock(), nil)
+	code := runBulk(t.Context(), &env{Getenv: func(string) string { return "" }, Stdin: in, Stdout: &stdout, Stderr: &stderr, Clock: pipedrive.WallClock()}, []string{"--dry-run", "--journal", journalPath, "-"})
 	require.Equal(t, exitOK, code, stderr.String())
 	assert.Equal(t, "-: 2 rows, all valid. Nothing was sent (--dry-run).\n  create 2 (deal 2)\n  link   0\n", stdout.String())
 }

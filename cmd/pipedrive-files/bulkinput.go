@@ -3,16 +3,17 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/bulk"
 )
 
 // The columns a bulk input may have, in the order the report writes them.
@@ -56,67 +57,12 @@ const (
 	actionLink   = "link"
 )
 
-// bulkRow is one valid input row, ready to send.
-type bulkRow struct {
-	line   int    // the input line the row starts on, for messages
-	action string // actionCreate or actionLink
-	create pipedrive.CreateRemoteFileRequest
-	link   pipedrive.LinkRemoteFileRequest // RemoteID resolved from url when given
-}
-
-// item is the deal, person or organization the row attaches a file to.
-func (r bulkRow) item() pipedrive.Item {
-	if r.action == actionCreate {
-		return r.create.Item
+// actionOf is the row's action column.
+func actionOf(row bulk.Row) string {
+	if row.Create != nil {
+		return actionCreate
 	}
-	return r.link.Item
-}
-
-// content is a digest of what the row asks for (action, item, file type, title, remote
-// id): rows that ask for the same thing have the same content.
-func (r bulkRow) content() [16]byte {
-	it := r.item()
-	sum := sha256.Sum256([]byte(strings.Join([]string{
-		r.action, string(it.Type), strconv.FormatInt(it.ID, 10),
-		string(r.create.FileType), r.create.Title, r.link.RemoteID,
-	}, "\x00")))
-	var c [16]byte
-	copy(c[:], sum[:16])
-	return c
-}
-
-// rowID identifies a row across runs: its content and which occurrence of that content
-// it is (1 for the first row asking for it, 2 for the second, ...). Reordering rows or
-// appending new ones leaves the ids of the others as they were.
-type rowID struct {
-	content [16]byte
-	occ     uint32
-}
-
-// String is the id as the journal writes it: 32 hex digits, '.', the occurrence.
-func (id rowID) String() string {
-	return hex.EncodeToString(id.content[:]) + "." + strconv.FormatUint(uint64(id.occ), 10)
-}
-
-// parseRowID reads what String wrote.
-func parseRowID(s string) (rowID, error) {
-	var id rowID
-	hexPart, occ, ok := strings.Cut(s, ".")
-	if !ok || len(hexPart) != 2*len(id.content) {
-		return id, fmt.Errorf("row id %q is not HEX.N with %d hex digits", s, 2*len(id.content))
-	}
-	n, err := strconv.ParseUint(occ, 10, 32)
-	if err == nil && n == 0 {
-		err = errors.New("the occurrence number starts at 1")
-	}
-	if err == nil {
-		_, err = hex.Decode(id.content[:], []byte(hexPart))
-	}
-	if err != nil {
-		return id, fmt.Errorf("row id %q is not HEX.N: %w", s, err)
-	}
-	id.occ = uint32(n)
-	return id, nil
+	return actionLink
 }
 
 // rowError is an invalid row: its line and every rule it breaks.
@@ -136,7 +82,6 @@ type rowReader struct {
 	cols  [numColumns]int // field index of each column, -1 when the header lacks it
 	width int             // the number of fields in the header
 	names []string        // the header's column names, as read (lower case, trimmed)
-	occ   map[[16]byte]uint32
 }
 
 // newRowReader reads the header. UTF-8 with or without a byte order mark, CRLF or LF.
@@ -149,7 +94,7 @@ func newRowReader(r io.Reader) (*rowReader, error) {
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1 // rows of the wrong width are reported with the others
 	cr.ReuseRecord = true
-	rr := &rowReader{csv: cr, occ: make(map[[16]byte]uint32)}
+	rr := &rowReader{csv: cr}
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, &rowError{line: 1, msgs: []string{"the input is empty: want a header row naming the columns (" + columnList() + ")"}}
@@ -207,49 +152,45 @@ func columnIndex(name string) int {
 	return -1
 }
 
-// next returns the next row and its id; io.EOF at the end. An invalid row is a
-// *rowError; reading may go on after it, so that every bad row is reported. Lines that
-// are empty, or whose fields are all blank (as spreadsheets export them), are skipped
-// and take no occurrence number.
-func (rr *rowReader) next() (bulkRow, rowID, error) {
+// next returns the next row; io.EOF at the end. An invalid row is a *rowError; reading
+// may go on after it, so that every bad row is reported. Lines that are empty, or whose
+// fields are all blank (as spreadsheets export them), are skipped.
+func (rr *rowReader) next() (bulk.Row, error) {
 	for {
 		rec, err := rr.csv.Read()
 		if err != nil {
-			return bulkRow{}, rowID{}, csvError(err)
+			return bulk.Row{}, csvError(err)
 		}
 		if blank(rec) {
 			continue
 		}
 		line, _ := rr.csv.FieldPos(0)
-		row, err := rr.parse(rec, line)
-		if err != nil {
-			return bulkRow{}, rowID{}, err
-		}
-		c := row.content()
-		rr.occ[c]++
-		return row, rowID{content: c, occ: rr.occ[c]}, nil
+		return rr.parse(rec, line)
 	}
 }
 
-// readRows reads the input that open opens from its start, calling fn for each row until
-// fn returns false. The input was checked before: a row that is invalid now means that
-// it was changed since.
-func readRows(open func() (*rowReader, func(), error), fn func(bulkRow, rowID) bool) error {
-	rr, closeInput, err := open()
-	if err != nil {
-		return err
-	}
-	defer closeInput()
-	for {
-		row, id, err := rr.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading the input again: %w (was it changed during the run?)", err)
-		}
-		if !fn(row, id) {
-			return nil
+// inputSource is the plan in the CSV file at path (name is how messages call it), read
+// from its start each time: bulk reads it more than once. The input was checked before:
+// a row that is invalid now means that the file was changed since.
+func inputSource(path, name string) bulk.Source {
+	return func() iter.Seq2[bulk.Row, error] {
+		return func(yield func(bulk.Row, error) bool) {
+			f, err := os.Open(path)
+			if err != nil {
+				yield(bulk.Row{}, fmt.Errorf("reading %s: %w", name, err))
+				return
+			}
+			defer f.Close()
+			rr, err := newRowReader(f)
+			for err == nil {
+				var row bulk.Row
+				if row, err = rr.next(); err == nil && !yield(row, nil) {
+					return
+				}
+			}
+			if !errors.Is(err, io.EOF) {
+				yield(bulk.Row{}, fmt.Errorf("reading %s again: %w (was it changed during the run?)", name, err))
+			}
 		}
 	}
 }
@@ -274,11 +215,11 @@ func blank(rec []string) bool {
 }
 
 // parse checks one record against every rule and collects all the rules it breaks.
-func (rr *rowReader) parse(rec []string, line int) (bulkRow, error) {
+func (rr *rowReader) parse(rec []string, line int) (bulk.Row, error) {
 	e := &rowError{line: line}
 	if len(rec) != rr.width {
 		e.msgs = append(e.msgs, fmt.Sprintf("has %d fields, the header has %d", len(rec), rr.width))
-		return bulkRow{}, e
+		return bulk.Row{}, e
 	}
 	field := func(c int) string {
 		if rr.cols[c] < 0 {
@@ -288,11 +229,11 @@ func (rr *rowReader) parse(rec []string, line int) (bulkRow, error) {
 	}
 	bad := func(col, reason string) { e.msgs = append(e.msgs, col+": "+reason) }
 
-	row := bulkRow{line: line, action: strings.ToLower(field(idxAction))}
+	var row bulk.Row
 	item := parseItem(strings.ToLower(field(idxItemType)), field(idxItemID), bad)
-	switch row.action {
+	switch strings.ToLower(field(idxAction)) {
 	case actionCreate:
-		row.create = pipedrive.CreateRemoteFileRequest{FileType: pipedrive.FileType(strings.ToLower(field(idxFileType))), Title: field(idxTitle), Item: item}
+		row = bulk.CreateRow(line, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.FileType(strings.ToLower(field(idxFileType))), Title: field(idxTitle), Item: item})
 		for _, c := range []int{idxRemoteID, idxURL} {
 			if field(c) != "" {
 				bad(columnNames()[c], "not used by create rows (leave it empty)")
@@ -304,16 +245,16 @@ func (rr *rowReader) parse(rec []string, line int) (bulkRow, error) {
 		if rr.cols[idxTitle] < 0 || rec[rr.cols[idxTitle]] == "" { // a blank title is left to Validate's rule
 			bad(colTitle, "required for create rows")
 		}
-		checkRequest(row.create.Validate(), e)
+		checkRequest(row.Create.Validate(), e)
 	case actionLink:
 		for _, c := range []int{idxFileType, idxTitle} {
 			if field(c) != "" {
 				bad(columnNames()[c], "not used by link rows (leave it empty)")
 			}
 		}
-		row.link = pipedrive.LinkRemoteFileRequest{RemoteID: linkTarget(field(idxRemoteID), field(idxURL), bad), Item: item}
-		if row.link.RemoteID != "" {
-			checkRequest(row.link.Validate(), e)
+		row = bulk.LinkRow(line, pipedrive.LinkRemoteFileRequest{RemoteID: linkTarget(field(idxRemoteID), field(idxURL), bad), Item: item})
+		if row.Link.RemoteID != "" {
+			checkRequest(row.Link.Validate(), e)
 		}
 	case "":
 		bad(colAction, `required: "create" or "link"`)
@@ -321,7 +262,7 @@ func (rr *rowReader) parse(rec []string, line int) (bulkRow, error) {
 		bad(colAction, fmt.Sprintf(`must be "create" or "link", got %q`, field(idxAction)))
 	}
 	if len(e.msgs) > 0 {
-		return bulkRow{}, e
+		return bulk.Row{}, e
 	}
 	return row, nil
 }
@@ -406,7 +347,7 @@ func checkInput(r io.Reader) (plan inputPlan, bad []string, err error) {
 	}
 	plan.columns = rr.names
 	for {
-		row, _, err := rr.next()
+		row, err := rr.next()
 		switch {
 		case errors.Is(err, io.EOF):
 			return plan, bad, nil
@@ -417,6 +358,6 @@ func checkInput(r io.Reader) (plan inputPlan, bad []string, err error) {
 			return plan, nil, err
 		}
 		plan.rows++
-		plan.counts[row.action][row.item().Type]++
+		plan.counts[actionOf(row)][row.Item().Type]++
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,25 +12,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/bulk"
 )
 
 // readAll reads every row of a valid input.
-func readAll(t *testing.T, in string) ([]bulkRow, []rowID) {
+func readAll(t *testing.T, in string) []bulk.Row {
 	t.Helper()
 	rr, err := newRowReader(strings.NewReader(in))
 	require.NoError(t, err)
-	var (
-		rows []bulkRow
-		ids  []rowID
-	)
+	var rows []bulk.Row
 	for {
-		row, id, err := rr.next()
+		row, err := rr.next()
 		if errors.Is(err, io.EOF) {
-			return rows, ids
+			return rows
 		}
 		require.NoError(t, err)
 		rows = append(rows, row)
-		ids = append(ids, id)
 	}
 }
 
@@ -41,15 +40,30 @@ func TestInputRowsAnyColumnOrderBOMAndCRLF(t *testing.T) {
 		"  ,person,5,LINK,,https://docs.google.com/document/d/abc_-1/edit,\r\n" +
 		"\"Budget, 2026\",organization,1,create,GSHEET,,\n" +
 		",deal,13,link,,,xyz\n"
-	rows, ids := readAll(t, in)
+	rows := readAll(t, in)
 	require.Len(t, rows, 4)
-	assert.Equal(t, bulkRow{line: 2, action: actionCreate, create: pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Proposal", Item: pipedrive.Deal(12)}}, rows[0])
-	assert.Equal(t, bulkRow{line: 5, action: actionLink, link: pipedrive.LinkRemoteFileRequest{RemoteID: "abc_-1", Item: pipedrive.Person(5)}}, rows[1])
-	assert.Equal(t, bulkRow{line: 6, action: actionCreate, create: pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleSheet, Title: "Budget, 2026", Item: pipedrive.Organization(1)}}, rows[2])
-	assert.Equal(t, bulkRow{line: 7, action: actionLink, link: pipedrive.LinkRemoteFileRequest{RemoteID: "xyz", Item: pipedrive.Deal(13)}}, rows[3])
-	for _, id := range ids {
-		assert.Equal(t, uint32(1), id.occ)
+	assert.Equal(t, bulk.CreateRow(2, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Proposal", Item: pipedrive.Deal(12)}), rows[0])
+	assert.Equal(t, bulk.LinkRow(5, pipedrive.LinkRemoteFileRequest{RemoteID: "abc_-1", Item: pipedrive.Person(5)}), rows[1])
+	assert.Equal(t, bulk.CreateRow(6, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleSheet, Title: "Budget, 2026", Item: pipedrive.Organization(1)}), rows[2])
+	assert.Equal(t, bulk.LinkRow(7, pipedrive.LinkRemoteFileRequest{RemoteID: "xyz", Item: pipedrive.Deal(13)}), rows[3])
+}
+
+// idsOf is the RowIDs package bulk gives the rows of the input file in: what the
+// journal knows them by.
+func idsOf(t *testing.T, in string) []bulk.RowID {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "rows.csv")
+	require.NoError(t, os.WriteFile(path, []byte(in), 0o600))
+	j, err := bulk.ReadJournal(filepath.Join(t.TempDir(), "none"), bulk.Header{Input: path})
+	require.NoError(t, err)
+	r, err := bulk.New(nopFiles{}, j, bulk.Options{})
+	require.NoError(t, err)
+	var ids []bulk.RowID
+	for res, err := range r.Results(inputSource(path, "rows.csv")) {
+		require.NoError(t, err)
+		ids = append(ids, res.ID)
 	}
+	return ids
 }
 
 // A row's id is its content and occurrence: the same rows in another order, with rows
@@ -61,20 +75,10 @@ func TestRowIDsSurviveReorderingAndAppending(t *testing.T) {
 	b := "link,deal,12,,,abc,\n"
 	bURL := "link,deal,12,,,,https://drive.google.com/file/d/abc/view\n"
 	c := "create,deal,13,gdoc,Proposal,,\n"
-	_, first := readAll(t, header+a+b+a+c)
-	_, second := readAll(t, header+c+a+"create,person,5,gdoc,New,,\n"+bURL+a)
-	assert.Equal(t, uint32(2), first[2].occ, "the second identical row")
-	assert.Equal(t, first[0].content, first[2].content)
-	assert.NotEqual(t, first[0].content, first[3].content, "another deal")
-	assert.ElementsMatch(t, first, []rowID{second[1], second[3], second[4], second[0]})
-
-	parsed, err := parseRowID(first[2].String())
-	require.NoError(t, err)
-	assert.Equal(t, first[2], parsed)
-	for _, s := range []string{"", "abc.1", strings.Repeat("0", 32), strings.Repeat("0", 32) + ".0", strings.Repeat("g", 32) + ".1"} {
-		_, err := parseRowID(s)
-		assert.Error(t, err, s)
-	}
+	first := idsOf(t, header+a+b+a+c)
+	second := idsOf(t, header+c+a+"create,person,5,gdoc,New,,\n"+bURL+a)
+	assert.NotEqual(t, first[0], first[2], "the second identical row")
+	assert.ElementsMatch(t, first, []bulk.RowID{second[1], second[3], second[4], second[0]})
 }
 
 // Every invalid row is reported, with its line number and every rule it breaks.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/bulk"
 )
 
 // plainEvery is how often the progress line is printed when stderr is not a terminal.
@@ -40,9 +42,9 @@ func newProgress(todo, earlier int, waitNote func() string) *progress {
 }
 
 // rowFinished counts a row this run finished.
-func (p *progress) rowFinished(st rowState) {
+func (p *progress) rowFinished(res bulk.Result) {
 	p.finished.Add(1)
-	if st.state != stateDone {
+	if res.State.Status != bulk.Done {
 		p.failed.Add(1)
 	}
 }

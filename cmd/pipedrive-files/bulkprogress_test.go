@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/bulk"
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
@@ -22,10 +23,10 @@ func TestProgressLine(t *testing.T) {
 	p := newProgress(100, 5, func() string { return note })
 	p.start = time.Now().Add(-10 * time.Second)
 	for range 20 {
-		p.rowFinished(rowState{state: stateDone})
+		p.rowFinished(bulk.Result{State: bulk.State{Status: bulk.Done}})
 	}
-	p.rowFinished(rowState{state: stateFailed})
-	p.rowFinished(rowState{state: stateUnknown})
+	p.rowFinished(bulk.Result{State: bulk.State{Status: bulk.Failed}})
+	p.rowFinished(bulk.Result{State: bulk.State{Status: bulk.Unknown}})
 	assert.Regexp(t, `^pipedrive-files bulk: 22/100 rows, 2 failed, 2\.2 rows/s, ETA 3[45]s$`, p.line())
 	note = "rate limit reached, window resets in 2s"
 	assert.Regexp(t, `, ETA 3[45]s, rate limit reached, window resets in 2s$`, p.line())
@@ -75,10 +76,10 @@ func TestProgressBarFinalDrawIsCurrent(t *testing.T) {
 	p := newProgress(3, 0, func() string { return "" })
 	var out bytes.Buffer
 	draw := p.bar(&out)
-	p.rowFinished(rowState{state: stateDone})
+	p.rowFinished(bulk.Result{State: bulk.State{Status: bulk.Done}})
 	draw(false)
 	assert.Contains(t, out.String(), "1/3")
-	p.rowFinished(rowState{state: stateFailed})
+	p.rowFinished(bulk.Result{State: bulk.State{Status: bulk.Failed}})
 	draw(true)
 	last := out.String()[strings.LastIndex(out.String(), "\r")+1:]
 	assert.Contains(t, last, "2/3")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/bulk"
 )
 
 // A row's outcome, as the report and the summary give it.
@@ -27,21 +28,21 @@ const (
 )
 
 // outcomeOf is the outcome a row's state stands for.
-func outcomeOf(st rowState) string {
-	switch st.state {
-	case stateDone:
+func outcomeOf(st bulk.State) string {
+	switch st.Status {
+	case bulk.Done:
 		switch {
-		case st.earlier:
+		case st.Earlier:
 			return outDoneEarlier
-		case st.how == howAlreadyLinked:
+		case st.How == bulk.AlreadyLinked:
 			return outAlreadyLinked
 		}
 		return outDone
-	case stateFailed:
+	case bulk.Failed:
 		return outFailed
-	case stateSending, stateUnknown:
+	case bulk.Sending, bulk.Unknown:
 		return outUnknown
-	case stateNotSent:
+	case bulk.NotSent:
 		return outNotSent
 	}
 	return outNotStarted
@@ -69,7 +70,7 @@ type summary struct {
 }
 
 // count adds one row's final state.
-func (s *summary) count(st rowState) {
+func (s *summary) count(st bulk.State) {
 	s.Rows++
 	switch outcomeOf(st) {
 	case outDone:
@@ -80,7 +81,7 @@ func (s *summary) count(st rowState) {
 		s.Skipped++
 	case outFailed:
 		s.Failed++
-		if st.earlier {
+		if st.Earlier {
 			s.FailedEarlier++
 		}
 	case outUnknown:
@@ -159,18 +160,22 @@ func newReport(path string) (*reportWriter, error) {
 }
 
 // row writes one input row: line, its fields (the url resolved to remote_id) and outcome.
-func (r *reportWriter) row(row bulkRow, st rowState) {
-	it := row.item()
-	fileID := ""
-	if st.state == stateDone {
-		fileID = strconv.FormatInt(st.fileID, 10)
+func (r *reportWriter) row(res bulk.Result) {
+	row, st := res.Row, res.State
+	it := row.Item()
+	var fileType, title, remoteID, fileID, msg string
+	if row.Create != nil {
+		fileType, title = string(row.Create.FileType), row.Create.Title
+	} else {
+		remoteID = row.Link.RemoteID
 	}
-	msg := ""
-	if st.state != stateDone {
-		msg = st.msg
+	if st.Status == bulk.Done {
+		fileID = strconv.FormatInt(st.FileID, 10)
+	} else {
+		msg = st.Err
 	}
-	_ = r.w.Write([]string{strconv.Itoa(row.line), row.action, string(it.Type), strconv.FormatInt(it.ID, 10),
-		string(row.create.FileType), row.create.Title, row.link.RemoteID, outcomeOf(st), fileID, msg})
+	_ = r.w.Write([]string{strconv.Itoa(row.Line), actionOf(row), string(it.Type), strconv.FormatInt(it.ID, 10),
+		fileType, title, remoteID, outcomeOf(st), fileID, msg})
 }
 
 // close flushes and closes the file, reporting the first error; closing again does

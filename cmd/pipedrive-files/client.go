@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
@@ -12,25 +11,26 @@ import (
 // userAgent identifies the command in front of the library's own User-Agent.
 const userAgent = "pipedrive-files/" + pipedrive.Version
 
-// connect builds the client the flags and environment describe, with extra applied last.
-// release stops the fake server, if one was started.
-func connect(c common, env func(string) string, stderr io.Writer, extra []pipedrive.Option) (client *pipedrive.Client, release func(), err error) {
+// connect builds the client the flags and environment describe, with e's options and
+// extra applied last. release stops the fake server, if one was started.
+func connect(c common, e *env, extra ...pipedrive.Option) (client *pipedrive.Client, release func(), err error) {
+	extra = append(e.clientOptions(), extra...)
 	if c.fake {
 		if c.companyDomain != "" || c.baseURL != "" {
 			return nil, nil, usagef("--fake cannot be combined with --company-domain or --base-url")
 		}
 		srv := pipedrivetest.NewServer()
 		client := srv.Client(append([]pipedrive.Option{pipedrive.WithUserAgent(userAgent)}, extra...)...)
-		fmt.Fprintf(stderr, "pipedrive-files: using a fake Pipedrive at %s (--fake)\n", srv.URL())
+		fmt.Fprintf(e.Stderr, "pipedrive-files: using a fake Pipedrive at %s (--fake)\n", srv.URL())
 		return client, srv.Close, nil
 	}
 
-	token := env("PIPEDRIVE_API_TOKEN")
+	token := e.Getenv("PIPEDRIVE_API_TOKEN")
 	if token == "" {
 		return nil, nil, usagef("PIPEDRIVE_API_TOKEN is not set: export your Pipedrive API token, or add --fake to try the command without an account")
 	}
 	opts := []pipedrive.Option{from("PIPEDRIVE_API_TOKEN", pipedrive.WithAPIToken(token)), pipedrive.WithUserAgent(userAgent)}
-	base, err := baseOption(c, env)
+	base, err := baseOption(c, e.Getenv)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -37,7 +37,8 @@ Flags:
 `
 
 // runCreate is the create command.
-func runCreate(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, clock pipedrive.Clock, extra []pipedrive.Option) int {
+func runCreate(ctx context.Context, e *env, args []string) int {
+	stdout, stderr := e.Stdout, e.Stderr
 	fs := flag.NewFlagSet("create", flag.ContinueOnError)
 	var (
 		c       common
@@ -64,14 +65,14 @@ func runCreate(ctx context.Context, args []string, env func(string) string, stdo
 	if err := req.Validate(); err != nil {
 		return report(stderr, "create", flagError(err, itemFlag))
 	}
-	client, closeFake, err := connect(c, env, stderr, extra)
+	client, closeFake, err := connect(c, e)
 	if err != nil {
 		return report(stderr, "create", err)
 	}
 	defer closeFake()
 	ctx, cancel := timeout.bound(ctx)
 	defer cancel()
-	start := clock.Now() // the client's clock, which FindCreated compares add_time with
+	start := e.Clock.Now() // the client's clock, which FindCreated compares add_time with
 	f, err := client.Files.CreateRemote(ctx, req)
 	err = timeout.explain(ctx, err)
 	if errors.Is(err, pipedrive.ErrOutcomeUnknown) {
@@ -101,7 +102,8 @@ func recoverCreate(ctx context.Context, client *pipedrive.Client, req pipedrive.
 }
 
 // runLink is the link command.
-func runLink(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra []pipedrive.Option) int {
+func runLink(ctx context.Context, e *env, args []string) int {
+	stdout, stderr := e.Stdout, e.Stderr
 	fs := flag.NewFlagSet("link", flag.ContinueOnError)
 	var (
 		c        common
@@ -138,7 +140,7 @@ func runLink(ctx context.Context, args []string, env func(string) string, stdout
 	if err := req.Validate(); err != nil {
 		return report(stderr, "link", flagError(err, itemFlag))
 	}
-	client, closeFake, err := connect(c, env, stderr, extra)
+	client, closeFake, err := connect(c, e)
 	if err != nil {
 		return report(stderr, "link", err)
 	}

@@ -22,7 +22,8 @@ Flags:
 `
 
 // runList is the list command.
-func runList(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer, extra []pipedrive.Option) int {
+func runList(ctx context.Context, e *env, args []string) int {
+	stdout, stderr := e.Stdout, e.Stderr
 	fs := flag.NewFlagSet("list", flag.ContinueOnError)
 	var (
 		c       common
@@ -41,7 +42,7 @@ func runList(ctx context.Context, args []string, env func(string) string, stdout
 	if err != nil {
 		return report(stderr, "list", err)
 	}
-	client, closeFake, err := connect(c, env, stderr, extra)
+	client, closeFake, err := connect(c, e)
 	if err != nil {
 		return report(stderr, "list", err)
 	}

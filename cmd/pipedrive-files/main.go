@@ -97,46 +97,60 @@ The token is never printed.
 // main runs the command with the process's arguments, streams and signals.
 func main() {
 	ctx, stop := interruptible(context.Background())
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, pipedrive.WallClock())
+	code := run(ctx, &env{Getenv: os.Getenv, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Clock: pipedrive.WallClock()}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
 
-// run is the whole command, taking its arguments (without the program name),
-// environment, streams and clock as parameters so that tests run it in-process. The
-// clock is the one every client and bulk's own waits use: tests pass a
-// pipedrivetest.Clock, which does not sleep. extra options go to the client create, link,
-// list and bulk make, after their own: tests pass an HTTP client that connects to
-// loopback addresses only.
-func run(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer, clock pipedrive.Clock, extra ...pipedrive.Option) int {
+// env is what a command takes from the process it runs in, so that tests run commands
+// in-process with their own.
+type env struct {
+	Getenv         func(string) string // the environment
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Clock is the one every client and bulk's own waits use: tests pass a
+	// pipedrivetest.Clock, which does not sleep.
+	Clock pipedrive.Clock
+	// Options go to every client a command makes, after its own: tests pass an HTTP
+	// client that connects to loopback addresses only.
+	Options []pipedrive.Option
+}
+
+// clientOptions are the options of every client a command makes: the clock, then
+// e.Options.
+func (e *env) clientOptions() []pipedrive.Option {
+	return append([]pipedrive.Option{pipedrive.WithClock(e.Clock)}, e.Options...)
+}
+
+// run is the whole command, given its arguments without the program name.
+func run(ctx context.Context, e *env, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(e.Stderr, usage)
 		return exitUsage
 	}
-	extra = append([]pipedrive.Option{pipedrive.WithClock(clock)}, extra...)
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "create":
-		return runCreate(ctx, rest, env, stdout, stderr, clock, extra)
+		return runCreate(ctx, e, rest)
 	case "link":
-		return runLink(ctx, rest, env, stdout, stderr, extra)
+		return runLink(ctx, e, rest)
 	case "list":
-		return runList(ctx, rest, env, stdout, stderr, extra)
+		return runList(ctx, e, rest)
 	case "bulk":
-		return runBulk(ctx, rest, env, stdin, stdout, stderr, clock, extra)
+		return runBulk(ctx, e, rest)
 	case "serve-fake":
-		return runServeFake(ctx, rest, stdout, stderr)
+		return runServeFake(ctx, rest, e.Stdout, e.Stderr)
 	case "demo":
-		return runDemo(ctx, rest, stdout, stderr)
+		return runDemo(ctx, rest, e.Stdout, e.Stderr)
 	case "version", "-version", "--version":
-		return runVersion(rest, stdout, stderr)
+		return runVersion(rest, e.Stdout, e.Stderr)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && rest[0] != "help" {
-			return run(ctx, []string{rest[0], "-h"}, env, stdin, stdout, stderr, clock)
+			return run(ctx, e, []string{rest[0], "-h"})
 		}
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(e.Stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "pipedrive-files: unknown command %q: want create, link, list, bulk, serve-fake, demo, version or help\n", cmd)
+		fmt.Fprintf(e.Stderr, "pipedrive-files: unknown command %q: want create, link, list, bulk, serve-fake, demo, version or help\n", cmd)
 		return exitUsage
 	}
 }

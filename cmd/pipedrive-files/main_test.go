@@ -53,15 +53,15 @@ func runWithClock(t *testing.T, ctx context.Context, clk *pipedrivetest.Clock, e
 }
 
 // runThrough is runWithClock with the client's transport wrapped by wrap (nil: as is).
-func runThrough(t *testing.T, ctx context.Context, clk *pipedrivetest.Clock, wrap func(http.RoundTripper) http.RoundTripper, env map[string]string, args ...string) result {
+func runThrough(t *testing.T, ctx context.Context, clk *pipedrivetest.Clock, wrap func(http.RoundTripper) http.RoundTripper, vars map[string]string, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	hc, dialed := loopbackOnly(t)
 	if wrap != nil {
 		hc.Transport = wrap(hc.Transport)
 	}
-	code := run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr, clk,
-		pipedrive.WithHTTPClient(hc))
+	code := run(ctx, &env{Getenv: func(k string) string { return vars[k] }, Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Clock: clk,
+		Options: []pipedrive.Option{pipedrive.WithHTTPClient(hc)}}, args)
 	return result{code, stdout.String(), stderr.String(), dialed(), clk.Sleeps()}
 }
 

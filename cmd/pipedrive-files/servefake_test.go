@@ -109,7 +109,7 @@ func TestServeFakeInProcess(t *testing.T) {
 	var stderr strings.Builder
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"serve-fake", "--daily-budget", "1000"}, nil, strings.NewReader(""), pw, &stderr, pipedrive.WallClock())
+		done <- run(ctx, &env{Stdin: strings.NewReader(""), Stdout: pw, Stderr: &stderr, Clock: pipedrive.WallClock()}, []string{"serve-fake", "--daily-budget", "1000"})
 	}()
 	env := fakeEnv(t, bufio.NewReader(pr))
 	assert.Regexp(t, `^[0-9a-f]{40}$`, env["PIPEDRIVE_API_TOKEN"], "a fresh token")
