@@ -37,7 +37,8 @@ type Options struct {
 	Clock pipedrive.Clock
 	// OnRow, when set, is called once for each row this run finishes, with its final
 	// state, from the worker that finished it: it must be safe for concurrent use and
-	// quick (a progress bar, say).
+	// quick (a progress bar, say). To stop the run from OnRow, cancel Run's context:
+	// Shutdown and Close wait for the run, so call them from another goroutine.
 	OnRow func(Result)
 	// OnSettle, when set, is told how long Run waits before it starts, when an earlier
 	// run stopped moments ago with requests in flight: they may still reach Pipedrive,
