@@ -76,7 +76,7 @@ func TestReadmeGoBlocks(t *testing.T) {
 			assert.True(t, stmtErr == nil || declErr == nil, "README fragment does not parse: %v\n%s", stmtErr, block)
 		}
 	}
-	assert.Equal(t, 1, kinds["program"], "the quick start")
+	assert.Equal(t, 2, kinds["program"], "the quick start and the bulk program")
 	assert.Equal(t, 1, kinds["test"])
 }
 
