@@ -334,7 +334,7 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *bulk.Fi
 	stderr := b.env.Stderr
 	start := time.Now()
 	var prog *progress // made once the rows to do are counted, before Run calls OnRow
-	r, err := bulk.New(client.Files, j, bulk.Options{
+	r, err := bulk.New(client.Files, j, b.source(), bulk.Options{
 		Workers:     b.flags.workers,
 		RetryFailed: b.flags.retryFailed,
 		Clock:       b.env.Clock,
@@ -348,7 +348,7 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *bulk.Fi
 		return report(stderr, "bulk", journalUsage(err))
 	}
 	todo, earlier := 0, 0
-	for res, err := range r.Results(b.source()) {
+	for res, err := range r.Results() {
 		if err != nil {
 			return report(stderr, "bulk", err)
 		}
@@ -408,7 +408,7 @@ func (b *bulkRun) runUntilInterrupted(ctx context.Context, r *bulk.Runner) error
 		case <-finished:
 		}
 	}()
-	return r.Run(hard, b.source())
+	return r.Run(hard)
 }
 
 // stopAdvice says why the run stopped and what to do about it.
@@ -432,7 +432,7 @@ func stopAdvice(stop *bulk.StopError) string {
 // finish counts every row's final state into s and writes the --report file. err is
 // reading the input; reportErr writing the report.
 func (b *bulkRun) finish(s *summary, r *bulk.Runner) (reportErr, err error) {
-	for res, rerr := range r.Results(b.source()) {
+	for res, rerr := range r.Results() {
 		if rerr != nil {
 			err = rerr
 			break
@@ -464,12 +464,12 @@ func (b *bulkRun) dryRun(plan inputPlan, header bulk.Header) int {
 		return report(stderr, "bulk", journalUsage(err))
 	}
 	defer j.Close()
-	r, err := bulk.New(nopFiles{}, j, bulk.Options{Clock: b.env.Clock})
+	r, err := bulk.New(nopFiles{}, j, b.source(), bulk.Options{Clock: b.env.Clock})
 	if err != nil {
 		return report(stderr, "bulk", journalUsage(err))
 	}
 	var s summary
-	for res, err := range r.Results(b.source()) {
+	for res, err := range r.Results() {
 		if err != nil {
 			return report(stderr, "bulk", err)
 		}

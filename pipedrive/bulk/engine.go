@@ -17,7 +17,7 @@ func (r *Runner) process(ctx context.Context, j job) {
 	defer unlock()
 	if r.opts.OnRow != nil {
 		defer func() {
-			if st := r.State(j.ID); st.Status != NotStarted && st.Status != Sending && !st.Earlier {
+			if st := r.state(j.pos); st.Status != NotStarted && st.Status != Sending && !st.Earlier {
 				r.opts.OnRow(Result{Row: j.Row, ID: j.ID, State: st})
 			}
 		}()
@@ -27,7 +27,7 @@ func (r *Runner) process(ctx context.Context, j job) {
 		return
 	}
 	if j.pending {
-		switch r.lookForCreated(ctx, j, j.State.Since, true) {
+		switch r.lookForCreated(ctx, j, j.since, true) {
 		case lookFound, lookFailed:
 			return
 		}
@@ -49,39 +49,33 @@ func (r *Runner) set(j job, st State) bool {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := slot{status: st.Status, how: st.How, fileID: st.FileID, http: uint16(st.HTTP), since: r.states[j.ID].since}
-	if !st.Since.IsZero() {
-		s.since = st.Since.UnixNano()
+	r.cells[j.pos] = cell{status: st.Status, how: st.How}
+	if st.Status == Done {
+		r.fileIDs[j.pos] = st.FileID
 	}
-	r.states[j.ID] = s
-	if st.Err != "" {
-		r.msgs[j.ID] = st.Err
-	} else {
-		delete(r.msgs, j.ID)
-	}
+	r.record(j.pos, st.Status, st.Since, st.HTTP, st.Err)
 	return true
 }
 
 // note adds to the row's error text in memory, for Results; the journal keeps its own.
-func (r *Runner) note(id RowID, text string) {
+func (r *Runner) note(pos uint32, text string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.msgs[id] += text
+	r.msgs[pos] += text
 }
 
 // claim marks a file as owned by a row.
 func (r *Runner) claim(id int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.claims[id] = struct{}{}
+	r.claims.add(id)
 }
 
 // claimed reports whether a row owns the file.
 func (r *Runner) claimed(id int64) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, ok := r.claims[id]
-	return ok
+	return r.claims.has(id)
 }
 
 // create sends a create row, and looks for the file at once when the answer was lost.
@@ -108,7 +102,7 @@ func (r *Runner) create(ctx context.Context, j job) {
 		if r.lookForCreated(ctx, j, since, false) == lookNotCreated {
 			// Not sent again in this run: a create that is slow to take effect would be
 			// doubled. The next run looks again, and sends it only if still not there.
-			r.note(j.ID, "; the file is not on the item yet: a later run looks again, and sends it only if it is still not there")
+			r.note(j.pos, "; the file is not on the item yet: a later run looks again, and sends it only if it is still not there")
 		}
 	default:
 		r.fail(j, err)

@@ -45,7 +45,7 @@ func Example() {
 		defer j.Close()
 		ctx, stop := context.WithCancel(context.Background())
 		defer stop()
-		r, err := bulk.New(client.Files, j, bulk.Options{Workers: 1, OnRow: func(res bulk.Result) {
+		r, err := bulk.New(client.Files, j, plan, bulk.Options{Workers: 1, OnRow: func(res bulk.Result) {
 			if sent++; sent == stopAfter {
 				stop()
 			}
@@ -53,7 +53,7 @@ func Example() {
 		if err != nil {
 			return 0, err
 		}
-		return sent, r.Run(ctx, plan)
+		return sent, r.Run(ctx)
 	}
 
 	sent, err := run(4)
@@ -86,7 +86,8 @@ func ExampleRunner_Shutdown() {
 		log.Fatal(err) // errors.Is: bulk.ErrJournalInUse, bulk.ErrOtherPlan, bulk.ErrJournalDamaged, ...
 	}
 	defer j.Close()
-	r, err := bulk.New(client.Files, j, bulk.Options{Workers: 8})
+	plan := bulk.Slice(nil) // your rows
+	r, err := bulk.New(client.Files, j, plan, bulk.Options{Workers: 8})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -96,9 +97,8 @@ func ExampleRunner_Shutdown() {
 		<-interrupted.Done()
 		_ = r.Shutdown(context.Background()) // no row starts; calls in flight finish
 	}()
-	plan := bulk.Slice(nil) // your rows
 	var stopped *bulk.StopError
-	switch err := r.Run(context.Background(), plan); {
+	switch err := r.Run(context.Background()); {
 	case errors.Is(err, bulk.ErrRunnerClosed):
 		fmt.Println("interrupted: run again to go on")
 	case errors.As(err, &stopped) && errors.Is(err, pipedrive.ErrUnauthorized):
@@ -106,7 +106,7 @@ func ExampleRunner_Shutdown() {
 	case err != nil:
 		fmt.Println("stopped:", err)
 	}
-	for res, err := range r.Results(plan) {
+	for res, err := range r.Results() {
 		if err != nil {
 			log.Fatal(err)
 		}

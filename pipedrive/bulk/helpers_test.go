@@ -71,7 +71,7 @@ func (fx *fixture) runner(configure func(*Options)) *Runner {
 	if configure != nil {
 		configure(&opts)
 	}
-	r, err := New(fx.files, j, opts)
+	r, err := New(fx.files, j, Slice(fx.plan), opts)
 	require.NoError(fx.t, err)
 	return r
 }
@@ -81,7 +81,7 @@ func (fx *fixture) runner(configure func(*Options)) *Runner {
 func (fx *fixture) run(ctx context.Context, configure func(*Options)) (*Runner, error) {
 	fx.t.Helper()
 	r := fx.runner(configure)
-	err := r.Run(ctx, Slice(fx.plan))
+	err := r.Run(ctx)
 	return r, err
 }
 
@@ -97,7 +97,7 @@ func (fx *fixture) mustRun(configure func(*Options)) *Runner {
 func (fx *fixture) statuses(r *Runner) map[int]Status {
 	fx.t.Helper()
 	out := map[int]Status{}
-	for res, err := range r.Results(Slice(fx.plan)) {
+	for res, err := range r.Results() {
 		require.NoError(fx.t, err)
 		out[res.Row.Line] = res.State.Status
 	}
@@ -107,7 +107,7 @@ func (fx *fixture) statuses(r *Runner) map[int]Status {
 // state is the state of the row on line.
 func (fx *fixture) state(r *Runner, line int) State {
 	fx.t.Helper()
-	for res, err := range r.Results(Slice(fx.plan)) {
+	for res, err := range r.Results() {
 		require.NoError(fx.t, err)
 		if res.Row.Line == line {
 			return res.State
@@ -224,7 +224,9 @@ func (fx *fixture) leaveSending(made int, lines ...int) {
 	defer j.Close()
 	_, err = j.Load(func(Record) {})
 	require.NoError(fx.t, err)
-	for res, err := range identified(Slice(fx.plan)) {
+	x, err := buildIndex(Slice(fx.plan))
+	require.NoError(fx.t, err)
+	for res, err := range x.rows(Slice(fx.plan)) {
 		require.NoError(fx.t, err)
 		if !slices.Contains(lines, res.Row.Line) {
 			continue

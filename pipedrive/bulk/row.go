@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+
 	"strconv"
 	"strings"
 
@@ -121,10 +122,11 @@ func (id *RowID) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Source yields a plan's rows, from the start each time it is called: a run reads them
-// up to three times (the rows an earlier run left in flight, then the rest, then for
-// Results), and never holds them all. An error it yields stops the run. A plan must yield
-// the same rows each time; their order may change between runs.
+// Source yields a plan's rows, from the start each time it is called: a Runner reads them
+// once in New, twice in Run (the rows an earlier run left in flight, then the rest) and
+// once for each Results, and never holds them all. An error it yields stops the run.
+// During one Runner's life a plan must yield the same rows in the same order; between
+// runs rows may be reordered, added or removed.
 type Source func() iter.Seq2[Row, error]
 
 // Slice is a Source over rows held in memory.
@@ -135,28 +137,6 @@ func Slice(rows []Row) Source {
 				if !yield(r, nil) {
 					return
 				}
-			}
-		}
-	}
-}
-
-// identified is one pass over src, each row with its id. A row that is neither a create
-// nor a link is an error, which ends the pass.
-func identified(src Source) iter.Seq2[Result, error] {
-	return func(yield func(Result, error) bool) {
-		occ := make(map[[16]byte]uint32)
-		for row, err := range src() {
-			if err == nil {
-				err = row.check()
-			}
-			if err != nil {
-				yield(Result{Row: row}, err)
-				return
-			}
-			c := row.content()
-			occ[c]++
-			if !yield(Result{Row: row, ID: RowID{content: c, occ: occ[c]}}, nil) {
-				return
 			}
 		}
 	}

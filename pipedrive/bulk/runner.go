@@ -78,15 +78,22 @@ func (e *StopError) Unwrap() error { return e.Err }
 type Runner struct {
 	files   Files
 	journal Journal
+	plan    Source
 	opts    Options
 	clock   pipedrive.Clock
+	index   *index
 	last    time.Time // the newest record of an earlier run, zero if none
 
-	mu      sync.Mutex
-	states  map[RowID]slot
-	msgs    map[RowID]string   // error texts of the rows that have one
-	claims  map[int64]struct{} // files that rows own, so that two rows never claim one
-	stopErr error              // why the run stopped starting rows; nil while it goes on
+	mu sync.Mutex
+	// Each row's state, by position: a few bytes a row, with the rarer parts in maps.
+	cells   []cell
+	fileIDs []int64
+	since   map[uint32]int64  // Unix nanoseconds: when rows not done were last about to be sent
+	http    map[uint32]uint16 // the HTTP status of failures
+	msgs    map[uint32]string // error texts
+	claims  fileSet           // files that rows own, so that two rows never claim one
+	orphans map[RowID]Status  // rows of earlier runs that the plan no longer has
+	stopErr error             // why the run stopped starting rows; nil while it goes on
 	started bool
 	closing bool               // Shutdown or Close was called
 	soft    context.CancelFunc // stops starting rows; nil outside Run
@@ -97,11 +104,19 @@ type Runner struct {
 	content keyedLocks[[16]byte]       // identical rows run one after the other
 }
 
-// New prepares a run that sends rows through files and records them in j, after loading
+// cell is the part of a row's state every row has.
+type cell struct {
+	status  Status
+	how     How
+	earlier bool
+}
+
+// New prepares a run of plan that sends rows through files and records them in j. It
+// reads the plan once, to know its rows (about 40 bytes a row stay in memory), and loads
 // what j records of earlier runs. It sends nothing.
-func New(files Files, j Journal, opts Options) (*Runner, error) {
-	if files == nil || j == nil {
-		return nil, errors.New("bulk: New: files and journal are required")
+func New(files Files, j Journal, plan Source, opts Options) (*Runner, error) {
+	if files == nil || j == nil || plan == nil {
+		return nil, errors.New("bulk: New: files, journal and plan are required")
 	}
 	if opts.Workers < 0 {
 		return nil, fmt.Errorf("bulk: New: Options.Workers must not be negative, got %d", opts.Workers)
@@ -109,54 +124,99 @@ func New(files Files, j Journal, opts Options) (*Runner, error) {
 	if opts.Workers == 0 {
 		opts.Workers = DefaultWorkers
 	}
-	r := &Runner{files: files, journal: j, opts: opts, clock: opts.Clock, states: map[RowID]slot{},
-		msgs: map[RowID]string{}, claims: map[int64]struct{}{}, done: make(chan struct{})}
-	if r.clock == nil {
-		r.clock = pipedrive.WallClock()
-	}
-	last, err := j.Load(r.apply)
+	x, err := buildIndex(plan)
 	if err != nil {
 		return nil, err
 	}
-	r.last = last
-	for _, s := range r.states {
-		if s.status == Done {
-			r.claims[s.fileID] = struct{}{}
+	r := &Runner{files: files, journal: j, plan: plan, opts: opts, clock: opts.Clock, index: x,
+		cells: make([]cell, x.len()), fileIDs: make([]int64, x.len()), since: map[uint32]int64{},
+		http: map[uint32]uint16{}, msgs: map[uint32]string{}, orphans: map[RowID]Status{}, done: make(chan struct{})}
+	if r.clock == nil {
+		r.clock = pipedrive.WallClock()
+	}
+	if r.last, err = j.Load(r.apply); err != nil {
+		return nil, err
+	}
+	for pos, c := range r.cells {
+		if c.status == Done {
+			r.claims.add(r.fileIDs[pos])
 		}
 	}
 	return r, nil
 }
 
 // apply folds one record of an earlier run into the row's state. A record other than
-// Sending keeps the time the row was last about to be sent.
+// Sending keeps the time the row was last about to be sent, until it is done.
 func (r *Runner) apply(rec Record) {
-	s := r.states[rec.Row]
-	if rec.Status == Sending {
-		s.since = rec.At.UnixNano()
+	pos, ok := r.index.pos(rec.Row)
+	if !ok { // a row the plan no longer has: its file stays claimed
+		r.orphans[rec.Row] = rec.Status
+		if rec.Status == Done {
+			r.claims.add(rec.FileID)
+		}
+		return
 	}
-	s.status, s.how, s.fileID, s.http, s.earlier = rec.Status, rec.How, rec.FileID, uint16(rec.HTTP), true
-	r.states[rec.Row] = s
-	if rec.Err != "" {
-		r.msgs[rec.Row] = rec.Err
+	r.cells[pos] = cell{status: rec.Status, how: rec.How, earlier: true}
+	r.fileIDs[pos] = rec.FileID
+	r.record(pos, rec.Status, rec.At, rec.HTTP, rec.Err)
+}
+
+// record keeps the rarer parts of a row's new state: its send time (at, for Sending),
+// failure status and error text.
+func (r *Runner) record(pos uint32, status Status, at time.Time, http int, msg string) {
+	switch status {
+	case Sending:
+		r.since[pos] = at.UnixNano()
+	case Done:
+		delete(r.since, pos)
+	}
+	if http != 0 {
+		r.http[pos] = uint16(http)
 	} else {
-		delete(r.msgs, rec.Row)
+		delete(r.http, pos)
+	}
+	if msg != "" {
+		r.msgs[pos] = msg
+	} else {
+		delete(r.msgs, pos)
 	}
 }
 
-// State is what is known about the row now.
-func (r *Runner) State(id RowID) State {
+// stateLocked is the row's state.
+func (r *Runner) stateLocked(pos uint32) State {
+	c := r.cells[pos]
+	st := State{Status: c.status, How: c.how, FileID: r.fileIDs[pos], HTTP: int(r.http[pos]), Err: r.msgs[pos], Earlier: c.earlier}
+	if ns, ok := r.since[pos]; ok {
+		st.Since = time.Unix(0, ns).UTC()
+	}
+	return st
+}
+
+// state is the row's state.
+func (r *Runner) state(pos uint32) State {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.states[id].state(r.msgs[id])
+	return r.stateLocked(pos)
 }
 
-// Results yields every row of src with its id and state: before Run, what earlier runs
-// recorded; after, the outcome. It stops at the first error src yields.
-func (r *Runner) Results(src Source) iter.Seq2[Result, error] {
+// State is what is known about the row now; the zero State for an id the plan does not
+// have.
+func (r *Runner) State(id RowID) State {
+	pos, ok := r.index.pos(id)
+	if !ok {
+		return State{}
+	}
+	return r.state(pos)
+}
+
+// Results reads the plan again and yields every row with its id and state: before Run,
+// what earlier runs recorded; after, the outcome. It stops at the first error.
+func (r *Runner) Results() iter.Seq2[Result, error] {
 	return func(yield func(Result, error) bool) {
-		for res, err := range identified(src) {
+		for l, err := range r.index.rows(r.plan) {
+			res := Result{Row: l.Row, ID: l.ID}
 			if err == nil {
-				res.State = r.State(res.ID)
+				res.State = r.state(l.pos)
 			}
 			if !yield(res, err) || err != nil {
 				return
@@ -167,23 +227,24 @@ func (r *Runner) Results(src Source) iter.Seq2[Result, error] {
 
 // job is one row for a worker.
 type job struct {
-	Result
-	pending bool // an earlier send may have taken effect: look before sending
+	located
+	since   time.Time // when an earlier run was about to send it
+	pending bool      // an earlier send may have taken effect: look before sending
 }
 
-// Run sends every row of src that needs it: first the rows an earlier run left in
+// Run sends every row of the plan that needs it: first the rows an earlier run left in
 // flight (after waiting, if that run stopped moments ago, for its requests to settle),
 // each looked for on its item before anything is sent; then the rows not done yet, in
 // order. A row already Done is skipped, and so is a Failed one unless
-// Options.RetryFailed.
+// Options.RetryFailed. It reads the plan twice more.
 //
 // Run returns nil once every row has been tried: look at Results, or OnRow, for each
 // row's outcome. It returns a *StopError when an error every further row would meet
 // stopped it, ErrRunnerClosed after Shutdown or Close, the context's error when ctx was
 // cancelled (which abandons the calls in flight, as Close does), or an error of the
-// journal or of src, which stop it too. In every case the journal is complete when Run
+// journal or of the plan, which stop it too. In every case the journal is complete when Run
 // returns: a new Runner on it goes on. A Runner runs once.
-func (r *Runner) Run(ctx context.Context, src Source) error {
+func (r *Runner) Run(ctx context.Context) error {
 	hard, cancelHard := context.WithCancel(ctx)
 	defer cancelHard()
 	soft, cancelSoft := context.WithCancel(hard)
@@ -202,7 +263,7 @@ func (r *Runner) Run(ctx context.Context, src Source) error {
 	r.mu.Unlock()
 	defer close(r.done)
 
-	err := r.run(soft, hard, src)
+	err := r.run(soft, hard)
 	// Every call of this run has returned or been abandoned: a request sent after this
 	// moment is not this run's. The next run's settle wait counts from this record.
 	if jerr := r.journal.End(r.clock.Now()); err == nil && jerr != nil {
@@ -224,7 +285,7 @@ func (r *Runner) Run(ctx context.Context, src Source) error {
 }
 
 // run hands the rows to the workers and waits for them.
-func (r *Runner) run(soft, hard context.Context, src Source) error {
+func (r *Runner) run(soft, hard context.Context) error {
 	jobs := make(chan job)
 	var wg sync.WaitGroup
 	for range r.opts.Workers {
@@ -238,10 +299,10 @@ func (r *Runner) run(soft, hard context.Context, src Source) error {
 	}
 	err := r.settle(soft)
 	if err == nil {
-		err = r.dispatch(soft, jobs, src, true)
+		err = r.dispatch(soft, jobs, true)
 	}
 	if err == nil {
-		err = r.dispatch(soft, jobs, src, false)
+		err = r.dispatch(soft, jobs, false)
 	}
 	close(jobs)
 	wg.Wait()
@@ -295,8 +356,11 @@ func (r *Runner) Close() error {
 // double. Stopping the run meanwhile is no error: no row starts.
 func (r *Runner) settle(soft context.Context) error {
 	inFlight := false
-	for _, s := range r.states {
-		inFlight = inFlight || s.status.pending()
+	for _, c := range r.cells {
+		inFlight = inFlight || c.status.pending()
+	}
+	for _, s := range r.orphans {
+		inFlight = inFlight || s.pending()
 	}
 	wait := r.last.Add(pipedrive.SettleTime).Sub(r.clock.Now())
 	if !inFlight || r.last.IsZero() || wait <= 0 {
@@ -312,27 +376,27 @@ func (r *Runner) settle(soft context.Context) error {
 }
 
 // dispatch hands out the pending rows (pending true) or the others that need sending.
-func (r *Runner) dispatch(soft context.Context, jobs chan<- job, src Source, pending bool) error {
-	for res, err := range identified(src) {
+func (r *Runner) dispatch(soft context.Context, jobs chan<- job, pending bool) error {
+	for l, err := range r.index.rows(r.plan) {
 		if err != nil {
-			return fmt.Errorf("bulk: reading the plan: %w", err)
+			return err
 		}
 		if r.stopped(soft) {
 			return nil
 		}
 		r.mu.Lock()
-		s := r.states[res.ID]
+		st := r.stateLocked(l.pos)
 		r.mu.Unlock()
-		retry := s.status == Failed && r.opts.RetryFailed
-		isPending := s.status.pending() || retry && res.Row.Create != nil
+		retry := st.Status == Failed && r.opts.RetryFailed
+		isPending := st.Status.pending() || retry && l.Row.Create != nil
 		switch {
-		case s.status != NotStarted && !s.earlier: // this run has had it already
+		case st.Status != NotStarted && !st.Earlier: // this run has had it already
 			continue
-		case isPending != pending, s.status == Done, s.status == Failed && !retry:
+		case isPending != pending, st.Status == Done, st.Status == Failed && !retry:
 			continue
 		}
 		select {
-		case jobs <- job{Result: Result{Row: res.Row, ID: res.ID, State: s.state("")}, pending: isPending}:
+		case jobs <- job{located: l, since: st.Since, pending: isPending}:
 		case <-soft.Done():
 			return nil
 		}

@@ -59,7 +59,7 @@ func TestRunDoesEachRowOnce(t *testing.T) {
 	// Again: nothing to do.
 	r = fx.mustRun(nil)
 	assert.Equal(t, 79, fx.posts()-before)
-	for res, err := range r.Results(Slice(plan)) {
+	for res, err := range r.Results() {
 		require.NoError(t, err)
 		assert.True(t, res.State.Earlier, res.Row.Line)
 		assert.Equal(t, Done, res.State.Status, res.Row.Line)
@@ -318,7 +318,7 @@ func TestShutdownLetsCallsInFlightFinish(t *testing.T) {
 		}
 		return true, nil
 	}
-	err := r.Run(t.Context(), Slice(plan))
+	err := r.Run(t.Context())
 	assert.ErrorIs(t, err, ErrRunnerClosed)
 	require.NoError(t, <-shut)
 	done := 0
@@ -343,7 +343,7 @@ func TestCloseAbandonsCallsInFlight(t *testing.T) {
 		}
 		return false, context.Canceled
 	}
-	err := r.Run(t.Context(), Slice(fx.plan))
+	err := r.Run(t.Context())
 	assert.ErrorIs(t, err, ErrRunnerClosed)
 	assert.Equal(t, map[int]Status{2: Sending, 3: NotStarted}, fx.statuses(r))
 }
@@ -352,23 +352,26 @@ func TestRunnerRunsOnce(t *testing.T) {
 	t.Parallel()
 	fx := setup(t, create(2, 1, "x"))
 	r := fx.runner(nil)
-	require.NoError(t, r.Run(t.Context(), Slice(fx.plan)))
-	assert.ErrorContains(t, r.Run(t.Context(), Slice(fx.plan)), "Run called twice")
+	require.NoError(t, r.Run(t.Context()))
+	assert.ErrorContains(t, r.Run(t.Context()), "Run called twice")
 
 	r = fx.runner(nil)
 	require.NoError(t, r.Shutdown(t.Context()))
-	assert.ErrorIs(t, r.Run(t.Context(), Slice(fx.plan)), ErrRunnerClosed)
+	assert.ErrorIs(t, r.Run(t.Context()), ErrRunnerClosed)
 	assert.Equal(t, 1, fx.posts())
 }
 
-// A row that is neither a create nor a link stops the run before anything is sent; a
+// A row that is neither a create nor a link is refused before anything is sent; a
 // create the library refuses fails alone.
 func TestRunRowChecks(t *testing.T) {
 	t.Parallel()
 	fx := setup(t, create(2, 1, "ok"), Row{Line: 3})
-	_, err := fx.run(t.Context(), nil)
+	j, err := OpenJournal(fx.journal, Header{Input: "/plans/plan.csv"})
+	require.NoError(t, err)
+	defer j.Close()
+	_, err = New(fx.files, j, Slice(fx.plan), Options{})
 	assert.ErrorIs(t, err, ErrInvalidRow)
-	assert.Zero(t, fx.posts())
+	assert.ErrorContains(t, err, "line 3")
 
 	fx = setup(t, create(2, 1, " "), create(3, 1, "ok"))
 	r := fx.mustRun(nil)
@@ -376,21 +379,43 @@ func TestRunRowChecks(t *testing.T) {
 	assert.Equal(t, Failed, st.Status)
 	assert.Contains(t, st.Err, "Title")
 	assert.Equal(t, Done, fx.state(r, 3).Status)
+	assert.Equal(t, 1, fx.posts())
 }
 
-// A source error stops the run.
-func TestRunSourceError(t *testing.T) {
+// A plan that cannot be read, or yields other rows during the run than when New read
+// it, stops the run: a row would be recorded under another row's id.
+func TestRunPlanErrors(t *testing.T) {
 	t.Parallel()
 	fx := setup(t)
+	j, err := OpenJournal(fx.journal, Header{Input: "/plans/plan.csv"})
+	require.NoError(t, err)
+	defer j.Close()
 	boom := errors.New("disk on fire")
-	src := func() iter.Seq2[Row, error] {
+	_, err = New(fx.files, j, func() iter.Seq2[Row, error] {
 		return func(yield func(Row, error) bool) {
 			if yield(create(2, 1, "a"), nil) {
 				yield(Row{}, boom)
 			}
 		}
-	}
-	r := fx.runner(nil)
-	err := r.Run(t.Context(), src)
+	}, Options{})
 	assert.ErrorIs(t, err, boom)
+
+	for name, second := range map[string][]Row{
+		"another row": {create(2, 1, "a"), create(3, 2, "c")},
+		"fewer rows":  {create(2, 1, "a")},
+		"more rows":   {create(2, 1, "a"), create(3, 1, "b"), create(4, 1, "d")},
+		"reordered":   {create(3, 1, "b"), create(2, 1, "a")},
+	} {
+		calls := 0
+		plan := func() iter.Seq2[Row, error] {
+			calls++
+			if calls == 1 {
+				return Slice([]Row{create(2, 1, "a"), create(3, 1, "b")})()
+			}
+			return Slice(second)()
+		}
+		r, err := New(fx.files, j, plan, Options{Workers: 1, Clock: fx.clock})
+		require.NoError(t, err, name)
+		assert.ErrorContains(t, r.Run(t.Context()), "bulk: reading the plan: ", name)
+	}
 }

@@ -59,9 +59,9 @@ func TestRecordsAreSyncedBeforeTheirRequest(t *testing.T) {
 	require.NoError(t, err)
 	defer j.Close()
 	j.sync = spy.sync
-	r, err := New(fx.files, j, Options{Workers: 1, Clock: fx.clock})
+	r, err := New(fx.files, j, Slice(fx.plan), Options{Workers: 1, Clock: fx.clock})
 	require.NoError(t, err)
-	require.NoError(t, r.Run(context.Background(), Slice(fx.plan)))
+	require.NoError(t, r.Run(context.Background()))
 	assert.Equal(t, 3, checked)
 	assert.Equal(t, 7, spy.syncs, "sending and done for each row, and the end")
 	data, err := os.ReadFile(fx.journal)
