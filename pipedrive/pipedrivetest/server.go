@@ -46,8 +46,9 @@ type Server struct {
 	deals    map[int64]Deal
 	persons  map[int64]Person
 	orgs     map[int64]Organization
-	drive    map[string]DriveFile
-	files    []wireFile
+	drive    map[string]*DriveFile
+	files    []storedFile                  // the file with id n is files[n-1]
+	byItem   map[pipedrive.Item]*itemFiles // the files linked to each item
 	requests []Request
 	failures []failure
 }
@@ -86,7 +87,8 @@ func NewServer(opts ...Option) *Server {
 		deals:    make(map[int64]Deal),
 		persons:  make(map[int64]Person),
 		orgs:     make(map[int64]Organization),
-		drive:    make(map[string]DriveFile),
+		drive:    make(map[string]*DriveFile),
+		byItem:   make(map[pipedrive.Item]*itemFiles),
 	}
 	orgs, persons, deals, drive := seed()
 	for _, v := range orgs {
@@ -99,7 +101,7 @@ func NewServer(opts ...Option) *Server {
 		s.deals[v.ID] = v
 	}
 	for _, v := range drive {
-		s.drive[v.ID] = v
+		s.drive[v.ID] = &v
 	}
 	s.tr = &http.Transport{DialContext: s.dial}
 	s.ts = o.standalone.start(http.HandlerFunc(s.serveHTTP))
@@ -261,8 +263,8 @@ func (s *Server) Files() []pipedrive.RemoteFile {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]pipedrive.RemoteFile, len(s.files))
-	for i, f := range s.files {
-		out[i] = f.remoteFile()
+	for i := range s.files {
+		out[i] = s.files[i].wire(int64(i) + 1).remoteFile()
 	}
 	return out
 }

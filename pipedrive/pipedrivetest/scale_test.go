@@ -1,0 +1,52 @@
+package pipedrivetest
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// BenchmarkMillionFiles stores 1,000,000 created files across 100 deals, the size of a
+// real bulk plan, then lists ten pages of one deal's 10,000 files. It reports the time per
+// create (the server's storing, without HTTP and validation), the heap each file keeps,
+// and the time per page of 100. One iteration takes seconds, so run it alone:
+//
+//	go test -run '^$' -bench MillionFiles -benchtime 1x ./pipedrive/pipedrivetest/
+func BenchmarkMillionFiles(b *testing.B) {
+	const files, deals = 1_000_000, 100
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for b.Loop() {
+		srv := NewServer()
+		for d := range deals {
+			srv.AddDeal(Deal{ID: int64(d + 1), Title: fmt.Sprint("Deal ", d+1)})
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		var body []byte
+		for i := range files {
+			body = fmt.Appendf(body[:0], "file_type=gdoc&item_id=%d&item_type=deal&remote_location=googledrive&title=File+%d", i%deals+1, i+1)
+			if rep := srv.store("/files/remote", body, now.Add(time.Duration(i)*time.Millisecond)); rep.status != 200 {
+				b.Fatalf("create %d: %d %s", i, rep.status, rep.body)
+			}
+		}
+		perCreate := time.Since(start) / files
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		start = time.Now()
+		const pages = 10
+		for p := range pages {
+			r := httptest.NewRequest("GET", fmt.Sprintf("%s/deals/7/files?start=%d&limit=100", BasePath, 9000+p*100), nil)
+			if rep := srv.list(r); rep.status != 200 || len(rep.body) < 1000 {
+				b.Fatalf("list: %d %s", rep.status, rep.body)
+			}
+		}
+		b.ReportMetric(float64(perCreate.Nanoseconds()), "ns/create")
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/files, "B/file")
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/pages, "ns/page")
+		srv.Close()
+	}
+}
