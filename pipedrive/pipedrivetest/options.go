@@ -21,6 +21,7 @@ type options struct {
 	window   time.Duration
 	daily    int
 	now      func() time.Time
+	fixtures *Fixtures // WithFixtures's, replacing the seed; nil for the seed
 
 	standalone standalone
 }

@@ -18,10 +18,11 @@ func BenchmarkMillionFiles(b *testing.B) {
 	const files, deals = 1_000_000, 100
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for b.Loop() {
-		srv := NewServer()
+		var f Fixtures
 		for d := range deals {
-			srv.AddDeal(Deal{ID: int64(d + 1), Title: fmt.Sprint("Deal ", d+1)})
+			f.Deals = append(f.Deals, int64(d+1))
 		}
+		srv := NewServer(WithFixtures(f))
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)

@@ -55,8 +55,8 @@ type Server struct {
 
 // NewServer starts a fake Pipedrive on 127.0.0.1 with a fresh random API token.
 //
-// It starts with these items, to which AddDeal, AddPerson, AddOrganization and
-// AddDriveFile add more:
+// Unless WithFixtures gives it others, it starts with these items, to which AddDeal,
+// AddPerson, AddOrganization and AddDriveFile add more:
 //
 //   - organizations 1 "Acme Corp" and 2 "Globex";
 //   - persons 5 "John Doe" (of Acme Corp) and 6 "Jane Roe" (of Globex);
@@ -91,6 +91,9 @@ func NewServer(opts ...Option) *Server {
 		byItem:   make(map[pipedrive.Item]*itemFiles),
 	}
 	orgs, persons, deals, drive := seed()
+	if o.fixtures != nil {
+		orgs, persons, deals, drive = seedFixtures(o.fixtures)
+	}
 	for _, v := range orgs {
 		s.orgs[v.ID] = v
 	}
