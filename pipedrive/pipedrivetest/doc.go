@@ -14,8 +14,9 @@
 // is checked, in this order:
 //
 //   - a failure queued with [Server.FailNext] is answered as given;
-//   - the rate limits ([WithRateLimit], [WithDailyBudget], the daily one counted in
-//     tokens: 10 per POST, 20 per GET) answer 429 once spent; every response carries
+//   - the rate limits ([WithPlan] for a Pipedrive plan's, or [WithRateLimit] and
+//     [WithDailyBudget]; the daily one counted in tokens: 10 per POST, 20 per GET) answer
+//     429 once spent (by default they are far above any plan's); every response carries
 //     x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset,
 //     x-daily-ratelimit-token-limit, x-daily-ratelimit-token-remaining and, for API-token
 //     requests, x-daily-requests-left; a 429 for the daily budget carries Retry-After;

@@ -94,3 +94,16 @@ func ExampleWithFixtures() {
 	// true pipedrive: POST /files/remoteLink: 404 Not Found: Deal not found
 	// pipedrivetest: fixtures: deals[1]: id 101 is listed twice (also deals[0])
 }
+
+// The rate limits of each Pipedrive plan, which WithPlan gives a server.
+func ExamplePlan() {
+	for _, p := range pipedrivetest.Plans() {
+		fmt.Printf("%-12s %3d requests per %s, %d tokens a day\n", p, p.BurstLimit(), pipedrivetest.BurstWindow, p.DailyBudget())
+	}
+	// Output:
+	// essential     20 requests per 2s, 30000 tokens a day
+	// advanced      40 requests per 2s, 60000 tokens a day
+	// professional  80 requests per 2s, 90000 tokens a day
+	// power        100 requests per 2s, 150000 tokens a day
+	// enterprise   120 requests per 2s, 210000 tokens a day
+}
