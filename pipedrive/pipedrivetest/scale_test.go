@@ -1,11 +1,14 @@
 package pipedrivetest
 
 import (
+	"context"
 	"fmt"
 	"net/http/httptest"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 )
 
 // BenchmarkMillionFiles stores 1,000,000 created files across 100 deals, the size of a
@@ -49,5 +52,29 @@ func BenchmarkMillionFiles(b *testing.B) {
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/files, "B/file")
 		b.ReportMetric(float64(time.Since(start).Nanoseconds())/pages, "ns/page")
 		srv.Close()
+	}
+}
+
+// BenchmarkCreateOverHTTP is one create through the whole server, HTTP and validation
+// against the spec included, as serve-fake answers bulk: files go to 100 deals in turn.
+// Multiply by 1,000,000 for a real-sized plan:
+//
+//	go test -run '^$' -bench CreateOverHTTP -benchtime 100000x ./pipedrive/pipedrivetest/
+func BenchmarkCreateOverHTTP(b *testing.B) {
+	const deals = 100
+	var f Fixtures
+	for d := range deals {
+		f.Deals = append(f.Deals, int64(d+1))
+	}
+	srv := NewServer(WithFixtures(f), WithRequestHistory(0), WithRateLimit(1<<40, BurstWindow), WithDailyBudget(1<<40))
+	defer srv.Close()
+	c := srv.Client()
+	ctx := context.Background()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := c.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "File", Item: pipedrive.Deal(int64(i%deals + 1))}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
