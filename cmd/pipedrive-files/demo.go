@@ -16,7 +16,8 @@ import (
 
 // runDemo shows the library at work on the fake: create, link, a validation error and a
 // rate-limited call that is retried. It needs no account and no network.
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runDemo(ctx context.Context, e *env, args []string) int {
+	stdout, stderr := e.Stdout, e.Stderr
 	if len(args) > 0 {
 		if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 			fmt.Fprint(stdout, "Usage: pipedrive-files demo\n\nRuns create and link, a validation error and a rate-limited retry against a fake\nPipedrive inside this process (package pipedrivetest). No account, no network, no flags.\n")

@@ -138,11 +138,11 @@ func run(ctx context.Context, e *env, args []string) int {
 	case "bulk":
 		return runBulk(ctx, e, rest)
 	case "serve-fake":
-		return runServeFake(ctx, rest, e.Stdout, e.Stderr)
+		return runServeFake(ctx, e, rest)
 	case "demo":
-		return runDemo(ctx, rest, e.Stdout, e.Stderr)
+		return runDemo(ctx, e, rest)
 	case "version", "-version", "--version":
-		return runVersion(rest, e.Stdout, e.Stderr)
+		return runVersion(e, rest)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 && rest[0] != "help" {
 			return run(ctx, e, []string{rest[0], "-h"})

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -17,7 +20,7 @@ import (
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
-const serveFakeHelp = `Usage: pipedrive-files serve-fake [--addr 127.0.0.1:0] [--token T] [--rate-limit N/WINDOW] [--daily-budget TOKENS]
+const serveFakeHelp = `Usage: pipedrive-files serve-fake [--addr 127.0.0.1:0] [--token T] [--plan PLAN] [--rate-limit N/WINDOW] [--daily-budget TOKENS] [--fixtures FILE]
 
 Runs the fake Pipedrive of package pipedrivetest as a server, so that bulk, scripts in any
 language and curl can use it across runs. It prints two lines to standard output, then
@@ -28,9 +31,32 @@ closes it:
 
 so that a shell can take them in, e.g.
   eval "$(pipedrive-files serve-fake 2>fake.log &)"; export PIPEDRIVE_BASE_URL PIPEDRIVE_API_TOKEN
-Then it logs one line per request to standard error (the token redacted) and serves until
-SIGINT or SIGTERM. It knows deals 12 and 13, persons 5 and 6, organizations 1 and 2 and
-the Drive file 123magicfile123; everything lives in memory and ends with the process.
+Then it logs one line per request to standard error (the token redacted wherever it
+appears) and serves until SIGINT or SIGTERM. Everything lives in memory and ends with the
+process.
+
+Rate limits are those Pipedrive documents for API tokens on the plan --plan names
+(https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting), per 2 seconds and
+per day (a POST costs 10 tokens, a list page 20; one seat):
+
+  essential      20 requests, 30000 tokens (the default: the lowest limits, so a run
+                 that keeps within them keeps within every plan's)
+  advanced       40 requests, 60000 tokens
+  professional   80 requests, 90000 tokens
+  power         100 requests, 150000 tokens
+  enterprise    120 requests, 210000 tokens
+
+--rate-limit and --daily-budget override the plan's figures, e.g. --daily-budget for a
+company with more seats.
+
+Items: deals 12 and 13, persons 5 and 6, organizations 1 and 2 and the Drive file
+123magicfile123; or, with --fixtures FILE, only those a JSON file lists:
+
+  {"deals": [101, 102], "persons": [7], "organizations": [3],
+   "drive_files": [{"id": "123magicfile123", "name": "Price list"}]}
+
+(deal N is titled "Deal N", and so on, each Drive file is a Google Doc; every key may be
+left out; ids must be positive and listed once; unknown keys are refused.)
 
 Flags:
 `
@@ -39,18 +65,27 @@ Flags:
 type serveFakeFlags struct {
 	addr      string
 	token     string
+	plan      string
 	rateLimit string
 	daily     int
+	fixtures  string
 }
 
+// defaultPlan is the plan whose limits serve-fake applies without --plan: the lowest, so
+// that a run that keeps within them keeps within every plan's.
+const defaultPlan = pipedrivetest.PlanEssential
+
 // runServeFake is the serve-fake command: a pipedrivetest server until ctx is done.
-func runServeFake(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runServeFake(ctx context.Context, e *env, args []string) int {
+	stdout, stderr := e.Stdout, e.Stderr
 	fs := flag.NewFlagSet("serve-fake", flag.ContinueOnError)
 	var f serveFakeFlags
 	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "the address to listen on; port 0 picks a free one")
 	fs.StringVar(&f.token, "token", "", "the API token the fake accepts (default: a random one)")
-	fs.StringVar(&f.rateLimit, "rate-limit", "", "the burst limit, N requests per WINDOW, e.g. 20/2s (default 10000/2s)")
-	fs.IntVar(&f.daily, "daily-budget", 0, "the daily budget in tokens (each POST costs 10, each list 20)")
+	fs.StringVar(&f.plan, "plan", string(defaultPlan), "the Pipedrive `PLAN` whose rate limits apply: "+planNames(", ", " or "))
+	fs.StringVar(&f.rateLimit, "rate-limit", "", "the burst limit, N requests per WINDOW, e.g. 100/2s (default: the plan's, 20/2s on essential)")
+	fs.IntVar(&f.daily, "daily-budget", 0, "the daily budget in `TOKENS`, each POST costing 10 and each list page 20 (default: the plan's, 30000 on essential)")
+	fs.StringVar(&f.fixtures, "fixtures", "", "serve only the deals, persons, organizations and Drive files this JSON `FILE` lists, instead of the built-in ones")
 	set, done, err := parse(fs, args, serveFakeHelp, stdout)
 	if done || err != nil {
 		return report(stderr, "serve-fake", err)
@@ -63,7 +98,7 @@ func runServeFake(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return report(stderr, "serve-fake", usagef("--addr: %v", err))
 	}
-	log := &requestLog{w: stderr}
+	log := &requestLog{w: stderr, token: f.token}
 	// Requests are logged, not kept: a fake serving for days must not grow with each one.
 	srv := pipedrivetest.NewServer(append(opts, pipedrivetest.WithListener(l), pipedrivetest.WithRequestHook(log.print), pipedrivetest.WithRequestHistory(0))...)
 	defer srv.Close()
@@ -80,21 +115,32 @@ func runServeFake(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		_ = c.Close()
 	}
 	log.printf("pipedrive-files serve-fake: serving %s (pid %d); stop it with Ctrl-C or kill %d", base, os.Getpid(), os.Getpid())
+	log.printf("pipedrive-files serve-fake: %s", f.limits(set))
 	<-ctx.Done()
 	srv.Close()
 	fmt.Fprintf(stderr, "pipedrive-files serve-fake: stopped after %d requests\n", log.count())
 	return exitOK
 }
 
-// options turns the flags into the server's options; the error names the flag.
+// options turns the flags into the server's options; the error names the flag. Without
+// --token it picks a random one here, so that the request log knows what to redact before
+// the first request.
 func (f *serveFakeFlags) options(set map[string]bool) ([]pipedrivetest.Option, error) {
 	var opts []pipedrivetest.Option
 	if set["token"] {
 		if f.token == "" || strings.IndexFunc(f.token, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 			return nil, usagef("--token: must be printable ASCII without spaces")
 		}
-		opts = append(opts, pipedrivetest.WithToken(f.token))
+	} else {
+		f.token = randomToken()
 	}
+	opts = append(opts, pipedrivetest.WithToken(f.token))
+	plan, err := pipedrivetest.ParsePlan(f.plan)
+	if err != nil {
+		return nil, usageCause(err, "--plan: unknown plan %q: want %s", f.plan, planNames(", ", " or "))
+	}
+	opts = append(opts, pipedrivetest.WithPlan(plan))
+	// After the plan, so that these replace its figures.
 	if set["rate-limit"] {
 		n, window, err := parseRate(f.rateLimit)
 		if err != nil {
@@ -108,7 +154,78 @@ func (f *serveFakeFlags) options(set map[string]bool) ([]pipedrivetest.Option, e
 		}
 		opts = append(opts, pipedrivetest.WithDailyBudget(f.daily))
 	}
+	if set["fixtures"] {
+		fx, err := readFixtures(f.fixtures)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, pipedrivetest.WithFixtures(fx))
+	}
 	return opts, nil
+}
+
+// limits describes the rate limits the flags set, and where each comes from.
+func (f *serveFakeFlags) limits(set map[string]bool) string {
+	plan := pipedrivetest.Plan(f.plan)
+	burst := fmt.Sprintf("%d requests per %s (plan %s)", plan.BurstLimit(), pipedrivetest.BurstWindow, plan)
+	if n, window, err := parseRate(f.rateLimit); set["rate-limit"] && err == nil {
+		burst = fmt.Sprintf("%d requests per %s (--rate-limit)", n, window)
+	}
+	daily := fmt.Sprintf("%d tokens a day (plan %s)", plan.DailyBudget(), plan)
+	if set["daily-budget"] {
+		daily = fmt.Sprintf("%d tokens a day (--daily-budget)", f.daily)
+	}
+	return "rate limits " + burst + ", " + daily
+}
+
+// planNames lists the plans, e.g. "essential, advanced or enterprise" with sep ", " and
+// last " or ".
+func planNames(sep, last string) string {
+	plans := pipedrivetest.Plans()
+	names := make([]string, len(plans))
+	for i, p := range plans {
+		names[i] = string(p)
+	}
+	return strings.Join(names[:len(names)-1], sep) + last + names[len(names)-1]
+}
+
+// readFixtures loads the --fixtures file; the error names the flag and the file.
+func readFixtures(path string) (pipedrivetest.Fixtures, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return pipedrivetest.Fixtures{}, usageCause(err, "--fixtures: %v", err)
+	}
+	defer file.Close()
+	fx, err := pipedrivetest.LoadFixtures(file)
+	if err != nil {
+		return pipedrivetest.Fixtures{}, usageCause(err, "--fixtures %s: %s", path, strings.TrimPrefix(err.Error(), "pipedrivetest: fixtures: "))
+	}
+	return fx, nil
+}
+
+// usageCause is a usage error (exit 2) with the formatted message, which wraps err.
+func usageCause(err error, format string, args ...any) error {
+	return &serveFakeUsage{&usageError{msg: fmt.Sprintf(format, args...)}, err}
+}
+
+// serveFakeUsage is a usage error (exit 2) that keeps the error behind it for errors.Is and
+// errors.As.
+type serveFakeUsage struct {
+	usage *usageError // its message, which names the flag, is what report prints
+	err   error
+}
+
+// Error is the usage error's message.
+func (e *serveFakeUsage) Error() string { return e.usage.Error() }
+
+// Unwrap returns the usage error, which makes it exit 2, and the error behind it.
+func (e *serveFakeUsage) Unwrap() []error { return []error{e.usage, e.err} }
+
+// randomToken returns 40 hex digits, the shape of a Pipedrive API token.
+func randomToken() string {
+	b := make([]byte, 20)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
 }
 
 // parseRate reads N/WINDOW, e.g. "20/2s".
@@ -151,21 +268,42 @@ func isLoopback(addr net.Addr) bool {
 
 // requestLog writes one line per request the fake answers.
 type requestLog struct {
-	mu sync.Mutex
-	w  io.Writer
-	n  int
+	mu    sync.Mutex
+	w     io.Writer
+	token string // redacted wherever it appears
+	n     int
 }
 
-// print logs r: time, method, path, query (api_token redacted) and status.
+// print logs r: time, method, path, query and status, with the token redacted wherever it
+// appears: in the path, in a query parameter's name or value (whichever parameter carries
+// it, not only api_token), and in their escaped forms.
 func (l *requestLog) print(r pipedrivetest.Request) {
-	target := r.Path
+	escapedRedacted := url.QueryEscape(pipedrivetest.Redacted) // the same in a path
+	target := (&url.URL{Path: l.redact(r.Path)}).EscapedPath()
 	if len(r.Query) > 0 {
-		target += "?" + strings.ReplaceAll(r.Query.Encode(), "%5BREDACTED%5D", pipedrivetest.Redacted)
+		q := make(url.Values, len(r.Query))
+		for name, values := range r.Query {
+			name = l.redact(name)
+			for _, v := range values {
+				q[name] = append(q[name], l.redact(v))
+			}
+		}
+		target += "?" + q.Encode()
 	}
-	l.printf("%s %s %s %d", time.Now().UTC().Format(time.RFC3339), r.Method, target, r.Status)
+	target = strings.ReplaceAll(target, escapedRedacted, pipedrivetest.Redacted)
+	// Once more over the whole line: an escape such as %2F could spell the token anew.
+	l.printf("%s", l.redact(fmt.Sprintf("%s %s %s %d", time.Now().UTC().Format(time.RFC3339), r.Method, target, r.Status)))
 	l.mu.Lock()
 	l.n++
 	l.mu.Unlock()
+}
+
+// redact replaces every occurrence of the token in s.
+func (l *requestLog) redact(s string) string {
+	if l.token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, l.token, pipedrivetest.Redacted)
 }
 
 // printf writes one line; requests are logged from many goroutines.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"runtime/debug"
 	"strings"
 
@@ -10,7 +9,8 @@ import (
 )
 
 // runVersion prints the library version and what the binary records about its build.
-func runVersion(args []string, stdout, stderr io.Writer) int {
+func runVersion(e *env, args []string) int {
+	stdout, stderr := e.Stdout, e.Stderr
 	if len(args) > 0 {
 		if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 			fmt.Fprint(stdout, "Usage: pipedrive-files version\n\nPrints the library version and, when the binary records them, the module version,\nthe VCS revision it was built from and the Go version. Also: pipedrive-files --version.\n")

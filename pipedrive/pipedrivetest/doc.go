@@ -14,8 +14,9 @@
 // is checked, in this order:
 //
 //   - a failure queued with [Server.FailNext] is answered as given;
-//   - the rate limits ([WithRateLimit], [WithDailyBudget], the daily one counted in
-//     tokens: 10 per POST, 20 per GET) answer 429 once spent; every response carries
+//   - the rate limits ([WithPlan] for a Pipedrive plan's, or [WithRateLimit] and
+//     [WithDailyBudget]; the daily one counted in tokens: 10 per POST, 20 per GET) answer
+//     429 once spent (by default they are far above any plan's); every response carries
 //     x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset,
 //     x-daily-ratelimit-token-limit, x-daily-ratelimit-token-remaining and, for API-token
 //     requests, x-daily-requests-left; a 429 for the daily budget carries Retry-After;
@@ -38,6 +39,17 @@
 // Pipedrive fills it. The GETs page as Pipedrive does (start, limit up to 100, sort by id
 // or update_time; additional_data.pagination with next_start while more remain; data
 // null for an empty page). [Server.DeleteFile] marks a file deleted (active_flag false).
+//
+// A new server knows a few deals, persons, organizations and Google Drive files (listed
+// at [NewServer]). [WithFixtures] replaces them with the ones a test or a plan needs, given
+// in Go or read from JSON by [LoadFixtures]:
+//
+//	{"deals": [101, 102], "persons": [7], "organizations": [3],
+//	 "drive_files": [{"id": "123magicfile123", "name": "Price list"}]}
+//
+// Files are indexed by the item they are linked to, so a server holding a million files
+// lists a page of one item's files in about the time a page of a few takes, and keeps
+// about 200 bytes per file.
 //
 // A [Clock] given to both the server ([WithClock]) and the client (pipedrive.WithClock)
 // lets a test meet rate limits and retries without waiting.

@@ -19,8 +19,12 @@ const timeLayout = "2006-01-02 15:04:05"
 // errorInfo is the error_info Pipedrive sends with every failure.
 const errorInfo = "Please check developers.pipedrive.com for more information about Pipedrive API."
 
+// remoteLocation is the only remote_location the spec lets a request send.
+const remoteLocation = "googledrive"
+
 // wireFile is the data object of a success response, with the keys and the nulls a real
-// response carries (ids of items the file is not linked to are null; strings are "").
+// response carries (ids of items the file is not linked to are null; strings are ""). It
+// is built from a storedFile when the file is sent.
 type wireFile struct {
 	ID             int64   `json:"id"`
 	UserID         int64   `json:"user_id"`
@@ -54,8 +58,26 @@ type wireFile struct {
 	URL            string  `json:"url"`
 	Name           string  `json:"name"`
 	Description    string  `json:"description"`
+}
 
-	item pipedrive.Item // the item the file was linked to, which lists it
+// storedFile is what the server keeps of a file: 32 bytes, plus for a created file its
+// Drive file (a linked one shares the Drive's), so that a fake holding a million files
+// stays small. File ids are positions: the file with id n is Server.files[n-1].
+type storedFile struct {
+	drive  *DriveFile  // the Drive file: its id, name and type
+	target *linkTarget // the item and its relations as they were when the file was stored
+	added  int64       // add_time, which is also update_time, in Unix seconds
+	linked bool        // linked with remoteLink: file_name is the Drive file's name
+	active bool        // false once DeleteFile marks the file deleted
+}
+
+// itemFiles indexes the files linked to one item, so that listing them reads only theirs.
+type itemFiles struct {
+	files  []int32     // positions in Server.files, in id order
+	target *linkTarget // the target of the item's last file, shared while it is unchanged
+	// inTimeOrder holds while add times never decrease along files (the clock did not go
+	// back): then the order by update_time is the order by id.
+	inTimeOrder bool
 }
 
 // store creates or links the file a valid request asks for. The body has passed
@@ -72,53 +94,85 @@ func (s *Server) store(route string, body []byte, now time.Time) reply {
 		return errorReply(http.StatusNotFound, itemName(itemType)+" not found")
 	}
 	id := int64(len(s.files)) + 1
-	var (
-		df       DriveFile
-		fileName string // Pipedrive's examples: "" for a new file, the Drive file's title for a linked one
-	)
+	f := storedFile{added: now.Unix(), active: true}
 	if route == "/files/remote" {
-		df = DriveFile{
-			ID:   googleID("file", id, form.Get("title")),
-			Name: form.Get("title"),
-			Type: pipedrive.FileType(form.Get("file_type")),
-		}
-		s.drive[df.ID] = df
+		title := form.Get("title")
+		f.drive = &DriveFile{ID: googleID("file", id, title), Name: title, Type: fileType(form.Get("file_type"))}
+		s.drive[f.drive.ID] = f.drive
 	} else {
-		if df, ok = s.drive[form.Get("remote_id")]; !ok {
+		if f.drive, ok = s.drive[form.Get("remote_id")]; !ok {
 			return errorReply(http.StatusNotFound, "Remote file not found: no Google Drive file with id "+strconv.Quote(form.Get("remote_id")))
 		}
-		fileName = df.Name
+		f.linked = true
 	}
-	stamp := now.UTC().Format(timeLayout)
-	f := wireFile{
-		item:           pipedrive.Item{Type: itemType, ID: itemID},
-		ID:             id,
-		UserID:         UserID,
-		DealID:         optional(target.dealID),
-		PersonID:       optional(target.personID),
-		OrgID:          optional(target.orgID),
-		AddTime:        stamp,
-		UpdateTime:     stamp,
-		FileName:       fileName,
-		FileType:       string(df.Type),
-		ActiveFlag:     true,
-		RemoteLocation: form.Get("remote_location"),
-		RemoteID:       df.ID,
-		DealName:       target.dealName,
-		PersonName:     target.personName,
-		OrgName:        target.orgName,
-		URL:            fmt.Sprintf("https://app.pipedrive.com/api/v1/files/%d/download", id),
-		Name:           df.Name,
-	}
+	f.target = s.indexLocked(target, f.added, int32(len(s.files)))
 	s.files = append(s.files, f)
+	w := f.wire(id)
 	data, err := json.Marshal(struct {
 		Success bool      `json:"success"`
 		Data    *wireFile `json:"data"`
-	}{true, &f})
+	}{true, &w})
 	if err != nil {
 		return errorReply(http.StatusInternalServerError, "encoding the response: "+err.Error())
 	}
 	return reply{status: http.StatusOK, contentType: "application/json", body: data}
+}
+
+// indexLocked lists the file at position pos, added at added, under its item, and
+// returns the target to store with it: the item's previous one when nothing about the
+// item has changed since, so that its files share one. s.mu must be held.
+func (s *Server) indexLocked(target linkTarget, added int64, pos int32) *linkTarget {
+	ix := s.byItem[target.item]
+	if ix == nil {
+		ix = &itemFiles{inTimeOrder: true}
+		s.byItem[target.item] = ix
+	}
+	if ix.target == nil || *ix.target != target {
+		ix.target = &target
+	}
+	if n := len(ix.files); n > 0 && s.files[ix.files[n-1]].added > added {
+		ix.inTimeOrder = false
+	}
+	ix.files = append(ix.files, pos)
+	return ix.target
+}
+
+// fileType returns t as one of package pipedrive's constants, so that a million files of
+// one type share one string; the spec has checked that it is one of them.
+func fileType(t string) pipedrive.FileType {
+	for _, c := range []pipedrive.FileType{pipedrive.GoogleDoc, pipedrive.GoogleSheet, pipedrive.GoogleSlides, pipedrive.GoogleForm, pipedrive.GoogleDrawing} {
+		if string(c) == t {
+			return c
+		}
+	}
+	return pipedrive.FileType(t)
+}
+
+// wire is the file with the given id as Pipedrive sends it.
+func (f *storedFile) wire(id int64) wireFile {
+	stamp := time.Unix(f.added, 0).UTC().Format(timeLayout)
+	w := wireFile{
+		ID:             id,
+		UserID:         UserID,
+		DealID:         optional(f.target.dealID),
+		PersonID:       optional(f.target.personID),
+		OrgID:          optional(f.target.orgID),
+		AddTime:        stamp,
+		UpdateTime:     stamp,
+		FileType:       string(f.drive.Type),
+		ActiveFlag:     f.active,
+		RemoteLocation: remoteLocation,
+		RemoteID:       f.drive.ID,
+		DealName:       f.target.dealName,
+		PersonName:     f.target.personName,
+		OrgName:        f.target.orgName,
+		URL:            fmt.Sprintf("https://app.pipedrive.com/api/v1/files/%d/download", id),
+		Name:           f.drive.Name,
+	}
+	if f.linked { // Pipedrive's examples: "" for a new file, the Drive file's title for a linked one
+		w.FileName = f.drive.Name
+	}
+	return w
 }
 
 // itemName is the item kind as Pipedrive's 404 messages name it.

@@ -90,7 +90,7 @@ func (s *Server) AddDriveFile(f DriveFile) string {
 	if f.Type == "" {
 		f.Type = pipedrive.GoogleDoc
 	}
-	s.drive[f.ID] = f
+	s.drive[f.ID] = &f
 	return f.ID
 }
 
@@ -107,12 +107,14 @@ func pickID[T any](id int64, m map[int64]T) int64 {
 
 // linkTarget is what a file linked to an item records about it and its relations.
 type linkTarget struct {
+	item                          pipedrive.Item
 	dealID, personID, orgID       int64
 	dealName, personName, orgName string
 }
 
 // lookupLocked finds the item; ok is false when it does not exist. s.mu must be held.
 func (s *Server) lookupLocked(t pipedrive.ItemType, id int64) (lt linkTarget, ok bool) {
+	lt.item = pipedrive.Item{Type: t, ID: id}
 	switch t {
 	case pipedrive.ItemDeal:
 		d, found := s.deals[id]

@@ -112,26 +112,16 @@ func (s *Server) list(r *http.Request) reply {
 
 	s.mu.Lock()
 	_, ok := s.lookupLocked(item.Type, item.ID)
-	var files []wireFile
-	for _, f := range s.files {
-		if f.item == item {
-			files = append(files, f)
-		}
+	var (
+		pg   pagination
+		data []wireFile // nil, sent as null, when the page is empty
+	)
+	if ok {
+		pg, data = s.pageLocked(s.byItem[item], q.Get("sort"), start, limit)
 	}
 	s.mu.Unlock()
 	if !ok {
 		return errorReply(http.StatusNotFound, itemName(item.Type)+" not found")
-	}
-	sortFiles(files, q.Get("sort"))
-
-	pg := pagination{Start: start, Limit: limit}
-	var data []wireFile // nil, sent as null, when the page is empty
-	if start < len(files) {
-		end := min(start+limit, len(files))
-		data = files[start:end]
-		if end < len(files) {
-			pg.MoreItemsInCollection, pg.NextStart = true, &end
-		}
 	}
 	body, err := json.Marshal(struct {
 		Success        bool       `json:"success"`
@@ -148,20 +138,38 @@ func (s *Server) list(r *http.Request) reply {
 	return reply{status: http.StatusOK, contentType: "application/json", body: body}
 }
 
-// sortFiles orders files as the sort parameter asks ("id", "update_time", either with
-// " ASC" or " DESC"); ties and the default go by id ascending.
-func sortFiles(files []wireFile, sort string) {
+// pageLocked returns the page of ix's files that starts at start and holds at most limit
+// files, ordered as the sort parameter asks ("id" or "update_time", either with " ASC" or
+// " DESC"; ties and the default go by id ascending), and its pagination; data is nil when
+// the page is empty. It reads only the item's files, and sorts them only when their times
+// are out of id order, so a page costs O(limit) however many files the server holds.
+// ix may be nil, for an item without files. s.mu must be held.
+func (s *Server) pageLocked(ix *itemFiles, sort string, start, limit int) (pagination, []wireFile) {
+	pg := pagination{Start: start, Limit: limit}
+	if ix == nil || start >= len(ix.files) {
+		return pg, nil
+	}
 	field, dir, _ := strings.Cut(sort, " ")
-	slices.SortStableFunc(files, func(a, b wireFile) int {
-		c := cmp.Compare(a.ID, b.ID)
-		if field == "update_time" {
-			c = cmp.Or(strings.Compare(a.UpdateTime, b.UpdateTime), c)
-		}
+	order := ix.files
+	if field == "update_time" && !ix.inTimeOrder {
+		order = slices.Clone(order)
+		slices.SortStableFunc(order, func(a, b int32) int {
+			return cmp.Compare(s.files[a].added, s.files[b].added) // stable: ties stay in id order
+		})
+	}
+	end := min(start+limit, len(order))
+	data := make([]wireFile, 0, end-start)
+	for i := start; i < end; i++ {
+		pos := order[i]
 		if dir == "DESC" {
-			return -c
+			pos = order[len(order)-1-i]
 		}
-		return c
-	})
+		data = append(data, s.files[pos].wire(int64(pos)+1))
+	}
+	if end < len(order) {
+		pg.MoreItemsInCollection, pg.NextStart = true, &end
+	}
+	return pg, data
 }
 
 // DeleteFile marks the file with the given id deleted, as Pipedrive's DELETE /files/{id}
@@ -170,11 +178,9 @@ func sortFiles(files []wireFile, sort string) {
 func (s *Server) DeleteFile(id int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range s.files {
-		if s.files[i].ID == id {
-			s.files[i].ActiveFlag = false
-			return true
-		}
+	if id < 1 || id > int64(len(s.files)) {
+		return false
 	}
-	return false
+	s.files[id-1].active = false
+	return true
 }

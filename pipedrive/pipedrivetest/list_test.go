@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -187,4 +189,71 @@ func getUnchecked(t *testing.T, srv *pipedrivetest.Server, path string) (int, st
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return resp.StatusCode, string(b)
+}
+
+// listIDs returns the ids of the files a GET of path?query answers with.
+func listIDs(t *testing.T, srv *pipedrivetest.Server, path, query string) []int64 {
+	t.Helper()
+	status, body := get(t, srv, path, query)
+	require.Equal(t, http.StatusOK, status, body)
+	var ids []int64
+	for _, raw := range decodeList(t, body).Data {
+		var f struct {
+			ID int64 `json:"id"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &f))
+		ids = append(ids, f.ID)
+	}
+	return ids
+}
+
+// Each item lists its own files, in the order asked for, also when the clock goes back
+// between files (update_time is then out of id order) and whatever other items hold.
+func TestListOrdersEachItemsFiles(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64 // Unix seconds, set before each create
+	srv := pipedrivetest.NewServer(pipedrivetest.WithClock(func() time.Time { return time.Unix(now.Load(), 0) }))
+	defer srv.Close()
+	c := client(t, srv)
+	base := start.Unix()
+	for _, f := range []struct {
+		item pipedrive.Item
+		at   int64 // seconds after base
+	}{
+		{pipedrive.Deal(12), 5},  // 1
+		{pipedrive.Deal(13), 3},  // 2
+		{pipedrive.Deal(12), 1},  // 3: the clock went back
+		{pipedrive.Deal(12), 1},  // 4: same update_time as 3
+		{pipedrive.Person(5), 9}, // 5
+		{pipedrive.Deal(12), 7},  // 6
+	} {
+		now.Store(base + f.at)
+		_, err := c.Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Doc", Item: f.item})
+		require.NoError(t, err)
+	}
+
+	for query, want := range map[string][]int64{
+		"":                                 {1, 3, 4, 6},
+		"sort=id%20ASC":                    {1, 3, 4, 6},
+		"sort=id%20DESC":                   {6, 4, 3, 1},
+		"sort=update_time":                 {3, 4, 1, 6},
+		"sort=update_time%20DESC":          {6, 1, 4, 3},
+		"sort=update_time&start=1&limit=2": {4, 1},
+		"sort=id%20DESC&start=3":           {1},
+		"start=4":                          nil,
+	} {
+		assert.Equal(t, want, listIDs(t, srv, "/deals/12/files", query), query)
+	}
+	assert.Equal(t, []int64{2}, listIDs(t, srv, "/deals/13/files", ""))
+	assert.Equal(t, []int64{5}, listIDs(t, srv, "/persons/5/files", ""), "files of the person's deals are listed under the deal only")
+	assert.Nil(t, listIDs(t, srv, "/organizations/1/files", ""))
+
+	assert.False(t, srv.DeleteFile(0))
+	assert.False(t, srv.DeleteFile(7))
+	assert.True(t, srv.DeleteFile(6))
+	active := map[int64]bool{}
+	for _, f := range srv.Files() {
+		active[f.ID] = f.ActiveFlag
+	}
+	assert.Equal(t, map[int64]bool{1: true, 2: true, 3: true, 4: true, 5: true, 6: false}, active)
 }

@@ -3,11 +3,12 @@ package pipedrivetest
 import "time"
 
 // Defaults: generous enough that ordinary tests never meet them, so only a test that asks
-// for rate limiting with WithRateLimit or WithDailyBudget sees a 429.
+// for rate limiting with WithPlan, WithRateLimit or WithDailyBudget sees a 429. They are
+// no plan's: the highest plan allows 120 requests per 2 seconds and 210,000 tokens a day.
 const (
 	defaultLimit  = 10000
-	defaultWindow = 2 * time.Second // Pipedrive's burst window
-	defaultDaily  = 1000000         // tokens: 100,000 POSTs
+	defaultWindow = BurstWindow
+	defaultDaily  = 1000000 // tokens: 100,000 POSTs
 )
 
 // Option configures a Server in NewServer. Options panic on arguments no test could mean
@@ -21,6 +22,7 @@ type options struct {
 	window   time.Duration
 	daily    int
 	now      func() time.Time
+	fixtures *Fixtures // WithFixtures's, replacing the seed; nil for the seed
 
 	standalone standalone
 }
@@ -38,7 +40,7 @@ func WithoutGoogleAccount() Option {
 // server answers 429 until the window ends; the window starts with the first request
 // after the previous one ended. x-ratelimit-reset is the time left in the window in whole
 // seconds, rounded up, as Pipedrive sends it. The default is 10,000 requests per 2
-// seconds. It panics if n < 1 or window <= 0.
+// seconds; WithPlan sets a plan's. It panics if n < 1 or window <= 0.
 func WithRateLimit(n int, window time.Duration) Option {
 	if n < 1 || window <= 0 {
 		panic("pipedrivetest: WithRateLimit: n must be at least 1 and window positive")
@@ -52,8 +54,8 @@ func WithRateLimit(n int, window time.Duration) Option {
 // for API-token requests, x-daily-requests-left (the POSTs the tokens left pay for,
 // rounded up). A request is served while any token is left; once none is, every request
 // is answered 429 with Retry-After counting the seconds until midnight, until the day
-// changes, while x-ratelimit-reset keeps describing the burst window. The default is 1,000,000 tokens.
-// It panics if n < 0.
+// changes, while x-ratelimit-reset keeps describing the burst window. The default is
+// 1,000,000 tokens; WithPlan sets a plan's. It panics if n < 0.
 func WithDailyBudget(n int) Option {
 	if n < 0 {
 		panic("pipedrivetest: WithDailyBudget: n must not be negative")

@@ -46,16 +46,17 @@ type Server struct {
 	deals    map[int64]Deal
 	persons  map[int64]Person
 	orgs     map[int64]Organization
-	drive    map[string]DriveFile
-	files    []wireFile
+	drive    map[string]*DriveFile
+	files    []storedFile                  // the file with id n is files[n-1]
+	byItem   map[pipedrive.Item]*itemFiles // the files linked to each item
 	requests []Request
 	failures []failure
 }
 
 // NewServer starts a fake Pipedrive on 127.0.0.1 with a fresh random API token.
 //
-// It starts with these items, to which AddDeal, AddPerson, AddOrganization and
-// AddDriveFile add more:
+// Unless WithFixtures gives it others, it starts with these items, to which AddDeal,
+// AddPerson, AddOrganization and AddDriveFile add more:
 //
 //   - organizations 1 "Acme Corp" and 2 "Globex";
 //   - persons 5 "John Doe" (of Acme Corp) and 6 "Jane Roe" (of Globex);
@@ -86,9 +87,13 @@ func NewServer(opts ...Option) *Server {
 		deals:    make(map[int64]Deal),
 		persons:  make(map[int64]Person),
 		orgs:     make(map[int64]Organization),
-		drive:    make(map[string]DriveFile),
+		drive:    make(map[string]*DriveFile),
+		byItem:   make(map[pipedrive.Item]*itemFiles),
 	}
 	orgs, persons, deals, drive := seed()
+	if o.fixtures != nil {
+		orgs, persons, deals, drive = seedFixtures(o.fixtures)
+	}
 	for _, v := range orgs {
 		s.orgs[v.ID] = v
 	}
@@ -99,7 +104,7 @@ func NewServer(opts ...Option) *Server {
 		s.deals[v.ID] = v
 	}
 	for _, v := range drive {
-		s.drive[v.ID] = v
+		s.drive[v.ID] = &v
 	}
 	s.tr = &http.Transport{DialContext: s.dial}
 	s.ts = o.standalone.start(http.HandlerFunc(s.serveHTTP))
@@ -261,8 +266,8 @@ func (s *Server) Files() []pipedrive.RemoteFile {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]pipedrive.RemoteFile, len(s.files))
-	for i, f := range s.files {
-		out[i] = f.remoteFile()
+	for i := range s.files {
+		out[i] = s.files[i].wire(int64(i) + 1).remoteFile()
 	}
 	return out
 }
