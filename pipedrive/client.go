@@ -218,7 +218,9 @@ func (c *Client) CloseIdleConnections() {
 }
 
 // Format prints the client without its credential under every verb (%v, %+v, %#v, %s,
-// ...), so a client logged by accident shows no token.
+// ...), so a client logged by accident shows no token. A dereferenced Client, which has
+// no Format method, or a struct holding one by value, prints its fields; where the
+// credential is, fmt shows only addresses (see credential).
 func (c *Client) Format(f fmt.State, _ rune) {
 	if c == nil {
 		_, _ = io.WriteString(f, "<nil>")

@@ -37,7 +37,7 @@ func WithAPIToken(token string) Option {
 		if err := checkToken(token); err != nil {
 			return fmt.Errorf("pipedrive: WithAPIToken: %w", err)
 		}
-		c.creds = append(c.creds, &headerToken{token})
+		c.creds = append(c.creds, newHeaderToken(token))
 		return nil
 	}
 }
@@ -50,7 +50,7 @@ func WithAPITokenInQuery(token string) Option {
 		if err := checkToken(token); err != nil {
 			return fmt.Errorf("pipedrive: WithAPITokenInQuery: %w", err)
 		}
-		c.creds = append(c.creds, &queryToken{token})
+		c.creds = append(c.creds, newQueryToken(token))
 		return nil
 	}
 }
@@ -64,7 +64,7 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 		if ts == nil {
 			return errors.New("pipedrive: WithTokenSource: token source is nil")
 		}
-		c.creds = append(c.creds, &bearer{ts: oauth2.ReuseTokenSource(nil, nonNilSource{ts})})
+		c.creds = append(c.creds, newBearer(oauth2.ReuseTokenSource(nil, nonNilSource{ts})))
 		return nil
 	}
 }
