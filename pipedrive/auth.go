@@ -204,15 +204,30 @@ func isLoopback(host string) bool {
 	return err == nil && ip.IsLoopback()
 }
 
-// checkToken rejects tokens that would corrupt a header or a URL.
-func checkToken(token string) error {
-	if strings.TrimSpace(token) == "" {
-		return errors.New("token is empty")
+// minTokenLen is the shortest API token accepted. Pipedrive's are 40 hex characters; a
+// much shorter one cannot be Pipedrive's, and could not be redacted either: masking every
+// "x" in every message garbles the text and gives the token away.
+const minTokenLen = 20
+
+// cleanToken returns the API token to use, or why it cannot be Pipedrive's. A trailing
+// line break ("\n" or "\r\n", as os.ReadFile of a token file leaves) is trimmed; any other
+// whitespace, a control character, a character beyond printable ASCII, or fewer than
+// minTokenLen characters are refused. The error never quotes the token, nor any part of it.
+func cleanToken(token string) (string, error) {
+	token = strings.TrimRight(token, "\r\n")
+	if token == "" {
+		return "", errors.New("token is empty")
 	}
-	for _, r := range token {
-		if r <= ' ' || r == 0x7f {
-			return errors.New("token contains whitespace or control characters")
+	for i := 0; i < len(token); i++ {
+		switch b := token[i]; {
+		case b <= ' ' || b == 0x7f:
+			return "", errors.New("token contains whitespace or control characters")
+		case b > 0x7f:
+			return "", errors.New("token contains characters other than printable ASCII; a Pipedrive API token is 40 hex characters")
 		}
 	}
-	return nil
+	if len(token) < minTokenLen {
+		return "", fmt.Errorf("token has fewer than %d characters; a Pipedrive API token is 40 hex characters", minTokenLen)
+	}
+	return token, nil
 }

@@ -319,7 +319,7 @@ func TestConcurrentUse(t *testing.T) {
 // (The one test with a token of its own: it is about the characters that need escaping.)
 func TestEscapedQueryTokenIsRedacted(t *testing.T) {
 	t.Parallel()
-	const token = "tok+en/with=signs"
+	const token = "tok+en/with=signs/and+more"
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		replyRaw(http.StatusBadGateway, "text/html", "<html>upstream failed for "+r.URL.RequestURI()+" token "+r.URL.Query().Get("api_token")+"</html>")(w, r)
 	})

@@ -32,9 +32,16 @@ type config struct {
 
 // WithAPIToken authenticates with the user's API token in the x-api-token header, the
 // way Pipedrive's current documentation requires.
+//
+// Pipedrive's API tokens are 40 hex characters. A token that cannot be one is refused,
+// with an error that does not quote it: fewer than 20 characters (too short to redact
+// from messages without garbling them and giving it away), a character beyond printable
+// ASCII, or any whitespace or control character. A trailing line break, as a token file
+// read with os.ReadFile ends with, is trimmed.
 func WithAPIToken(token string) Option {
 	return func(c *config) error {
-		if err := checkToken(token); err != nil {
+		token, err := cleanToken(token)
+		if err != nil {
 			return fmt.Errorf("pipedrive: WithAPIToken: %w", err)
 		}
 		c.creds = append(c.creds, newHeaderToken(token))
@@ -45,9 +52,11 @@ func WithAPIToken(token string) Option {
 // WithAPITokenInQuery authenticates with the API token in the api_token query parameter,
 // as Pipedrive's remote-files tutorial shows. Discouraged: a token in a URL ends up in
 // access logs and proxies. Prefer WithAPIToken. This client strips it from every error.
+// The token is checked (and a trailing line break trimmed) as WithAPIToken does.
 func WithAPITokenInQuery(token string) Option {
 	return func(c *config) error {
-		if err := checkToken(token); err != nil {
+		token, err := cleanToken(token)
+		if err != nil {
 			return fmt.Errorf("pipedrive: WithAPITokenInQuery: %w", err)
 		}
 		c.creds = append(c.creds, newQueryToken(token))
