@@ -85,7 +85,7 @@ func TestConnectionFailuresAreRetried(t *testing.T) {
 				hc, dials := dialing(t, func(int64) error { return fail })
 				var logs bytes.Buffer
 				clk := newFakeClock()
-				c := mode.client(t, "http://acme.invalid/api/v1", retries, pipedrive.WithClock(clk), debugLog(&logs), pipedrive.WithHTTPClient(hc))
+				c := mode.client(t, "https://acme.invalid/api/v1", retries, pipedrive.WithClock(clk), debugLog(&logs), pipedrive.WithHTTPClient(hc))
 				_, err := createDoc(t.Context(), c)
 				require.Error(t, err)
 				assert.Equal(t, int64(4), dials.Load(), "the first attempt and 3 retries")

@@ -94,18 +94,19 @@ func WithCompanyDomain(company string) Option {
 	}
 }
 
-// WithBaseURL sends requests to base, which must be an absolute http or https URL, e.g.
-// "https://acme.pipedrive.com/api/v1" or a test server's URL.
+// WithBaseURL sends requests to base, which must be an absolute https URL, e.g.
+// "https://acme.pipedrive.com/api/v1", without credentials, query or fragment. Plain http
+// is accepted only for a loopback host (localhost, 127.0.0.0/8, ::1), such as a test
+// server's URL: anywhere else the token would cross the network unencrypted. An error
+// never quotes base, nor the part of it that is wrong, as a secret may have been pasted
+// there.
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(base)
 		if err != nil {
-			// url.Parse quotes the whole input, which may hold a secret; keep only the reason.
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err
-			}
-			return fmt.Errorf("pipedrive: WithBaseURL: not a valid URL: %w", err)
+			// Not wrapped: url.Parse's error quotes the input, or the port or host it
+			// chokes on, which may hold a secret. Keep only what kind of mistake it is.
+			return fmt.Errorf("pipedrive: WithBaseURL: not a valid URL: %s", urlProblem(err))
 		}
 		if err := checkBase(u); err != nil {
 			return fmt.Errorf("pipedrive: WithBaseURL: %w", err)
@@ -115,16 +116,42 @@ func WithBaseURL(base string) Option {
 	}
 }
 
-// checkBase accepts absolute http(s) URLs without credentials, query or fragment.
+// urlProblem says what url.Parse found wrong without its text, which may quote the whole
+// URL or a part of it (the port, a bracketed host). Only a bad %-escape (3 characters) or
+// the one bad character of a host name is quoted: too little to give a secret away.
+func urlProblem(err error) string {
+	var escErr url.EscapeError
+	var hostErr url.InvalidHostError
+	switch msg := err.Error(); {
+	case errors.As(err, &escErr) && len(escErr) <= 3:
+		return escErr.Error()
+	case errors.As(err, &hostErr) && len(hostErr) <= 4:
+		return hostErr.Error()
+	case strings.Contains(msg, "invalid port"):
+		return "invalid port"
+	case strings.Contains(msg, "invalid host"), strings.Contains(msg, "missing ']'"):
+		return "invalid host"
+	case strings.Contains(msg, "control character"):
+		return "control character in URL"
+	case strings.Contains(msg, "missing protocol scheme"), strings.Contains(msg, "first path segment in URL cannot contain colon"):
+		return "no scheme"
+	}
+	return "url.Parse refused it"
+}
+
+// checkBase accepts absolute https URLs (http for a loopback host) without credentials,
+// query or fragment. Its errors do not quote the URL.
 func checkBase(u *url.URL) error {
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
-		return fmt.Errorf("scheme %q is not http or https", u.Scheme)
-	case u.Host == "":
+		return errors.New("scheme is not http or https")
+	case u.Host == "" || u.Hostname() == "":
 		return errors.New("URL has no host")
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return errors.New("http is allowed only for a loopback host; use https")
 	case u.User != nil:
 		return errors.New("URL must not carry credentials")
-	case u.RawQuery != "" || u.Fragment != "":
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return errors.New("URL must not have a query or fragment")
 	}
 	return nil
