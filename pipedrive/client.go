@@ -136,21 +136,23 @@ func defaultTransport(base http.RoundTripper) *http.Transport {
 // httpClient returns the client requests go through: a copy of the caller's, or one with
 // a timeout and enough idle connections per host for concurrent use (Go's default keeps
 // two, so a shared client would open and drop connections under load).
+//
+// Whichever it is, it never follows a redirect: Go replays custom headers such as
+// x-api-token on a redirect, even to another host; it turns a POST answered with 301, 302
+// or 303 into a GET whose answer would pass for the created file; and it sends a POST
+// answered with 307 or 308 again. The 3xx itself is returned (ErrOutcomeUnknown after a
+// POST). hc is the caller's copy (see WithHTTPClient), so setting it here changes nothing
+// of the caller's.
 func httpClient(hc *http.Client) *http.Client {
 	if hc == nil {
 		hc = &http.Client{Transport: defaultTransport(http.DefaultTransport), Timeout: defaultTimeout}
 	}
-	// Go replays custom headers such as x-api-token on a redirect, even to another host.
-	// Refuse redirects by default; honour the caller's policy only within the same origin.
-	follow := hc.CheckRedirect
-	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if follow == nil || req.URL.Scheme != via[0].URL.Scheme || req.URL.Host != via[0].URL.Host {
-			return http.ErrUseLastResponse
-		}
-		return follow(req, via)
-	}
+	hc.CheckRedirect = neverFollow
 	return hc
 }
+
+// neverFollow is every client's CheckRedirect: the redirect response is returned as it is.
+func neverFollow(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // newAPI builds the generated client for one base URL.
 func (c *Client) newAPI(base string) (*gen.Client, error) {

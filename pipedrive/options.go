@@ -158,9 +158,11 @@ func checkBase(u *url.URL) error {
 }
 
 // WithHTTPClient sends requests through a copy of hc, so the caller's client is never
-// modified. Its Transport and Timeout are used as given. Redirects are refused unless hc
-// has a CheckRedirect, which is then consulted only for redirects to the same scheme and
-// host, so the token header is never replayed to another host.
+// modified. Its Transport, Timeout and Jar are used as given; its CheckRedirect is not:
+// the copy never follows a redirect, whatever hc's says, and hc's is never called. A
+// followed redirect would replay the token to wherever it points, turn a POST into a GET
+// whose answer would pass for a created file, or send a POST twice; instead the 3xx is
+// returned as an *APIError, which after a POST matches ErrOutcomeUnknown.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
