@@ -67,7 +67,10 @@ type APIError struct {
 	Info string
 	// Code is Pipedrive's "code" string, sent with some 403s.
 	Code string
-	// Body holds the first bytes of the response body (at most 64 KiB).
+	// Body holds the first bytes of the response body (at most 64 KiB), with the token
+	// replaced by [REDACTED] however it was spelled: as it is, URL- or JSON-escaped, or
+	// with any of its characters written as a JSON \u escape, an HTML character
+	// reference or a URL percent-escape, so that neither Body nor Body decoded spells it.
 	Body []byte
 	// RateLimit is the rate-limit state that this response reported.
 	RateLimit RateLimit
