@@ -19,8 +19,8 @@ func TestReplaceEscaped(t *testing.T) {
 		{`"ab\/cd+ef0123456789xyz"`, `"[REDACTED]"`}, // PHP's json_encode escapes "/"
 		{`x&#97;&#x62;/cd&#43;ef0123456789xyz&amp;y`, `x[REDACTED]&amp;y`},
 		{`?k=%61b%2Fcd%2Bef0123456789xyz&next=1`, `?k=[REDACTED]&next=1`},
-		{`%\u0061b/cd+ef0123456789xyz`, `%[REDACTED]`},      // a "%" just before the escaped secret
-		{`%61\u0062/cd+ef0123456789xyz`, `[REDACTED]`},       // two kinds in one spelling
+		{`%\u0061b/cd+ef0123456789xyz`, `%[REDACTED]`}, // a "%" just before the escaped secret
+		{`%61\u0062/cd+ef0123456789xyz`, `[REDACTED]`}, // two kinds in one spelling
 		{`\u0061b/cd+ef0123456789xyz \u0061b/cd+ef0123456789xyz`, `[REDACTED] [REDACTED]`},
 		{`\u0061b/cd+ef0123456789xy`, `\u0061b/cd+ef0123456789xy`}, // not the whole secret
 		{`\uD83D\uDE00 \u00e9 %zz &#xZZ; \q \u12`, `\uD83D\uDE00 \u00e9 %zz &#xZZ; \q \u12`},
