@@ -194,3 +194,49 @@ func TestDailyHoldEndsByTheNextUTCDayAndProbesAfterMaxWait(t *testing.T) {
 	assert.Equal(t, int64(5), api.count())
 	assert.Empty(t, clk.Sleeps())
 }
+
+// After a stop longer than MaxWait, exactly one request goes out to find out: the calls
+// made while it is out fail at once, unsent, and the client sends as before once its
+// answer says it may.
+func TestOnlyOneCheckGoesAfterALongStop(t *testing.T) {
+	t.Parallel()
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var n atomic.Int64
+	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
+		switch n.Add(1) {
+		case 1:
+			replyJSON(429, rateLimited, "Retry-After", forever)(w, r)
+			return
+		case 2: // the check: held until the test has made another call meanwhile
+			arrived <- struct{}{}
+			<-release
+		}
+		replyJSON(200, minimalSuccessJSON)(w, r)
+	})
+	clk := newFakeClock()
+	c := newClient(t, api.baseURL(), pipedrive.WithClock(clk), lockoutPolicy)
+	_, err := createDoc(t.Context(), c)
+	require.ErrorIs(t, err, pipedrive.ErrRateLimited)
+
+	clk.Advance(10 * time.Second)
+	checked := make(chan error, 1)
+	go func() {
+		_, err := createDoc(t.Context(), c)
+		checked <- err
+	}()
+	select {
+	case <-arrived:
+	case err := <-checked:
+		t.Fatalf("no request went out to check: %v", err)
+	}
+	for range 3 {
+		_, err = createDoc(t.Context(), c)
+		requireNotSent(t, err)
+	}
+	assert.Equal(t, int64(2), api.count(), "the first request and the check")
+	close(release)
+	require.NoError(t, <-checked)
+	_, err = createDoc(t.Context(), c)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), api.count())
+}
