@@ -132,6 +132,20 @@ func echoCredential(r *http.Request) string {
 	return r.Header.Get("X-Api-Token") + " " + r.Header.Get("Authorization") + " " + r.URL.String()
 }
 
+// proxyGaveUp is a caller's RoundTripper (a proxy client, say) that sends nothing and
+// fails with an error whose own text quotes the request URL and the credential around a
+// clean inner error: only the wrapper's text holds the token.
+type proxyGaveUp struct{}
+
+func (proxyGaveUp) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		_ = req.Body.Close()
+	}
+	token := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ") + req.Header.Get("X-Api-Token") + req.URL.Query().Get("api_token")
+	return nil, fmt.Errorf("proxy gave up on %s (key %s): %w", req.URL, token, io.ErrUnexpectedEOF)
+}
+
 // leakPaths are the ways a token could reach a caller. The redirect comes last.
 func leakPaths(t *testing.T) []leakPath {
 	refused, _ := dialing(t, func(int64) error { return errRefused })
@@ -172,6 +186,8 @@ func leakPaths(t *testing.T) []leakPath {
 				replyRaw(200, "text/html", "<html>"+echoCredential(r)+"</html>")(w, r)
 			}},
 		{name: "connection closed after the request was sent", sentinel: pipedrive.ErrOutcomeUnknown, respond: hangUp},
+		{name: "a RoundTripper's error quoting the credential around a clean inner error", sentinel: io.ErrUnexpectedEOF, respond: hangUp,
+			opts: []pipedrive.Option{pipedrive.WithHTTPClient(&http.Client{Transport: proxyGaveUp{}})}},
 		{name: "2xx body cut short after echoing the credential", sentinel: pipedrive.ErrOutcomeUnknown,
 			respond: func(w http.ResponseWriter, r *http.Request) {
 				echo := `{"success":true,"data":{"name":` + jsonString(echoCredential(r))
