@@ -73,6 +73,7 @@ func TestDereferencedClientPrintsNoTokenUnderAnyVerb(t *testing.T) {
 
 			value := reflect.ValueOf(c).Elem().Interface() // *c, without vet's copylocks
 			h := holding(c)
+			require.NotNil(t, h.hidden.Files, "the unexported field holds the copy")
 			values := map[string]any{
 				"*client":            value,
 				"[]any{*client}":     []any{value},
