@@ -46,6 +46,7 @@ func (*secret) Format(f fmt.State, _ rune) { writeRedacted(f) }
 // headerToken sends the API token in the x-api-token header.
 type headerToken struct{ tok *secret }
 
+// newHeaderToken returns the credential for WithAPIToken.
 func newHeaderToken(token string) *headerToken { return &headerToken{&secret{token}} }
 
 func (t *headerToken) apply(req *http.Request) error {
@@ -59,6 +60,7 @@ func (t *headerToken) Format(f fmt.State, _ rune) { writeRedacted(f) }
 // queryToken sends the API token as the api_token query parameter.
 type queryToken struct{ tok *secret }
 
+// newQueryToken returns the credential for WithAPITokenInQuery.
 func newQueryToken(token string) *queryToken { return &queryToken{&secret{token}} }
 
 func (t *queryToken) apply(req *http.Request) error {
