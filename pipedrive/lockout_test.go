@@ -142,6 +142,7 @@ func TestSpentWindowStopsSendingForMaxWaitAtMost(t *testing.T) {
 	_, err = createDoc(t.Context(), c)
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), api.count())
+	assert.Empty(t, clk.Sleeps(), "sent at MaxWait, not at the window's end")
 }
 
 // A spent daily budget may hold calls until the next UTC day (not for the 31 years its

@@ -167,10 +167,10 @@ func (p *pacer) tryAdmitLocked(now, deadline time.Time, op operation) verdict {
 		return p.dailyLocked(now, op)
 	}
 	if p.mode != modeWindow && p.pause.After(now) {
+		if v, ok := p.checkLocked(now, p.pauseAt); ok {
+			return v
+		}
 		if p.pause.After(deadline) {
-			if v, ok := p.checkLocked(now, p.pauseAt); ok {
-				return v
-			}
 			return verdict{refusal: refusal(op, p.last, p.pause.Sub(now), "not sent: the server asked to wait longer than the retry policy's MaxWait", false)}
 		}
 		return verdict{until: p.pause}
@@ -184,15 +184,15 @@ func (p *pacer) tryAdmitLocked(now, deadline time.Time, op operation) verdict {
 	if p.left-p.inflight > 0 {
 		return p.takeLocked(ticket{epoch: p.epoch})
 	}
-	switch {
-	case p.end.IsZero():
-		// Only requests in flight can have used this window up; their answers will
-		// say when it ends.
+	if p.end.IsZero() {
+		// Only requests in flight can have used this window up; their answers will say
+		// when it ends.
 		return verdict{}
-	case p.end.After(deadline):
-		if v, ok := p.checkLocked(now, p.endFrom); ok {
-			return v
-		}
+	}
+	if v, ok := p.checkLocked(now, p.endFrom); ok {
+		return v
+	}
+	if p.end.After(deadline) {
 		return verdict{refusal: refusal(op, p.last, p.end.Sub(now), "not sent: the rate-limit window is spent for longer than the retry policy's MaxWait", false)}
 	}
 	return verdict{until: p.end}
@@ -200,7 +200,8 @@ func (p *pacer) tryAdmitLocked(now, deadline time.Time, op operation) verdict {
 
 // checkLocked admits the caller as the check of a stop that an answer received at from
 // imposed, once MaxWait has passed since and no other check is out; ok is false when it
-// may not go. p.mu must be held.
+// may not go. A stop no longer than MaxWait has ended by then, so only a longer one is
+// ever checked. p.mu must be held.
 func (p *pacer) checkLocked(now, from time.Time) (v verdict, ok bool) {
 	if p.checking || now.Before(from.Add(p.maxWait)) {
 		return verdict{}, false
