@@ -37,9 +37,12 @@ type Client struct {
 	userAgent string
 	transport *transport
 
-	// idle is the client's own transport, whose idle connections CloseIdleConnections
-	// closes; nil when the caller passed an http.Client.
-	idle *http.Transport
+	// ownHTTP is set when the HTTP client is the library's own, whose idle connections
+	// CloseIdleConnections closes; a caller's (WithHTTPClient) is left alone. (Not the
+	// *http.Transport itself: fmt would print its live internals, racing with its
+	// connections' goroutines, for a dereferenced Client under a verb it cannot format a
+	// pointer with.)
+	ownHTTP bool
 
 	mu        sync.Mutex
 	domainAPI []domainClient // OAuth api_domain clients, most recently used last
@@ -89,9 +92,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		redact: &redactor{cred: c.cred},
 		cred:   c.cred,
 	}
-	if cfg.httpClient == nil {
-		c.idle, _ = c.transport.hc.Transport.(*http.Transport)
-	}
+	c.ownHTTP = cfg.httpClient == nil
 	c.transport.limiter = cfg.limiter
 	if p := c.transport.policy; p.MaxRetries > 0 {
 		c.transport.pacer = newPacer(cfg.clock, p.MaxWait)
@@ -214,8 +215,8 @@ func (c *Client) domainClient(base string) (*gen.Client, error) {
 // client made for itself, for programs that create many short-lived clients. A client
 // given with WithHTTPClient belongs to the caller and is left alone.
 func (c *Client) CloseIdleConnections() {
-	if c.idle != nil {
-		c.idle.CloseIdleConnections()
+	if c.ownHTTP {
+		c.transport.hc.CloseIdleConnections()
 	}
 }
 
