@@ -23,8 +23,12 @@ var OAuthEndpoint = oauth2.Endpoint{
 }
 
 // credential puts one kind of authentication on a request. Every implementation is a
-// pointer that formats as [REDACTED], so printing a Client (or the credential itself, or
-// a struct holding it) never shows a token.
+// pointer that formats as [REDACTED] and keeps its secrets behind one more pointer (a
+// *secret, a *tokenMemory), so printing a Client, a dereferenced Client, or a struct
+// holding either, at any depth and under any verb, never shows a token: fmt calls no
+// Format method on an unexported field, and prints a pointer it meets inside a value as
+// an address, except under a verb it cannot format a pointer with (%s, %q, %t, %U, %e,
+// ...), where it shows what that one pointer points to, and there again only addresses.
 type credential interface {
 	apply(req *http.Request) error
 	// secrets are the tokens to strip from errors and logs, as of now.
@@ -33,29 +37,41 @@ type credential interface {
 	kind() string
 }
 
+// secret holds a token behind a pointer of its own; see credential.
+type secret struct{ s string }
+
+// Format prints [REDACTED] under every verb, should a *secret ever be printed itself.
+func (*secret) Format(f fmt.State, _ rune) { writeRedacted(f) }
+
 // headerToken sends the API token in the x-api-token header.
-type headerToken struct{ token string }
+type headerToken struct{ tok *secret }
+
+// newHeaderToken returns the credential for WithAPIToken.
+func newHeaderToken(token string) *headerToken { return &headerToken{&secret{token}} }
 
 func (t *headerToken) apply(req *http.Request) error {
-	req.Header.Set("X-Api-Token", t.token)
+	req.Header.Set("X-Api-Token", t.tok.s)
 	return nil
 }
-func (t *headerToken) secrets() []string          { return []string{t.token} }
+func (t *headerToken) secrets() []string          { return []string{t.tok.s} }
 func (t *headerToken) kind() string               { return "x-api-token header" }
 func (t *headerToken) Format(f fmt.State, _ rune) { writeRedacted(f) }
 
 // queryToken sends the API token as the api_token query parameter.
-type queryToken struct{ token string }
+type queryToken struct{ tok *secret }
+
+// newQueryToken returns the credential for WithAPITokenInQuery.
+func newQueryToken(token string) *queryToken { return &queryToken{&secret{token}} }
 
 func (t *queryToken) apply(req *http.Request) error {
-	q := "api_token=" + url.QueryEscape(t.token)
+	q := "api_token=" + url.QueryEscape(t.tok.s)
 	if req.URL.RawQuery != "" {
 		q = req.URL.RawQuery + "&" + q
 	}
 	req.URL.RawQuery = q
 	return nil
 }
-func (t *queryToken) secrets() []string          { return []string{t.token} }
+func (t *queryToken) secrets() []string          { return []string{t.tok.s} }
 func (t *queryToken) kind() string               { return "api_token query parameter" }
 func (t *queryToken) Format(f fmt.State, _ rune) { writeRedacted(f) }
 
@@ -65,11 +81,22 @@ const recentTokens = 4
 
 // bearer sends an OAuth access token; ts refreshes it when it expires.
 type bearer struct {
-	ts oauth2.TokenSource
-
-	mu     sync.Mutex
-	recent []string // access and refresh tokens of the last tokens used, oldest first
+	ts  oauth2.TokenSource
+	mem *tokenMemory // behind a pointer, like every credential's secrets
 }
+
+// tokenMemory is the access and refresh tokens of the last tokens a bearer used, oldest
+// first, for the redactor.
+type tokenMemory struct {
+	mu     sync.Mutex
+	recent []string
+}
+
+// Format prints [REDACTED] under every verb, should a *tokenMemory ever be printed itself.
+func (*tokenMemory) Format(f fmt.State, _ rune) { writeRedacted(f) }
+
+// newBearer returns a bearer for ts (oauth2.ReuseTokenSource'd by WithTokenSource).
+func newBearer(ts oauth2.TokenSource) *bearer { return &bearer{ts: ts, mem: &tokenMemory{}} }
 
 func (b *bearer) token() (*oauth2.Token, error) {
 	tok, err := b.ts.Token()
@@ -97,16 +124,17 @@ func (s nonNilSource) Token() (*oauth2.Token, error) {
 
 // remember records the token's secrets for the redactor, keeping the last few.
 func (b *bearer) remember(secrets ...string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	m := b.mem
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	for _, s := range secrets {
-		if s == "" || slices.Contains(b.recent, s) {
+		if s == "" || slices.Contains(m.recent, s) {
 			continue
 		}
-		if len(b.recent) == 2*recentTokens {
-			b.recent = slices.Delete(b.recent, 0, 1)
+		if len(m.recent) == 2*recentTokens {
+			m.recent = slices.Delete(m.recent, 0, 1)
 		}
-		b.recent = append(b.recent, s)
+		m.recent = append(m.recent, s)
 	}
 }
 
@@ -120,9 +148,9 @@ func (b *bearer) apply(req *http.Request) error {
 }
 
 func (b *bearer) secrets() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return slices.Clone(b.recent)
+	b.mem.mu.Lock()
+	defer b.mem.mu.Unlock()
+	return slices.Clone(b.mem.recent)
 }
 func (b *bearer) kind() string               { return "OAuth bearer token" }
 func (b *bearer) Format(f fmt.State, _ rune) { writeRedacted(f) }
@@ -178,15 +206,30 @@ func isLoopback(host string) bool {
 	return err == nil && ip.IsLoopback()
 }
 
-// checkToken rejects tokens that would corrupt a header or a URL.
-func checkToken(token string) error {
-	if strings.TrimSpace(token) == "" {
-		return errors.New("token is empty")
+// minTokenLen is the shortest API token accepted. Pipedrive's are 40 hex characters; a
+// much shorter one cannot be Pipedrive's, and could not be redacted either: masking every
+// "x" in every message garbles the text and gives the token away.
+const minTokenLen = 20
+
+// cleanToken returns the API token to use, or why it cannot be Pipedrive's. A trailing
+// line break ("\n" or "\r\n", as os.ReadFile of a token file leaves) is trimmed; any other
+// whitespace, a control character, a character beyond printable ASCII, or fewer than
+// minTokenLen characters are refused. The error never quotes the token, nor any part of it.
+func cleanToken(token string) (string, error) {
+	token = strings.TrimRight(token, "\r\n")
+	if token == "" {
+		return "", errors.New("token is empty")
 	}
-	for _, r := range token {
-		if r <= ' ' || r == 0x7f {
-			return errors.New("token contains whitespace or control characters")
+	for i := 0; i < len(token); i++ {
+		switch b := token[i]; {
+		case b <= ' ' || b == 0x7f:
+			return "", errors.New("token contains whitespace or control characters")
+		case b > 0x7f:
+			return "", errors.New("token contains characters other than printable ASCII; a Pipedrive API token is 40 hex characters")
 		}
 	}
-	return nil
+	if len(token) < minTokenLen {
+		return "", fmt.Errorf("token has fewer than %d characters; a Pipedrive API token is 40 hex characters", minTokenLen)
+	}
+	return token, nil
 }

@@ -38,7 +38,7 @@ func TestAPITokenInQuery(t *testing.T) {
 // A token with characters that need escaping (hence not testToken) still arrives intact.
 func TestAPITokenInQueryIsEscaped(t *testing.T) {
 	t.Parallel()
-	const odd = "a+b/c=d&e%f"
+	const odd = "a+b/c=d&e%f-0123456789"
 	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON))
 	c := newClientWith(t, pipedrive.WithAPITokenInQuery(odd), api.baseURL())
 

@@ -37,9 +37,12 @@ type Client struct {
 	userAgent string
 	transport *transport
 
-	// idle is the client's own transport, whose idle connections CloseIdleConnections
-	// closes; nil when the caller passed an http.Client.
-	idle *http.Transport
+	// ownHTTP is set when the HTTP client is the library's own, whose idle connections
+	// CloseIdleConnections closes; a caller's (WithHTTPClient) is left alone. (Not the
+	// *http.Transport itself: fmt would print its live internals, racing with its
+	// connections' goroutines, for a dereferenced Client under a verb it cannot format a
+	// pointer with.)
+	ownHTTP bool
 
 	mu        sync.Mutex
 	domainAPI []domainClient // OAuth api_domain clients, most recently used last
@@ -89,9 +92,7 @@ func NewClient(opts ...Option) (*Client, error) {
 		redact: &redactor{cred: c.cred},
 		cred:   c.cred,
 	}
-	if cfg.httpClient == nil {
-		c.idle, _ = c.transport.hc.Transport.(*http.Transport)
-	}
+	c.ownHTTP = cfg.httpClient == nil
 	c.transport.limiter = cfg.limiter
 	c.transport.onAttempt = cfg.onAttempt
 	if p := c.transport.policy; p.MaxRetries > 0 {
@@ -137,21 +138,23 @@ func defaultTransport(base http.RoundTripper) *http.Transport {
 // httpClient returns the client requests go through: a copy of the caller's, or one with
 // a timeout and enough idle connections per host for concurrent use (Go's default keeps
 // two, so a shared client would open and drop connections under load).
+//
+// Whichever it is, it never follows a redirect: Go replays custom headers such as
+// x-api-token on a redirect, even to another host; it turns a POST answered with 301, 302
+// or 303 into a GET whose answer would pass for the created file; and it sends a POST
+// answered with 307 or 308 again. The 3xx itself is returned (ErrOutcomeUnknown after a
+// POST). hc is the caller's copy (see WithHTTPClient), so setting it here changes nothing
+// of the caller's.
 func httpClient(hc *http.Client) *http.Client {
 	if hc == nil {
 		hc = &http.Client{Transport: defaultTransport(http.DefaultTransport), Timeout: defaultTimeout}
 	}
-	// Go replays custom headers such as x-api-token on a redirect, even to another host.
-	// Refuse redirects by default; honour the caller's policy only within the same origin.
-	follow := hc.CheckRedirect
-	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if follow == nil || req.URL.Scheme != via[0].URL.Scheme || req.URL.Host != via[0].URL.Host {
-			return http.ErrUseLastResponse
-		}
-		return follow(req, via)
-	}
+	hc.CheckRedirect = neverFollow
 	return hc
 }
+
+// neverFollow is every client's CheckRedirect: the redirect response is returned as it is.
+func neverFollow(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // newAPI builds the generated client for one base URL.
 func (c *Client) newAPI(base string) (*gen.Client, error) {
@@ -213,13 +216,15 @@ func (c *Client) domainClient(base string) (*gen.Client, error) {
 // client made for itself, for programs that create many short-lived clients. A client
 // given with WithHTTPClient belongs to the caller and is left alone.
 func (c *Client) CloseIdleConnections() {
-	if c.idle != nil {
-		c.idle.CloseIdleConnections()
+	if c.ownHTTP {
+		c.transport.hc.CloseIdleConnections()
 	}
 }
 
 // Format prints the client without its credential under every verb (%v, %+v, %#v, %s,
-// ...), so a client logged by accident shows no token.
+// ...), so a client logged by accident shows no token. A dereferenced Client, which has
+// no Format method, or a struct holding one by value, prints its fields; where the
+// credential is, fmt shows only addresses (see credential).
 func (c *Client) Format(f fmt.State, _ rune) {
 	if c == nil {
 		_, _ = io.WriteString(f, "<nil>")

@@ -72,7 +72,10 @@ type APIError struct {
 	Info string
 	// Code is Pipedrive's "code" string, sent with some 403s.
 	Code string
-	// Body holds the first bytes of the response body (at most 64 KiB).
+	// Body holds the first bytes of the response body (at most 64 KiB), with the token
+	// replaced by [REDACTED] however it was spelled: as it is, URL- or JSON-escaped, or
+	// with any of its characters written as a JSON \u escape, an HTML character
+	// reference or a URL percent-escape, so that neither Body nor Body decoded spells it.
 	Body []byte
 	// RateLimit is the rate-limit state that this response reported.
 	RateLimit RateLimit
@@ -161,19 +164,23 @@ func (e *APIError) outcomeUnknown() bool {
 type RateLimitError struct {
 	*APIError
 	// RetryAfter is how long the server asked to wait: Retry-After, else
-	// x-ratelimit-reset; zero when it said neither. For a spent daily budget it is how
-	// long the client holds calls: the longer of Retry-After and the retry policy's
-	// MaxWait (Retry-After alone with pacing off), as x-ratelimit-reset is about the
-	// 2-second window. For a call not sent, the time left until the client sends again,
-	// zero when that is not known yet.
+	// x-ratelimit-reset (at most 2s, Pipedrive's window); zero when it said neither. For
+	// a spent daily budget it is how long the client holds calls: the longer of
+	// Retry-After and the retry policy's MaxWait, but not past the next midnight UTC
+	// unless MaxWait is longer (Retry-After alone, up to that midnight, with pacing off),
+	// as x-ratelimit-reset is about the 2-second window. For a call not sent, the time
+	// left of the wait that stopped it, zero when that is not known yet; when that wait
+	// is longer than MaxWait, one request goes out sooner to check, once MaxWait has
+	// passed since the answer that asked for it.
 	RetryAfter time.Duration
 	// Daily is true when the daily budget is spent (x-daily-ratelimit-token-remaining or
 	// x-daily-requests-left is 0): no retry can succeed before the budget resets, so the
-	// 429 is never retried, and calls fail at once without being sent until RetryAfter
-	// has passed. A short Retry-After on such a 429 does not mean a retry can succeed,
-	// and sending on escalates to a 403 block, so the hold lasts at least MaxWait. Then
-	// one request checks the budget, and the other calls keep failing at once until it is
-	// answered.
+	// 429 is never retried, and calls fail at once without being sent while the hold
+	// (RetryAfter) lasts. A short Retry-After on such a 429 does not mean a retry can
+	// succeed, and sending on escalates to a 403 block, so the hold lasts at least
+	// MaxWait. Once MaxWait has passed since the 429, one request checks the budget (even
+	// if the hold lasts longer), and the other calls keep failing at once until it is
+	// answered; a check that finds the budget still spent starts a new hold.
 	Daily bool
 }
 

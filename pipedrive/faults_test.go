@@ -85,7 +85,7 @@ func TestConnectionFailuresAreRetried(t *testing.T) {
 				hc, dials := dialing(t, func(int64) error { return fail })
 				var logs bytes.Buffer
 				clk := newFakeClock()
-				c := mode.client(t, "http://acme.invalid/api/v1", retries, pipedrive.WithClock(clk), debugLog(&logs), pipedrive.WithHTTPClient(hc))
+				c := mode.client(t, "https://acme.invalid/api/v1", retries, pipedrive.WithClock(clk), debugLog(&logs), pipedrive.WithHTTPClient(hc))
 				_, err := createDoc(t.Context(), c)
 				require.Error(t, err)
 				assert.Equal(t, int64(4), dials.Load(), "the first attempt and 3 retries")
@@ -319,7 +319,7 @@ func TestConcurrentUse(t *testing.T) {
 // (The one test with a token of its own: it is about the characters that need escaping.)
 func TestEscapedQueryTokenIsRedacted(t *testing.T) {
 	t.Parallel()
-	const token = "tok+en/with=signs"
+	const token = "tok+en/with=signs/and+more"
 	api := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request) {
 		replyRaw(http.StatusBadGateway, "text/html", "<html>upstream failed for "+r.URL.RequestURI()+" token "+r.URL.Query().Get("api_token")+"</html>")(w, r)
 	})

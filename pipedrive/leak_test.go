@@ -132,10 +132,24 @@ func echoCredential(r *http.Request) string {
 	return r.Header.Get("X-Api-Token") + " " + r.Header.Get("Authorization") + " " + r.URL.String()
 }
 
+// proxyGaveUp is a caller's RoundTripper (a proxy client, say) that sends nothing and
+// fails with an error whose own text quotes the request URL and the credential around a
+// clean inner error: only the wrapper's text holds the token.
+type proxyGaveUp struct{}
+
+func (proxyGaveUp) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+		_ = req.Body.Close()
+	}
+	token := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ") + req.Header.Get("X-Api-Token") + req.URL.Query().Get("api_token")
+	return nil, fmt.Errorf("proxy gave up on %s (key %s): %w", req.URL, token, io.ErrUnexpectedEOF)
+}
+
 // leakPaths are the ways a token could reach a caller. The redirect comes last.
 func leakPaths(t *testing.T) []leakPath {
 	refused, _ := dialing(t, func(int64) error { return errRefused })
-	followSameOrigin := pipedrive.WithHTTPClient(&http.Client{
+	followAll := pipedrive.WithHTTPClient(&http.Client{
 		CheckRedirect: func(*http.Request, []*http.Request) error { return nil },
 	})
 	return []leakPath{
@@ -172,6 +186,8 @@ func leakPaths(t *testing.T) []leakPath {
 				replyRaw(200, "text/html", "<html>"+echoCredential(r)+"</html>")(w, r)
 			}},
 		{name: "connection closed after the request was sent", sentinel: pipedrive.ErrOutcomeUnknown, respond: hangUp},
+		{name: "a RoundTripper's error quoting the credential around a clean inner error", sentinel: io.ErrUnexpectedEOF, respond: hangUp,
+			opts: []pipedrive.Option{pipedrive.WithHTTPClient(&http.Client{Transport: proxyGaveUp{}})}},
 		{name: "2xx body cut short after echoing the credential", sentinel: pipedrive.ErrOutcomeUnknown,
 			respond: func(w http.ResponseWriter, r *http.Request) {
 				echo := `{"success":true,"data":{"name":` + jsonString(echoCredential(r))
@@ -180,12 +196,13 @@ func leakPaths(t *testing.T) []leakPath {
 				w.(http.Flusher).Flush()
 				hangUp(w, r)
 			}},
-		{name: "same-origin redirect whose Location carries the credential", sentinel: pipedrive.ErrOutcomeUnknown,
-			opts: []pipedrive.Option{followSameOrigin},
+		{name: "redirect whose Location and body carry the credential, with a caller's client that follows", sentinel: pipedrive.ErrOutcomeUnknown,
+			opts: []pipedrive.Option{followAll},
 			respond: func(w http.ResponseWriter, r *http.Request) {
 				if strings.HasSuffix(r.URL.Path, "/files/remote") {
 					tok := url.PathEscape(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ") + r.Header.Get("X-Api-Token") + r.URL.Query().Get("api_token"))
-					http.Redirect(w, r, testAPIPath+"/files/remote/"+tok+"/moved?"+r.URL.RawQuery+"&copy="+tok, http.StatusTemporaryRedirect)
+					loc := testAPIPath + "/files/remote/" + tok + "/moved?" + r.URL.RawQuery + "&copy=" + tok
+					replyRaw(http.StatusTemporaryRedirect, "text/html", `<a href="`+loc+`">Temporary Redirect</a>`, "Location", loc)(w, r)
 					return
 				}
 				hangUp(w, r)
@@ -226,9 +243,10 @@ func TestTokenLeaksNowhere(t *testing.T) {
 	}
 }
 
-// A redirect's *url.Error is what errors.As hands a caller: its URL is redacted too, and
-// the chain still answers errors.Is for the outcome.
-func TestRedirectURLErrorIsRedacted(t *testing.T) {
+// A redirect whose Location carries the token is not followed, even by a caller's client
+// whose CheckRedirect would: one request, and the 3xx comes back as an *APIError, not as
+// a *url.Error quoting the redirect target.
+func TestRedirectCarryingTheTokenIsNotFollowed(t *testing.T) {
 	t.Parallel()
 	paths := leakPaths(t)
 	lp := paths[len(paths)-1]
@@ -239,12 +257,13 @@ func TestRedirectURLErrorIsRedacted(t *testing.T) {
 			c := mode.client(t, api.baseURL(), lp.opts...)
 
 			_, err := c.Files.CreateRemote(t.Context(), validCreate())
+			var apiErr *pipedrive.APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, http.StatusTemporaryRedirect, apiErr.StatusCode)
+			assert.Contains(t, string(apiErr.Body), "/files/remote/[REDACTED]/moved", "the echoed target, minus the token")
 			var urlErr *url.Error
-			require.ErrorAs(t, err, &urlErr)
-			assert.Contains(t, urlErr.URL, "/files/remote/[REDACTED]/moved", "the redirect target, minus the token")
-			assert.NotContains(t, urlErr.URL, testToken)
-			assert.NotContains(t, urlErr.URL, "api_token")
-			assert.Equal(t, int64(2), api.count(), "the original request and the redirected one")
+			assert.False(t, errors.As(err, &urlErr), "no redirect was attempted")
+			assert.Equal(t, int64(1), api.count(), "the original request only")
 		})
 	}
 }

@@ -33,12 +33,19 @@ type config struct {
 
 // WithAPIToken authenticates with the user's API token in the x-api-token header, the
 // way Pipedrive's current documentation requires.
+//
+// Pipedrive's API tokens are 40 hex characters. A token that cannot be one is refused,
+// with an error that does not quote it: fewer than 20 characters (too short to redact
+// from messages without garbling them and giving it away), a character beyond printable
+// ASCII, or any whitespace or control character. A trailing line break, as a token file
+// read with os.ReadFile ends with, is trimmed.
 func WithAPIToken(token string) Option {
 	return func(c *config) error {
-		if err := checkToken(token); err != nil {
+		token, err := cleanToken(token)
+		if err != nil {
 			return fmt.Errorf("pipedrive: WithAPIToken: %w", err)
 		}
-		c.creds = append(c.creds, &headerToken{token})
+		c.creds = append(c.creds, newHeaderToken(token))
 		return nil
 	}
 }
@@ -46,12 +53,14 @@ func WithAPIToken(token string) Option {
 // WithAPITokenInQuery authenticates with the API token in the api_token query parameter,
 // as Pipedrive's remote-files tutorial shows. Discouraged: a token in a URL ends up in
 // access logs and proxies. Prefer WithAPIToken. This client strips it from every error.
+// The token is checked (and a trailing line break trimmed) as WithAPIToken does.
 func WithAPITokenInQuery(token string) Option {
 	return func(c *config) error {
-		if err := checkToken(token); err != nil {
+		token, err := cleanToken(token)
+		if err != nil {
 			return fmt.Errorf("pipedrive: WithAPITokenInQuery: %w", err)
 		}
-		c.creds = append(c.creds, &queryToken{token})
+		c.creds = append(c.creds, newQueryToken(token))
 		return nil
 	}
 }
@@ -65,7 +74,7 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 		if ts == nil {
 			return errors.New("pipedrive: WithTokenSource: token source is nil")
 		}
-		c.creds = append(c.creds, &bearer{ts: oauth2.ReuseTokenSource(nil, nonNilSource{ts})})
+		c.creds = append(c.creds, newBearer(oauth2.ReuseTokenSource(nil, nonNilSource{ts})))
 		return nil
 	}
 }
@@ -86,18 +95,19 @@ func WithCompanyDomain(company string) Option {
 	}
 }
 
-// WithBaseURL sends requests to base, which must be an absolute http or https URL, e.g.
-// "https://acme.pipedrive.com/api/v1" or a test server's URL.
+// WithBaseURL sends requests to base, which must be an absolute https URL, e.g.
+// "https://acme.pipedrive.com/api/v1", without credentials, query or fragment. Plain http
+// is accepted only for a loopback host (localhost, 127.0.0.0/8, ::1), such as a test
+// server's URL: anywhere else the token would cross the network unencrypted. An error
+// never quotes base, nor the part of it that is wrong, as a secret may have been pasted
+// there.
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(base)
 		if err != nil {
-			// url.Parse quotes the whole input, which may hold a secret; keep only the reason.
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err
-			}
-			return fmt.Errorf("pipedrive: WithBaseURL: not a valid URL: %w", err)
+			// Not wrapped: url.Parse's error quotes the input, or the port or host it
+			// chokes on, which may hold a secret. Keep only what kind of mistake it is.
+			return fmt.Errorf("pipedrive: WithBaseURL: not a valid URL: %s", urlProblem(err))
 		}
 		if err := checkBase(u); err != nil {
 			return fmt.Errorf("pipedrive: WithBaseURL: %w", err)
@@ -107,25 +117,53 @@ func WithBaseURL(base string) Option {
 	}
 }
 
-// checkBase accepts absolute http(s) URLs without credentials, query or fragment.
+// urlProblem says what url.Parse found wrong without its text, which may quote the whole
+// URL or a part of it (the port, a bracketed host). Only a bad %-escape (3 characters) or
+// the one bad character of a host name is quoted: too little to give a secret away.
+func urlProblem(err error) string {
+	var escErr url.EscapeError
+	var hostErr url.InvalidHostError
+	switch msg := err.Error(); {
+	case errors.As(err, &escErr) && len(escErr) <= 3:
+		return escErr.Error()
+	case errors.As(err, &hostErr) && len(hostErr) <= 4:
+		return hostErr.Error()
+	case strings.Contains(msg, "invalid port"):
+		return "invalid port"
+	case strings.Contains(msg, "invalid host"), strings.Contains(msg, "missing ']'"):
+		return "invalid host"
+	case strings.Contains(msg, "control character"):
+		return "control character in URL"
+	case strings.Contains(msg, "missing protocol scheme"), strings.Contains(msg, "first path segment in URL cannot contain colon"):
+		return "no scheme"
+	}
+	return "url.Parse refused it"
+}
+
+// checkBase accepts absolute https URLs (http for a loopback host) without credentials,
+// query or fragment. Its errors do not quote the URL.
 func checkBase(u *url.URL) error {
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
-		return fmt.Errorf("scheme %q is not http or https", u.Scheme)
-	case u.Host == "":
+		return errors.New("scheme is not http or https")
+	case u.Host == "" || u.Hostname() == "":
 		return errors.New("URL has no host")
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return errors.New("http is allowed only for a loopback host; use https")
 	case u.User != nil:
 		return errors.New("URL must not carry credentials")
-	case u.RawQuery != "" || u.Fragment != "":
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return errors.New("URL must not have a query or fragment")
 	}
 	return nil
 }
 
 // WithHTTPClient sends requests through a copy of hc, so the caller's client is never
-// modified. Its Transport and Timeout are used as given. Redirects are refused unless hc
-// has a CheckRedirect, which is then consulted only for redirects to the same scheme and
-// host, so the token header is never replayed to another host.
+// modified. Its Transport, Timeout and Jar are used as given; its CheckRedirect is not:
+// the copy never follows a redirect, whatever hc's says, and hc's is never called. A
+// followed redirect would replay the token to wherever it points, turn a POST into a GET
+// whose answer would pass for a created file, or send a POST twice; instead the 3xx is
+// returned as an *APIError, which after a POST matches ErrOutcomeUnknown.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {

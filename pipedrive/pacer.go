@@ -34,11 +34,20 @@ import (
 // refused for want of a first answer. Answers without the window headers leave the calls
 // unpaced.
 //
+// No single answer stops the client sending for longer than MaxWait. An answer may ask
+// for longer: a 429 whose Retry-After is past MaxWait, or a window spent for longer than
+// MaxWait (x-ratelimit-reset is believed only as far as Pipedrive's 2-second window
+// allows, so that takes a MaxWait under 2 s). Calls then fail at once, unsent, until
+// MaxWait has passed since that answer; then one request goes out to find out (the
+// check), the others keep failing at once until it is answered, and its answer replaces
+// the stop: a success reopens the window, another long wait starts a new stop.
+//
 // A 429 saying the daily budget is spent holds every call, which fails at once unsent,
-// for the longer of its Retry-After and MaxWait: a short Retry-After on such an answer
-// does not mean a retry can succeed, and sending on would escalate to a 403 block. Then
-// one request checks the budget while the others keep failing at once until it is
-// answered.
+// for the longer of its Retry-After and MaxWait, but not past the start of the next UTC
+// day, when Pipedrive resets the budget: a short Retry-After on such an answer does not
+// mean a retry can succeed, and sending on would escalate to a 403 block. Even so, once
+// MaxWait has passed since the answer, one request checks the budget while the others
+// keep failing at once until it is answered.
 //
 // Every other wait goes through the Clock. It has only Now and Sleep, so a waiter sleeps
 // with a context that is cancelled when an answer arrives, and looks again.
@@ -58,13 +67,17 @@ type pacer struct {
 	end      time.Time // when the current window ends; zero until an answer in it says
 	epoch    uint64    // numbers the windows
 	inflight int       // admitted and not yet answered
+	endFrom  time.Time // when the answer that set end arrived
 	last     RateLimit // the latest answer's headers, for a refusal
 	pause    time.Time // outside modeWindow, a 429 without window headers: nothing goes before then
+	pauseAt  time.Time // when that 429 arrived
 
 	dailyHeld  bool      // a daily 429 came, and no check since has been answered otherwise
-	dailyUntil time.Time // calls fail at once until then
-	checking   bool      // after which one request is out to check the budget
+	dailyAt    time.Time // when it arrived: one request checks once MaxWait has passed since
+	dailyUntil time.Time // the hold's end, which a refusal reports
 	daily      RateLimit // what the daily 429 reported
+
+	checking bool // a request is out to check a stop longer than MaxWait (the daily one too)
 }
 
 type pacerMode int
@@ -87,7 +100,7 @@ const probePatience = fallbackWindow
 type ticket struct {
 	epoch uint64
 	probe uint64 // the probe's number; 0 for any other request
-	check bool   // the request checking the daily budget after a hold
+	check bool   // the request checking a stop longer than MaxWait, or a daily hold
 }
 
 // newPacer returns a pacer that never makes a caller wait longer than maxWait.
@@ -154,6 +167,9 @@ func (p *pacer) tryAdmitLocked(now, deadline time.Time, op operation) verdict {
 		return p.dailyLocked(now, op)
 	}
 	if p.mode != modeWindow && p.pause.After(now) {
+		if v, ok := p.checkLocked(now, p.pauseAt); ok {
+			return v
+		}
 		if p.pause.After(deadline) {
 			return verdict{refusal: refusal(op, p.last, p.pause.Sub(now), "not sent: the server asked to wait longer than the retry policy's MaxWait", false)}
 		}
@@ -168,15 +184,30 @@ func (p *pacer) tryAdmitLocked(now, deadline time.Time, op operation) verdict {
 	if p.left-p.inflight > 0 {
 		return p.takeLocked(ticket{epoch: p.epoch})
 	}
-	switch {
-	case p.end.IsZero():
-		// Only requests in flight can have used this window up; their answers will
-		// say when it ends.
+	if p.end.IsZero() {
+		// Only requests in flight can have used this window up; their answers will say
+		// when it ends.
 		return verdict{}
-	case p.end.After(deadline):
+	}
+	if v, ok := p.checkLocked(now, p.endFrom); ok {
+		return v
+	}
+	if p.end.After(deadline) {
 		return verdict{refusal: refusal(op, p.last, p.end.Sub(now), "not sent: the rate-limit window is spent for longer than the retry policy's MaxWait", false)}
 	}
 	return verdict{until: p.end}
+}
+
+// checkLocked admits the caller as the check of a stop that an answer received at from
+// imposed, once MaxWait has passed since and no other check is out; ok is false when it
+// may not go. A stop no longer than MaxWait has ended by then, so only a longer one is
+// ever checked. p.mu must be held.
+func (p *pacer) checkLocked(now, from time.Time) (v verdict, ok bool) {
+	if p.checking || now.Before(from.Add(p.maxWait)) {
+		return verdict{}, false
+	}
+	p.checking = true
+	return p.takeLocked(ticket{epoch: p.epoch, check: true}), true
 }
 
 // probeLocked admits the first caller while nothing is known about the limit, and the
@@ -192,26 +223,36 @@ func (p *pacer) probeLocked(now time.Time) verdict {
 	return verdict{until: patience}
 }
 
-// dailyLocked refuses calls while a daily 429's hold lasts; then it admits one to check
-// the budget and refuses the others until that one is answered. p.mu must be held.
+// dailyLocked refuses calls while a daily 429's hold lasts, until MaxWait has passed
+// since the 429 (or the hold has ended); then it admits one to check the budget and
+// refuses the others until that one is answered. p.mu must be held.
 func (p *pacer) dailyLocked(now time.Time, op operation) verdict {
-	switch {
-	case now.Before(p.dailyUntil):
-		return verdict{refusal: refusal(op, p.daily, p.dailyUntil.Sub(now), "not sent: the daily rate limit is spent", true)}
-	case p.checking:
+	if v, ok := p.checkLocked(now, p.dailyAt); ok {
+		return v
+	}
+	if p.checking {
 		return verdict{refusal: refusal(op, p.daily, 0, "not sent: the daily rate limit was spent, and a request is out to check whether it has reset", true)}
 	}
-	p.checking = true
-	return p.takeLocked(ticket{epoch: p.epoch, check: true})
+	return verdict{refusal: refusal(op, p.daily, max(p.dailyUntil.Sub(now), 0), "not sent: the daily rate limit is spent", true)}
 }
 
-// dailyHold is how long a daily 429 holds calls: the longer of its Retry-After and
-// MaxWait. With pacing off (a nil pacer) nothing is held, and it is Retry-After.
-func (p *pacer) dailyHold(retryAfter time.Duration) time.Duration {
+// dailyHold is how long a daily 429 received at now holds calls: the longer of its
+// Retry-After and MaxWait, but no longer than until the next UTC day, when the budget
+// resets (unless MaxWait is longer still). With pacing off (a nil pacer) nothing is held,
+// and it is Retry-After, up to the next UTC day.
+func (p *pacer) dailyHold(retryAfter time.Duration, now time.Time) time.Duration {
+	wait := min(retryAfter, untilNextUTCDay(now))
 	if p == nil {
-		return retryAfter
+		return wait
 	}
-	return max(retryAfter, p.maxWait)
+	return max(wait, p.maxWait)
+}
+
+// untilNextUTCDay is the time from now to the next midnight UTC, when Pipedrive's daily
+// budget resets.
+func untilNextUTCDay(now time.Time) time.Duration {
+	u := now.UTC()
+	return time.Date(u.Year(), u.Month(), u.Day()+1, 0, 0, 0, 0, time.UTC).Sub(now)
 }
 
 // takeLocked admits a request.
@@ -258,16 +299,19 @@ func (p *pacer) observe(tk ticket, status int, h http.Header, rl RateLimit, now 
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	defer p.doneLocked(tk)
+	if tk.check {
+		// The check's answer replaces the stop it was sent through: it describes a new
+		// window, or imposes a new stop.
+		p.liftLocked()
+		tk.epoch = p.epoch
+	}
 	limited := status == http.StatusTooManyRequests
 	if limited && rl.dailySpent() {
 		wait, _ := retryAfterHeader(h, now)
-		p.daily, p.dailyHeld, p.dailyUntil = rl, true, now.Add(p.dailyHold(wait))
+		p.daily, p.dailyHeld, p.dailyAt, p.dailyUntil = rl, true, now, now.Add(p.dailyHold(wait, now))
 		return
 	}
-	if tk.check {
-		p.dailyHeld = false // the check's answer does not say the budget is spent
-	}
-	reset := rl.Reset
+	reset := min(rl.Reset, fallbackWindow) // the burst window is never longer
 	if limited {
 		var ok bool
 		if reset, ok = retryAfter(h, now); !ok {
@@ -280,7 +324,7 @@ func (p *pacer) observe(tk ticket, status int, h http.Header, rl RateLimit, now 
 	if rl.Remaining < 0 && !(limited && (rl.Limit >= 0 || p.mode == modeWindow)) {
 		switch {
 		case limited && reset > 0 && now.Add(reset).After(p.pause):
-			p.pause = now.Add(reset)
+			p.pause, p.pauseAt = now.Add(reset), now
 		case p.mode == modeProbe && !limited:
 			p.mode = modeOpen
 		}
@@ -309,12 +353,24 @@ func (p *pacer) windowLocked(tk ticket, limited bool, rl RateLimit, reset time.D
 	end := now.Add(reset)
 	switch {
 	case limited:
-		p.left, p.end = 0, end
+		p.left, p.end, p.endFrom = 0, end, now
 	case tk.epoch == p.epoch:
 		p.left = min(p.left, rl.Remaining)
 		if p.end.IsZero() || end.Before(p.end) {
-			p.end = end
+			p.end, p.endFrom = end, now
 		}
+	}
+}
+
+// liftLocked ends every stop, for the check's answer to set the state afresh: the daily
+// hold and a pause are over, and in modeWindow a new window starts with its whole limit,
+// its end unknown until an answer in it says. p.mu must be held.
+func (p *pacer) liftLocked() {
+	p.dailyHeld = false
+	p.pause = time.Time{}
+	if p.mode == modeWindow {
+		p.epoch++
+		p.left, p.end = max(p.limit, 1), time.Time{}
 	}
 }
 

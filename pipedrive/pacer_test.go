@@ -16,8 +16,9 @@ import (
 )
 
 // A 429 showing the daily budget spent is returned at once, whatever its Retry-After,
-// and until that wait has passed (here longer than MaxWait) further calls fail without
-// being sent.
+// and further calls fail without being sent, reporting the rest of that wait (here
+// longer than MaxWait), until MaxWait has passed: then one request checks the budget
+// (TestDailyHoldEndsByTheNextUTCDayAndProbesAfterMaxWait has a Retry-After of years).
 func TestDaily429FailsFastUntilTheWaitHasPassed(t *testing.T) {
 	t.Parallel()
 	for name, spent := range map[string]string{
@@ -44,19 +45,22 @@ func TestDaily429FailsFastUntilTheWaitHasPassed(t *testing.T) {
 			assert.Equal(t, "pipedrive: POST /files/remote: 429 Too Many Requests: Request over limit (daily budget spent, retry after 2s)", err.Error())
 			assert.Empty(t, clk.Sleeps())
 
-			clk.Advance(1500 * time.Millisecond)
+			clk.Advance(500 * time.Millisecond)
 			_, err = c.Files.LinkRemote(t.Context(), pipedrive.LinkRemoteFileRequest{RemoteID: "abc", Item: pipedrive.Deal(12)})
 			require.ErrorAs(t, err, &rl)
 			assert.Equal(t, int64(1), api.count(), "not sent")
 			assert.True(t, rl.Daily)
-			assert.Equal(t, 500*time.Millisecond, rl.RetryAfter)
+			assert.Equal(t, 1500*time.Millisecond, rl.RetryAfter)
 			assert.ErrorIs(t, err, pipedrive.ErrRateLimited)
-			assert.Equal(t, "pipedrive: POST /files/remoteLink: 429 Too Many Requests: not sent: the daily rate limit is spent (daily budget spent, retry after 500ms)", err.Error())
+			assert.Equal(t, "pipedrive: POST /files/remoteLink: 429 Too Many Requests: not sent: the daily rate limit is spent (daily budget spent, retry after 1.5s)", err.Error())
 
-			clk.Advance(500 * time.Millisecond)
+			clk.Advance(500 * time.Millisecond) // MaxWait since the 429: one request checks
 			_, err = createDoc(t.Context(), c)
 			require.NoError(t, err)
 			assert.Equal(t, int64(2), api.count())
+			_, err = createDoc(t.Context(), c)
+			require.NoError(t, err, "the check found the budget back")
+			assert.Equal(t, int64(3), api.count())
 			assert.Empty(t, clk.Sleeps())
 		})
 	}

@@ -99,14 +99,15 @@ func (rl RateLimit) dailySpent() bool {
 }
 
 // retryAfter is how long a 429 asks to wait: Retry-After (seconds or an HTTP date), else
-// x-ratelimit-reset; ok is false when the response says neither.
+// x-ratelimit-reset, believed only up to Pipedrive's 2-second window (fallbackWindow);
+// ok is false when the response says neither.
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if d, ok := retryAfterHeader(h, now); ok {
 		return d, true
 	}
 	if v := h.Get(hdrReset); v != "" {
 		if d, ok := parseSeconds(v); ok {
-			return d, true
+			return min(d, fallbackWindow), true
 		}
 	}
 	return 0, false

@@ -18,7 +18,9 @@ const redactedMark = "[REDACTED]"
 // redactor removes the client's secrets from everything that may end up in an error or a
 // log line: the API token, or in OAuth mode the access and refresh tokens recently used
 // (they change on refresh). It knows each secret as it is and in the forms a server or
-// proxy may echo it: URL-escaped for a query or a path, and JSON-escaped.
+// proxy may echo it: URL-escaped for a query or a path, and JSON-escaped; and it undoes
+// JSON, HTML and URL escapes of single characters to find a secret spelled with any mix
+// of them (see replaceEscaped).
 type redactor struct {
 	cred credential
 }
@@ -48,14 +50,15 @@ func (r *redactor) String(s string) string {
 	return replaceForms(s, r.forms())
 }
 
-// replaceForms replaces each of forms in s by redactedMark.
+// replaceForms replaces each of forms in s by redactedMark, and then every escaped
+// spelling of one (see replaceEscaped).
 func replaceForms(s string, forms []string) string {
 	for _, f := range forms {
 		if strings.Contains(s, f) {
 			s = strings.ReplaceAll(s, f, redactedMark)
 		}
 	}
-	return s
+	return replaceEscaped(s, forms)
 }
 
 // cut redacts s and then keeps at most n bytes of it. The cut never ends inside a secret
@@ -214,14 +217,14 @@ func children(err error) []error {
 	return nil
 }
 
-// containsAny reports whether s contains one of forms.
+// containsAny reports whether s contains one of forms, plainly or escaped.
 func containsAny(s string, forms []string) bool {
 	for _, f := range forms {
 		if strings.Contains(s, f) {
 			return true
 		}
 	}
-	return false
+	return replaceEscaped(s, forms) != s
 }
 
 // stripQueryToken removes api_token from a URL string.

@@ -14,9 +14,9 @@ import (
 func TestCutNeverKeepsPartOfASecret(t *testing.T) {
 	t.Parallel()
 	const secret = TestToken
-	oauth := &bearer{}
+	oauth := newBearer(nil)
 	oauth.remember(secret, "refresh-"+secret)
-	creds := map[string]credential{"header": &headerToken{secret}, "query": &queryToken{secret}, "oauth": oauth}
+	creds := map[string]credential{"header": newHeaderToken(secret), "query": newQueryToken(secret), "oauth": oauth}
 	const keep = 64
 	filler := strings.Repeat("x", keep)
 	for name, cred := range creds {

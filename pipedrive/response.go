@@ -132,7 +132,7 @@ func (c *Client) apiError(op operation, resp *http.Response, body []byte, proble
 		wait, _ := retryAfter(resp.Header, c.transport.clock.Now())
 		if daily { // the pacer holds calls that long: the longer of Retry-After and MaxWait
 			wait, _ = retryAfterHeader(resp.Header, c.transport.clock.Now())
-			wait = c.transport.pacer.dailyHold(wait)
+			wait = c.transport.pacer.dailyHold(wait, c.transport.clock.Now())
 		}
 		return &RateLimitError{APIError: e, RetryAfter: wait, Daily: daily}
 	}

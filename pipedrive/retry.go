@@ -25,12 +25,18 @@ type RetryPolicy struct {
 	// MaxWait caps each wait the server asks for (default 30s). When the server asks for
 	// longer, the *RateLimitError is returned at once; a call that would wait longer
 	// than that for the rate-limit window fails at once too, unsent, with a
-	// *RateLimitError. A wait for requests still in flight to be answered (their
-	// answers say when a window ends) is bounded by those requests, not by MaxWait.
-	// Before any answer has reported the limit, a single caller never waits; callers
-	// that come together wait for the first answer, and when it takes longer than 2s (or
-	// MaxWait, if shorter) one more goes. A 429 showing the daily budget spent holds
-	// every call (failing at once, unsent) for the longer of its Retry-After and MaxWait.
+	// *RateLimitError. No single answer stops the client sending for longer than
+	// MaxWait, though: once MaxWait has passed since an answer that asked for longer,
+	// one request goes out to find out, and the other calls keep failing at once until
+	// it is answered. x-ratelimit-reset is believed up to Pipedrive's 2-second window.
+	// A wait for requests still in flight to be answered (their answers say when a
+	// window ends) is bounded by those requests, not by MaxWait. Before any answer has
+	// reported the limit, a single caller never waits; callers that come together wait
+	// for the first answer, and when it takes longer than 2s (or MaxWait, if shorter)
+	// one more goes. A 429 showing the daily budget spent holds every call (failing at
+	// once, unsent) for the longer of its Retry-After and MaxWait, but not past the next
+	// midnight UTC unless MaxWait is longer; after MaxWait one request checks the budget
+	// all the same.
 	MaxWait time.Duration
 	// BaseDelay starts the exponential backoff used when the server gives no wait
 	// (default 500ms); each wait is a random duration up to BaseDelay<<attempt.

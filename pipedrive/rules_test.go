@@ -60,14 +60,18 @@ func requireSameVerdict(t *testing.T, schema *openapi3.Schema, inputs func(rune)
 
 // The spec's title pattern and CreateRemoteFileRequest.Validate accept the same titles:
 // each code point alone (the visibility rule) and between visible letters (the control
-// rule).
+// rule), and both refuse the empty title, which no code point builds.
 func TestTitleRuleMatchesSpecPattern(t *testing.T) {
 	t.Parallel()
-	requireSameVerdict(t, specField(t, "AddFileAndLinkItRequest", "title"),
+	schema := specField(t, "AddFileAndLinkItRequest", "title")
+	valid := func(title string) bool {
+		return pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: title, Item: pipedrive.Deal(1)}.Validate() == nil
+	}
+	requireSameVerdict(t, schema,
 		func(r rune) []string { return []string{string(r), "a" + string(r) + "b"} },
-		func(title string) bool {
-			return pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: title, Item: pipedrive.Deal(1)}.Validate() == nil
-		})
+		valid)
+	require.Error(t, schema.VisitJSON(""), "the spec accepts an empty title")
+	require.False(t, valid(""), "Validate accepts an empty title")
 }
 
 // The spec's remote_id pattern and LinkRemoteFileRequest.Validate accept the same ids.

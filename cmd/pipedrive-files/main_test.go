@@ -232,7 +232,7 @@ func TestUsageErrorsNameTheFlagAndSendNothing(t *testing.T) {
 		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--fake", "--base-url", srv.URL()}, "pipedrive-files link: --fake cannot be combined with --company-domain or --base-url\n"},
 		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--company-domain", "acme", "--base-url", srv.URL()}, "pipedrive-files link: --company-domain and --base-url both set the base URL: give only one\n"},
 		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--company-domain", "acme.pipedrive.com"}, `pipedrive-files link: --company-domain: pipedrive: WithCompanyDomain: "acme.pipedrive.com" is not a DNS label (want the subdomain alone, e.g. "acme")` + "\n"},
-		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--base-url", "ftp://example.com"}, `pipedrive-files link: --base-url: pipedrive: WithBaseURL: scheme "ftp" is not http or https` + "\n"},
+		{[]string{"link", "--remote-id", "abc", "--deal", "12", "--base-url", "ftp://example.com"}, `pipedrive-files link: --base-url: pipedrive: WithBaseURL: scheme is not http or https` + "\n"},
 		{[]string{"list"}, "pipedrive-files list: one of --deal, --person or --org is required\n"},
 		{[]string{"list", "--deal", "0"}, "pipedrive-files list: --deal: must be a positive item id\n"},
 		{[]string{"list", "--deal", "12", "--title", "x"}, "pipedrive-files list: flag provided but not defined: -title\n"},

@@ -66,7 +66,7 @@ func TestServeFakeAsAProcess(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "serve-fake", "--token", "t0k3n-for-the-test", "--rate-limit", "100/2s")
+	cmd := exec.CommandContext(ctx, os.Args[0], "serve-fake", "--token", "t0k3n-for-the-serve-fake-test", "--rate-limit", "100/2s")
 	cmd.Env = append(os.Environ(), runMainEnv+"=1")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -75,7 +75,7 @@ func TestServeFakeAsAProcess(t *testing.T) {
 	require.NoError(t, cmd.Start())
 	env := fakeEnv(t, bufio.NewReader(out))
 	assert.Regexp(t, `^http://127\.0\.0\.1:\d+/api/v1$`, env["PIPEDRIVE_BASE_URL"])
-	assert.Equal(t, "t0k3n-for-the-test", env["PIPEDRIVE_API_TOKEN"])
+	assert.Equal(t, "t0k3n-for-the-serve-fake-test", env["PIPEDRIVE_API_TOKEN"])
 
 	status, body := rawCreate(t, env, "From curl")
 	assert.Equal(t, http.StatusOK, status, body)

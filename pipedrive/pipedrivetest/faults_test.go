@@ -127,16 +127,16 @@ func TestWithDailyBudget(t *testing.T) {
 	assert.Empty(t, clk.Sleeps())
 	assert.Equal(t, []int{200, 200, 429}, statuses(srv))
 
-	// Until midnight, calls fail without being sent.
-	clk.Advance(59 * time.Second)
+	// Until the client's MaxWait (30 s) has passed, calls fail without being sent.
+	clk.Advance(29 * time.Second)
 	_, err = c.Files.LinkRemote(ctx, linkDoc)
 	require.ErrorAs(t, err, &rlErr)
 	assert.True(t, rlErr.Daily)
-	assert.Equal(t, time.Second, rlErr.RetryAfter)
+	assert.Equal(t, 31*time.Second, rlErr.RetryAfter, "until midnight")
 	assert.Len(t, srv.Requests(), 3, "nothing sent")
 
-	// The next day the budget is back.
-	clk.Advance(time.Second)
+	// The next day the budget is back, and the request that checks finds it.
+	clk.Advance(31 * time.Second)
 	_, err = c.Files.CreateRemote(ctx, createDoc)
 	require.NoError(t, err)
 	assert.Equal(t, 10, c.RateLimit().DailyTokenRemaining)

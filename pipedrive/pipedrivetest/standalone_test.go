@@ -85,7 +85,12 @@ func TestWithRequestHistory(t *testing.T) {
 		defer srv.Close()
 		c := client(t, srv)
 		for _, id := range []int64{12, 13, 999} {
-			_, _ = c.Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(id)})
+			_, err := c.Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(id)})
+			if id == 999 {
+				require.ErrorIs(t, err, pipedrive.ErrNotFound)
+			} else {
+				require.NoError(t, err)
+			}
 		}
 		assert.Equal(t, int64(3), hooked.Load())
 		reqs := srv.Requests()
@@ -98,7 +103,8 @@ func TestWithRequestHistory(t *testing.T) {
 	unlimited := pipedrivetest.NewServer()
 	defer unlimited.Close()
 	for range 3 {
-		_, _ = client(t, unlimited).Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(12)})
+		_, err := client(t, unlimited).Files.CreateRemote(context.Background(), pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "x", Item: pipedrive.Deal(12)})
+		require.NoError(t, err)
 	}
 	assert.Len(t, unlimited.Requests(), 3, "all kept by default")
 }
