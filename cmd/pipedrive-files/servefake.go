@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
@@ -128,8 +127,8 @@ func runServeFake(ctx context.Context, e *env, args []string) int {
 func (f *serveFakeFlags) options(set map[string]bool) ([]pipedrivetest.Option, error) {
 	var opts []pipedrivetest.Option
 	if set["token"] {
-		if f.token == "" || strings.IndexFunc(f.token, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-			return nil, usagef("--token: must be printable ASCII without spaces")
+		if len(f.token) < 20 || strings.IndexFunc(f.token, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+			return nil, usagef("--token: must be at least 20 characters of printable ASCII without spaces, as clients require")
 		}
 	} else {
 		f.token = randomToken()

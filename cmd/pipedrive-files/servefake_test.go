@@ -152,7 +152,9 @@ func TestServeFakeInProcess(t *testing.T) {
 		{"--rate-limit 0/2s", `--rate-limit: want N/WINDOW with N a positive number of requests, e.g. 20/2s; got "0/2s"`},
 		{"--rate-limit 20/soon", `--rate-limit: want N/WINDOW with WINDOW a positive duration, e.g. 20/2s; got "20/soon"`},
 		{"--daily-budget -1", "--daily-budget: must not be negative, got -1"},
-		{"--token a\tb", "--token: must be printable ASCII without spaces"},
+		{"--token a\tb", "--token: must be at least 20 characters of printable ASCII without spaces, as clients require"},
+		{"--token short-but-plain", "--token: must be at least 20 characters of printable ASCII without spaces, as clients require"},
+		{"--token a-long-enough-token\twith-a-tab", "--token: must be at least 20 characters of printable ASCII without spaces, as clients require"},
 		{"--addr nowhere", "--addr: listen tcp: address nowhere: missing port in address"},
 		{"--addr " + busy.Addr().String(), "--addr: listen tcp " + busy.Addr().String() + ": bind: address already in use"},
 	} {
@@ -340,9 +342,9 @@ func TestServeFakeFixtures(t *testing.T) {
 // value or name, and percent-encoded.
 func TestServeFakeLogRedactsTheTokenEverywhere(t *testing.T) {
 	t.Parallel()
-	const token = "s3cret-T0KEN"
+	const token = "s3cret-T0KEN-for-the-log-test"
 	env, stop := startFake(t, "--token", token)
-	q := "api_token=" + token + "&note=before-" + token + "-after&" + token + "=x&enc=s3cret%2DT0KEN"
+	q := "api_token=" + token + "&note=before-" + token + "-after&" + token + "=x&enc=s3cret%2DT0KEN%2Dfor-the-log-test"
 	req, err := http.NewRequest(http.MethodGet, env["PIPEDRIVE_BASE_URL"]+"/deals/"+token+"/files?"+q, nil)
 	require.NoError(t, err)
 	tr := &http.Transport{}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"unicode"
 )
 
 // standalone holds the options that let the fake run as a server of its own (the
@@ -29,11 +28,11 @@ func WithListener(l net.Listener) Option {
 }
 
 // WithToken makes the server accept token instead of a fresh random one, for a fake whose
-// clients are configured before it starts. It panics if token is empty or holds
-// whitespace or control characters, which no client could send in a header.
+// clients are configured before it starts. It panics unless token is one package
+// pipedrive accepts: at least 20 characters of printable ASCII without spaces.
 func WithToken(token string) Option {
-	if token == "" || strings.IndexFunc(token, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		panic("pipedrivetest: WithToken: token must be non-empty, without whitespace or control characters")
+	if len(token) < 20 || strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+		panic("pipedrivetest: WithToken: token must be at least 20 characters of printable ASCII without spaces, as package pipedrive requires")
 	}
 	return func(o *options) { o.standalone.token = token }
 }

@@ -21,13 +21,13 @@ func TestWithListenerAndToken(t *testing.T) {
 	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := pipedrivetest.NewServer(pipedrivetest.WithListener(l), pipedrivetest.WithToken("my-fake-token"))
+	srv := pipedrivetest.NewServer(pipedrivetest.WithListener(l), pipedrivetest.WithToken("my-fake-token-for-scripts"))
 	defer srv.Close()
 	assert.Equal(t, "http://"+l.Addr().String()+"/api/v1", srv.URL())
-	assert.Equal(t, "my-fake-token", srv.Token())
+	assert.Equal(t, "my-fake-token-for-scripts", srv.Token())
 
 	status, _, _ := post(t, srv, "/files/remote", "application/x-www-form-urlencoded",
-		"file_type=gdoc&item_id=12&item_type=deal&remote_location=googledrive&title=x", http.Header{"X-Api-Token": {"my-fake-token"}})
+		"file_type=gdoc&item_id=12&item_type=deal&remote_location=googledrive&title=x", http.Header{"X-Api-Token": {"my-fake-token-for-scripts"}})
 	assert.Equal(t, http.StatusOK, status)
 	status, _, _ = post(t, srv, "/files/remote", "application/x-www-form-urlencoded",
 		"file_type=gdoc&item_id=12&item_type=deal&remote_location=googledrive&title=x", http.Header{"X-Api-Token": {"another-token"}})
@@ -114,7 +114,7 @@ func TestStandaloneOptionsPanicOnMisuse(t *testing.T) {
 	assert.PanicsWithValue(t, "pipedrivetest: WithRequestHistory: n must not be negative", func() { pipedrivetest.WithRequestHistory(-1) })
 	assert.PanicsWithValue(t, "pipedrivetest: WithListener: listener is nil", func() { pipedrivetest.WithListener(nil) })
 	assert.PanicsWithValue(t, "pipedrivetest: WithRequestHook: hook is nil", func() { pipedrivetest.WithRequestHook(nil) })
-	for _, tok := range []string{"", "has space", "tab\there", "new\nline"} {
-		assert.PanicsWithValue(t, "pipedrivetest: WithToken: token must be non-empty, without whitespace or control characters", func() { pipedrivetest.WithToken(tok) }, tok)
+	for _, tok := range []string{"", "short-token", "has space in a long token", "tab\there-in-a-long-token", "new\nline-in-a-long-token", "non-ASCII-é-in-a-long-token"} {
+		assert.PanicsWithValue(t, "pipedrivetest: WithToken: token must be at least 20 characters of printable ASCII without spaces, as package pipedrive requires", func() { pipedrivetest.WithToken(tok) }, tok)
 	}
 }
