@@ -395,3 +395,26 @@ func TestBulkStopsWhenTheDailyBudgetIsSpent(t *testing.T) {
 	assert.Len(t, names, 25)
 	assert.Len(t, srv.Files(), 25, "each row exactly once")
 }
+
+// A 401 stops the run at once with advice to check the token, not to run the same
+// command again as if the failure would pass; the row that met it is sent by the next run.
+func TestBulkUnauthorizedStopsWithTokenAdvice(t *testing.T) {
+	t.Parallel()
+	fx := newBulkFixture(t, 6)
+	env := envFor(fx.srv)
+	env["PIPEDRIVE_API_TOKEN"] = strings.Repeat("0", 40) // a token the fake does not know
+	r := runWithClock(t, t.Context(), fx.clk, env, "bulk", fx.path, "--workers", "1", "--json")
+	assert.Equal(t, exitAPI, r.code, r.stderr)
+	var s summary
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+	assert.Equal(t, 1, s.NotSent)
+	assert.Equal(t, 5, s.NotStarted)
+	assert.Contains(t, s.Stopped, "Pipedrive refused the API token (401): check PIPEDRIVE_API_TOKEN")
+	assert.NotContains(t, r.stdout+r.stderr, env["PIPEDRIVE_API_TOKEN"])
+	assert.Equal(t, int64(1), fx.posts.Load(), "one request, refused; no other row started")
+	assert.Empty(t, fx.srv.Files())
+
+	r = fx.run(t, t.Context(), "--json")
+	assert.Equal(t, exitOK, r.code, r.stderr)
+	fx.assertExactlyOnce(t)
+}
