@@ -223,6 +223,10 @@ func TestWithRateLimiter(t *testing.T) {
 	assert.EqualError(t, err, "pipedrive: WithRateLimiter: limiter is nil")
 }
 
+// A *rate.Limiter is a pipedrive.RateLimiter, as the callers of WithRateLimiter before
+// the type was named passed it.
+var _ pipedrive.RateLimiter = (*rate.Limiter)(nil)
+
 // golang.org/x/time/rate.Limiter fits WithRateLimiter: a second call within its interval
 // waits for it, or fails unsent when the context ends first.
 func TestWithRateLimiterTimeRate(t *testing.T) {

@@ -19,9 +19,9 @@ type transport struct {
 	clock   Clock
 	logger  *slog.Logger
 	redact  *redactor
-	cred    credential                               // put on each attempt, so a retry carries the token as of then
-	limiter interface{ Wait(context.Context) error } // WithRateLimiter's, or nil
-	pacer   *pacer                                   // nil when pacing is off (NoRetry)
+	cred    credential  // put on each attempt, so a retry carries the token as of then
+	limiter RateLimiter // WithRateLimiter's, or nil
+	pacer   *pacer      // nil when pacing is off (NoRetry)
 	// onAttempt is WithAttemptHook's function, or nil.
 	onAttempt func(context.Context, Attempt)
 
