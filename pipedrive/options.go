@@ -238,13 +238,14 @@ type RateLimiter interface {
 	Wait(ctx context.Context) error
 }
 
-// WithRateLimiter makes every request, retries included, wait for l first, in front of
-// the client's own pacing; l may be a *golang.org/x/time/rate.Limiter, for example one
-// shared by all the clients that use the same token in this process, or a
-// *redislimit.Limiter (package pipedrive/redislimit) shared through Redis by several
-// processes. The pacing still learns from every answer's headers and 429s. If Wait
-// fails, the call fails with that error, unsent. l is consulted even with
-// WithRetry(NoRetry), which turns only the client's own pacing off.
+// WithRateLimiter makes every request, retries included, wait for l; l may be a
+// *golang.org/x/time/rate.Limiter, for example one shared by all the clients that use the
+// same token in this process, or a *redislimit.Limiter (package pipedrive/redislimit)
+// shared through Redis by several processes. l is the last wait, after the client's own
+// pacing (which still learns from every answer's headers and 429s), so that a request goes
+// out when l says: a turn l gives is not spent waiting for the pacing, and a call the
+// pacing refuses takes none. If Wait fails, the call fails with that error, unsent. l is
+// consulted even with WithRetry(NoRetry), which turns only the client's own pacing off.
 func WithRateLimiter(l RateLimiter) Option {
 	return func(c *config) error {
 		// A nil *rate.Limiter in the interface is not == nil, and would panic on the
