@@ -46,6 +46,10 @@ const redisRatePrefix = "rate:"
 // time to wait.
 const minWait = time.Millisecond
 
+// ErrRedis matches Wait's error when Redis could not be asked for a turn: it could not be
+// reached, did not answer in time, or answered with an error. The request was not sent.
+var ErrRedis = errors.New("redislimit: asking Redis for a turn")
+
 // Limiter lets the processes that share a token and a Redis send n requests per window
 // between them. It is a pipedrive.RateLimiter, safe for concurrent use by any number of
 // goroutines and clients. Make one with New.
@@ -95,8 +99,8 @@ func (l *Limiter) Key() string { return redisRatePrefix + l.key }
 // Redis says the next turn is away, and asks again, since another process may have taken
 // that turn meanwhile.
 //
-// It fails, and the request is not sent, when Redis cannot be asked (its error is
-// wrapped) or when ctx ends; when ctx has a deadline before the next turn, it fails at
+// It fails, and the request is not sent, when Redis cannot be asked (an error matching
+// ErrRedis, which wraps Redis's) or when ctx ends; when ctx has a deadline before the next turn, it fails at
 // once with an error matching context.DeadlineExceeded.
 func (l *Limiter) Wait(ctx context.Context) error {
 	for {
@@ -105,7 +109,7 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		}
 		res, err := l.gcra.Allow(ctx, l.key, l.limit)
 		if err != nil {
-			return fmt.Errorf("redislimit: asking Redis for a turn: %w", err)
+			return fmt.Errorf("%w: %w", ErrRedis, err)
 		}
 		if res.Allowed > 0 {
 			return nil

@@ -170,7 +170,7 @@ func TestWaitFailsWithoutRedis(t *testing.T) {
 	srv.Kill()
 
 	err = lim.Wait(t.Context())
-	require.Error(t, err)
+	require.ErrorIs(t, err, redislimit.ErrRedis)
 	assert.True(t, strings.HasPrefix(err.Error(), "redislimit: asking Redis for a turn: dial unix "+srv.Socket()+": connect: "), err.Error())
 	assert.NotContains(t, err.Error(), token)
 }
@@ -248,6 +248,7 @@ func TestClientCallFailsUnsentWithoutRedis(t *testing.T) {
 	})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "not sent: waiting for the rate limiter: redislimit: asking Redis for a turn: ")
+	assert.ErrorIs(t, err, redislimit.ErrRedis)
 	assert.False(t, errors.Is(err, pipedrive.ErrOutcomeUnknown))
 	assert.Empty(t, api.Requests())
 }
