@@ -36,11 +36,11 @@ func (f *limitFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.rateLimit, "rate-limit", "", "send at most `N/WINDOW` requests, evenly spaced, e.g. 16/2s: with --redis-url for all the processes on the token together, else for this one (default with --redis-url "+defaultSharedRate+", Pipedrive's lowest per-token limit; none without)")
 }
 
-// limiter is the limiter the flags and environment ask for, not yet in use: NewClient
+// limitSetup is the limiter the flags and environment ask for, not yet in use: NewClient
 // takes option, then check finds out whether Redis can be reached (so that a flag or
 // token that NewClient refuses is reported first), and close releases the Redis
 // connections once the client is done.
-type limiter struct {
+type limitSetup struct {
 	option pipedrive.Option // nil: no limiter
 	rdb    *redis.Client    // nil without Redis
 	where  string           // the Redis URL, its password masked, and where it came from
@@ -49,7 +49,7 @@ type limiter struct {
 // limiter builds the limiter for token (the API token; unused without Redis). With fake
 // (--fake) PIPEDRIVE_REDIS_URL is ignored and --redis-url refused: each --fake process has
 // a fake Pipedrive of its own, so there is no limit to share.
-func (f *limitFlags) limiter(e *env, token string, fake bool) (*limiter, error) {
+func (f *limitFlags) limiter(e *env, token string, fake bool) (*limitSetup, error) {
 	raw, source := f.redisURL, "--redis-url"
 	if raw == "" && !fake {
 		raw, source = strings.TrimSpace(e.Getenv("PIPEDRIVE_REDIS_URL")), "PIPEDRIVE_REDIS_URL"
@@ -60,7 +60,7 @@ func (f *limitFlags) limiter(e *env, token string, fake bool) (*limiter, error) 
 	spec := f.rateLimit
 	if spec == "" {
 		if raw == "" {
-			return &limiter{}, nil
+			return &limitSetup{}, nil
 		}
 		spec = defaultSharedRate
 	}
@@ -69,7 +69,7 @@ func (f *limitFlags) limiter(e *env, token string, fake bool) (*limiter, error) 
 		return nil, err
 	}
 	if raw == "" {
-		return &limiter{option: pipedrive.WithRateLimiter(rate.NewLimiter(rate.Every(window/time.Duration(n)), 1))}, nil
+		return &limitSetup{option: pipedrive.WithRateLimiter(rate.NewLimiter(rate.Every(window/time.Duration(n)), 1))}, nil
 	}
 
 	// url.Parse's error quotes the URL, which may hold a password: not passed on.
@@ -89,11 +89,11 @@ func (f *limitFlags) limiter(e *env, token string, fake bool) (*limiter, error) 
 		_ = rdb.Close()
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-	return &limiter{option: pipedrive.WithRateLimiter(lim), rdb: rdb, where: where}, nil
+	return &limitSetup{option: pipedrive.WithRateLimiter(lim), rdb: rdb, where: where}, nil
 }
 
 // check finds out whether Redis can be reached, with PING, before anything is sent.
-func (l *limiter) check() error {
+func (l *limitSetup) check() error {
 	if l.rdb == nil {
 		return nil
 	}
@@ -106,7 +106,7 @@ func (l *limiter) check() error {
 }
 
 // close releases the Redis connections, if any.
-func (l *limiter) close() {
+func (l *limitSetup) close() {
 	if l.rdb != nil {
 		_ = l.rdb.Close()
 	}

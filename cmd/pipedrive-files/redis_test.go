@@ -25,9 +25,9 @@ import (
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
-// runLive runs the command in-process on the wall clock, as a process would: the Redis
+// runOnWallClock runs the command in-process on the wall clock, as a process would: the Redis
 // limiter's waits are real, so the client's and the fake's must be too.
-func runLive(t *testing.T, ctx context.Context, vars map[string]string, args ...string) result {
+func runOnWallClock(t *testing.T, ctx context.Context, vars map[string]string, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	hc, dialed := loopbackOnly(t)
@@ -37,7 +37,7 @@ func runLive(t *testing.T, ctx context.Context, vars map[string]string, args ...
 }
 
 // with is vars plus key=value.
-func with(vars map[string]string, key, value string) map[string]string {
+func withVar(vars map[string]string, key, value string) map[string]string {
 	out := map[string]string{key: value}
 	for k, v := range vars {
 		out[k] = v
@@ -45,8 +45,8 @@ func with(vars map[string]string, key, value string) map[string]string {
 	return out
 }
 
-// createRows writes a bulk input of n creates on deals 12 and 13, titled prefix 1 to n.
-func createRows(t *testing.T, n int, prefix string) string {
+// writeCreateRows writes a bulk input of n creates on deals 12 and 13, titled prefix 1 to n.
+func writeCreateRows(t *testing.T, n int, prefix string) string {
 	t.Helper()
 	var in strings.Builder
 	in.WriteString("action,item_type,item_id,file_type,title\n")
@@ -58,8 +58,8 @@ func createRows(t *testing.T, n int, prefix string) string {
 	return path
 }
 
-// bulkSummary is the part of bulk's --json summary these tests read.
-type bulkSummary struct {
+// redisBulkSummary is the part of bulk's --json summary these tests read.
+type redisBulkSummary struct {
 	Done        int    `json:"done"`
 	NotSent     int    `json:"not_sent"`
 	NotStarted  int    `json:"not_started"`
@@ -71,15 +71,15 @@ type bulkSummary struct {
 	RateLimited int64  `json:"rate_limited"`
 }
 
-func summaryOf(t *testing.T, r result) bulkSummary {
+func parseRedisSummary(t *testing.T, r result) redisBulkSummary {
 	t.Helper()
-	var s bulkSummary
+	var s redisBulkSummary
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s), "stdout: %s\nstderr: %s", r.stdout, r.stderr)
 	return s
 }
 
 // statuses counts the requests srv answered with each status.
-func statuses(srv *pipedrivetest.Server) map[int]int {
+func statusCounts(srv *pipedrivetest.Server) map[int]int {
 	out := map[int]int{}
 	for _, r := range srv.Requests() {
 		out[r.Status]++
@@ -88,7 +88,7 @@ func statuses(srv *pipedrivetest.Server) map[int]int {
 }
 
 // titles counts the files on the fake by name.
-func titles(srv *pipedrivetest.Server) map[string]int {
+func fileTitles(srv *pipedrivetest.Server) map[string]int {
 	out := map[string]int{}
 	for _, f := range srv.Files() {
 		out[f.Name]++
@@ -109,8 +109,8 @@ func redisKeys(t *testing.T, rdb *redis.Client) []string {
 	return all
 }
 
-// tokenKey is the Redis key of token's schedule.
-func tokenKey(token string) string {
+// redisTokenKey is the Redis key of token's schedule.
+func redisTokenKey(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return "rate:pipedrive:" + hex.EncodeToString(sum[:])
 }
@@ -124,35 +124,37 @@ func TestBulkRunsShareTheRateLimitThroughRedis(t *testing.T) {
 	rs := redistest.Start(t)
 	srv := pipedrivetest.NewServer(pipedrivetest.WithRateLimit(10, time.Second))
 	defer srv.Close()
-	vars := with(envFor(srv), "PIPEDRIVE_REDIS_URL", rs.URL())
-	inputs := []string{createRows(t, 6, "A"), createRows(t, 6, "B")}
+	vars := withVar(envFor(srv), "PIPEDRIVE_REDIS_URL", rs.URL())
+	inputs := []string{writeCreateRows(t, 6, "A"), writeCreateRows(t, 6, "B")}
 
 	results := make([]result, len(inputs))
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i, in := range inputs {
-		wg.Go(func() { results[i] = runLive(t, t.Context(), vars, "bulk", "--json", "--rate-limit", "8/1s", in) })
+		wg.Go(func() {
+			results[i] = runOnWallClock(t, t.Context(), vars, "bulk", "--json", "--rate-limit", "8/1s", in)
+		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
 
 	for _, r := range results {
 		require.Equal(t, exitOK, r.code, r.stderr)
-		s := summaryOf(t, r)
-		assert.Equal(t, bulkSummary{Done: 6, Requests: 6}, s)
+		s := parseRedisSummary(t, r)
+		assert.Equal(t, redisBulkSummary{Done: 6, Requests: 6}, s)
 		noToken(t, r, srv.Token())
 	}
-	assert.Equal(t, map[int]int{http.StatusOK: 12}, statuses(srv))
+	assert.Equal(t, map[int]int{http.StatusOK: 12}, statusCounts(srv))
 	for _, prefix := range []string{"A", "B"} {
 		for i := 1; i <= 6; i++ {
-			assert.Equal(t, 1, titles(srv)[fmt.Sprintf("%s %d", prefix, i)])
+			assert.Equal(t, 1, fileTitles(srv)[fmt.Sprintf("%s %d", prefix, i)])
 		}
 	}
 	assert.GreaterOrEqual(t, elapsed, 11*125*time.Millisecond-20*time.Millisecond, "one schedule for both")
 
 	rdb := rs.Client(t)
-	assert.Equal(t, []string{tokenKey(srv.Token())}, redisKeys(t, rdb))
-	val, err := rdb.Get(t.Context(), tokenKey(srv.Token())).Result()
+	assert.Equal(t, []string{redisTokenKey(srv.Token())}, redisKeys(t, rdb))
+	val, err := rdb.Get(t.Context(), redisTokenKey(srv.Token())).Result()
 	if err != redis.Nil { // the key may have expired since
 		require.NoError(t, err)
 		assert.NotContains(t, val, srv.Token())
@@ -172,11 +174,11 @@ func TestBulkRedisLostMidRunStopsNotSentAndResumes(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	in := createRows(t, rows, "Doc")
+	in := writeCreateRows(t, rows, "Doc")
 
-	r := runLive(t, t.Context(), envFor(srv), "bulk", "--json", "--workers", "4", "--redis-url", rs.URL(), "--rate-limit", "20/1s", in)
+	r := runOnWallClock(t, t.Context(), envFor(srv), "bulk", "--json", "--workers", "4", "--redis-url", rs.URL(), "--rate-limit", "20/1s", in)
 	require.Equal(t, exitAPI, r.code, r.stderr)
-	s := summaryOf(t, r)
+	s := parseRedisSummary(t, r)
 	sent := len(srv.Requests())
 	assert.Positive(t, sent)
 	assert.Less(t, sent, rows)
@@ -191,15 +193,15 @@ func TestBulkRedisLostMidRunStopsNotSentAndResumes(t *testing.T) {
 	assert.Empty(t, r.stderr)
 
 	back := redistest.Start(t)
-	r = runLive(t, t.Context(), envFor(srv), "bulk", "--json", "--redis-url", back.URL(), "--rate-limit", "20/1s", in)
+	r = runOnWallClock(t, t.Context(), envFor(srv), "bulk", "--json", "--redis-url", back.URL(), "--rate-limit", "20/1s", in)
 	require.Equal(t, exitOK, r.code, r.stderr)
-	s = summaryOf(t, r)
+	s = parseRedisSummary(t, r)
 	assert.Empty(t, s.Stopped)
 	assert.Equal(t, rows-sent, s.Done)
 	assert.Equal(t, sent, s.Skipped)
 	assert.Equal(t, int64(rows-sent), s.Requests, "only the rows not sent before")
 	assert.Len(t, srv.Requests(), rows)
-	got := titles(srv)
+	got := fileTitles(srv)
 	for i := 1; i <= rows; i++ {
 		assert.Equal(t, 1, got[fmt.Sprintf("Doc %d", i)], "Doc %d exactly once", i)
 	}
@@ -213,7 +215,7 @@ func TestRedisUnreachableAtStart(t *testing.T) {
 	defer srv.Close()
 	gone := redistest.Start(t)
 	gone.Kill()
-	in := createRows(t, 3, "Doc")
+	in := writeCreateRows(t, 3, "Doc")
 	t.Cleanup(func() {
 		assert.Empty(t, srv.Requests())
 		assert.NoFileExists(t, in+".journal")
@@ -229,12 +231,12 @@ func TestRedisUnreachableAtStart(t *testing.T) {
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
 			t.Parallel()
-			r := runLive(t, t.Context(), envFor(srv), append(tc.args, "--redis-url", gone.URL())...)
+			r := runOnWallClock(t, t.Context(), envFor(srv), append(tc.args, "--redis-url", gone.URL())...)
 			assert.Equal(t, exitAPI, r.code, tc.cmd)
 			assert.Equal(t, fmt.Sprintf("pipedrive-files %s: cannot reach Redis at %s (--redis-url), which the rate limit is shared through; nothing was sent: dial unix %s: connect: connection refused\n",
 				tc.cmd, gone.URL(), gone.Socket()), r.stderr)
 
-			r = runLive(t, t.Context(), with(envFor(srv), "PIPEDRIVE_REDIS_URL", "redis://:s3cret-pass@127.0.0.1:1/0"), tc.args...)
+			r = runOnWallClock(t, t.Context(), withVar(envFor(srv), "PIPEDRIVE_REDIS_URL", "redis://:s3cret-pass@127.0.0.1:1/0"), tc.args...)
 			assert.Equal(t, exitAPI, r.code, tc.cmd)
 			assert.Equal(t, fmt.Sprintf("pipedrive-files %s: cannot reach Redis at redis://:xxxxx@127.0.0.1:1/0 (PIPEDRIVE_REDIS_URL), which the rate limit is shared through; nothing was sent: dial tcp 127.0.0.1:1: connect: connection refused\n", tc.cmd), r.stderr)
 		})
@@ -253,12 +255,12 @@ func TestRedisFlagMistakes(t *testing.T) {
 		msg  string
 	}{
 		{envFor(srv), []string{"--redis-url", "http://localhost:6379"}, "--redis-url: redis: invalid URL scheme: http"},
-		{with(envFor(srv), "PIPEDRIVE_REDIS_URL", "redis://:pa ss%zz@localhost"), nil, "PIPEDRIVE_REDIS_URL: not a valid URL: want redis://[:PASSWORD@]HOST[:PORT][/DB], rediss://... or unix:///PATH"},
+		{withVar(envFor(srv), "PIPEDRIVE_REDIS_URL", "redis://:pa ss%zz@localhost"), nil, "PIPEDRIVE_REDIS_URL: not a valid URL: want redis://[:PASSWORD@]HOST[:PORT][/DB], rediss://... or unix:///PATH"},
 		{envFor(srv), []string{"--redis-url", "redis://localhost:1", "--rate-limit", "20"}, `--rate-limit: want N/WINDOW with N a positive number of requests, e.g. 20/2s; got "20"`},
 		{envFor(srv), []string{"--rate-limit", "20/0s"}, `--rate-limit: want N/WINDOW with WINDOW a positive duration, e.g. 20/2s; got "20/0s"`},
 		{nil, []string{"--fake", "--redis-url", "redis://localhost:1"}, "--redis-url cannot be combined with --fake: each --fake process has a fake Pipedrive of its own, with no limit to share"},
 	} {
-		r := runLive(t, t.Context(), tc.vars, append([]string{"list", "--deal", "12"}, tc.args...)...)
+		r := runOnWallClock(t, t.Context(), tc.vars, append([]string{"list", "--deal", "12"}, tc.args...)...)
 		assert.Equal(t, exitUsage, r.code, tc.args)
 		assert.Equal(t, "pipedrive-files list: "+tc.msg+"\nRun 'pipedrive-files list -h' for usage.\n", r.stderr, tc.args)
 		assert.NotContains(t, r.stderr, "pa ss")
@@ -274,7 +276,7 @@ func TestSingleCallsTakeTheirTurnsFromRedis(t *testing.T) {
 	rdb := rs.Client(t)
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
-	vars := with(envFor(srv), "PIPEDRIVE_REDIS_URL", rs.URL())
+	vars := withVar(envFor(srv), "PIPEDRIVE_REDIS_URL", rs.URL())
 	for _, args := range [][]string{
 		{"create", "--title", "Proposal", "--deal", "12"},
 		{"link", "--no-check", "--remote-id", "123magicfile123", "--deal", "13"},
@@ -282,14 +284,28 @@ func TestSingleCallsTakeTheirTurnsFromRedis(t *testing.T) {
 	} {
 		// One turn an hour: the command's one request takes it, and the key stays for the
 		// test to see (it expires once the turn has passed); the test deletes it for the next.
-		r := runLive(t, t.Context(), vars, append(args, "--rate-limit", "1/1h")...)
+		r := runOnWallClock(t, t.Context(), vars, append(args, "--rate-limit", "1/1h")...)
 		require.Equal(t, exitOK, r.code, "%v: %s", args, r.stderr)
-		assert.Equal(t, []string{tokenKey(srv.Token())}, redisKeys(t, rdb), args)
-		require.NoError(t, rdb.Del(t.Context(), tokenKey(srv.Token())).Err())
+		assert.Equal(t, []string{redisTokenKey(srv.Token())}, redisKeys(t, rdb), args)
+		require.NoError(t, rdb.Del(t.Context(), redisTokenKey(srv.Token())).Err())
 	}
 	assert.Len(t, srv.Requests(), 3, "one request each")
 
-	r := runLive(t, t.Context(), vars, "list", "--fake", "--deal", "12", "--rate-limit", "5/1s")
+	r := runOnWallClock(t, t.Context(), vars, "list", "--fake", "--deal", "12", "--rate-limit", "5/1s")
 	assert.Equal(t, exitOK, r.code, r.stderr)
 	assert.Empty(t, redisKeys(t, rdb))
+}
+
+// --rate-limit without --redis-url spaces this process's requests, one every WINDOW/N.
+func TestRateLimitAloneSpacesTheProcesssRequests(t *testing.T) {
+	t.Parallel()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	in := writeCreateRows(t, 6, "Doc")
+	start := time.Now()
+	r := runOnWallClock(t, t.Context(), envFor(srv), "bulk", "--json", "--rate-limit", "10/1s", in)
+	elapsed := time.Since(start)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, redisBulkSummary{Done: 6, Requests: 6}, parseRedisSummary(t, r))
+	assert.GreaterOrEqual(t, elapsed, 5*100*time.Millisecond-10*time.Millisecond)
 }
