@@ -27,7 +27,7 @@ type config struct {
 	retry      RetryPolicy
 	logger     *slog.Logger
 	clock      Clock
-	limiter    interface{ Wait(context.Context) error }
+	limiter    RateLimiter
 	onAttempt  func(context.Context, Attempt) // WithAttemptHook's, or nil
 }
 
@@ -227,12 +227,26 @@ func WithClock(clk Clock) Option {
 	}
 }
 
-// WithRateLimiter makes every request, retries included, wait for l first, in front of
-// the client's own pacing; l may be a *golang.org/x/time/rate.Limiter, for example one
-// shared by all the clients that use the same token in this process or (through a
-// wrapper) in several. If Wait fails, the call fails with that error, unsent. l is
+// RateLimiter is a limiter a Client waits for before every request (WithRateLimiter).
+// A *golang.org/x/time/rate.Limiter is one, shared by the clients of one process; a
+// limiter backed by a store the processes share, such as the Redis one of package
+// pipedrive/redislimit, keeps several processes on one token inside its rate limit.
+type RateLimiter interface {
+	// Wait blocks until a request may be sent, or returns an error when none may: the
+	// request is then not sent, and the call fails with that error. It returns early,
+	// with an error, when ctx ends.
+	Wait(ctx context.Context) error
+}
+
+// WithRateLimiter makes every request, retries included, wait for l; l may be a
+// *golang.org/x/time/rate.Limiter, for example one shared by all the clients that use the
+// same token in this process, or a *redislimit.Limiter (package pipedrive/redislimit)
+// shared through Redis by several processes. l is the last wait, after the client's own
+// pacing (which still learns from every answer's headers and 429s), so that a request goes
+// out when l says: a turn l gives is not spent waiting for the pacing, and a call the
+// pacing refuses takes none. If Wait fails, the call fails with that error, unsent. l is
 // consulted even with WithRetry(NoRetry), which turns only the client's own pacing off.
-func WithRateLimiter(l interface{ Wait(context.Context) error }) Option {
+func WithRateLimiter(l RateLimiter) Option {
 	return func(c *config) error {
 		// A nil *rate.Limiter in the interface is not == nil, and would panic on the
 		// first call rather than here.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
+	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
 // A 429 showing the daily budget spent is returned at once, whatever its Retry-After,
@@ -222,6 +225,83 @@ func TestWithRateLimiter(t *testing.T) {
 	_, err = pipedrive.NewClient(pipedrive.WithAPIToken(testToken), pipedrive.WithRateLimiter(none))
 	assert.EqualError(t, err, "pipedrive: WithRateLimiter: limiter is nil")
 }
+
+// clockLimiter records the time on clk at each Wait, and fails the first failures.
+type clockLimiter struct {
+	clk      *pipedrivetest.Clock
+	mu       sync.Mutex
+	times    []time.Time
+	failures int
+}
+
+func (l *clockLimiter) Wait(context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.times = append(l.times, l.clk.Now())
+	if l.failures > 0 {
+		l.failures--
+		return errors.New("no turn")
+	}
+	return nil
+}
+
+// waits is the times of the Waits so far.
+func (l *clockLimiter) waits() []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.times)
+}
+
+// The caller's limiter is the last wait before a request is sent, after the pacing's:
+// a limiter shared by several processes hands out turns on one schedule, and a request
+// the pacing held after its turn would go out in another's. A call the pacing refuses
+// takes no turn.
+func TestRateLimiterIsWaitedForAfterThePacing(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON, "X-Ratelimit-Limit", "2", "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "2"))
+	clk := newFakeClock()
+	t0 := clk.Now()
+	lim := &clockLimiter{clk: clk}
+	c := newClient(t, api.baseURL(), pipedrive.WithClock(clk), retries, pipedrive.WithRateLimiter(lim))
+	for range 2 {
+		_, err := createDoc(t.Context(), c)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []time.Duration{2 * time.Second}, clk.Sleeps(), "the pacing held the second call for the window")
+	assert.Equal(t, []time.Time{t0, t0.Add(2 * time.Second)}, lim.waits(), "and the limiter was asked after that")
+
+	short := newClient(t, api.baseURL(), pipedrive.WithClock(clk), pipedrive.WithRetry(pipedrive.RetryPolicy{MaxRetries: 3, MaxWait: time.Second}), pipedrive.WithRateLimiter(lim))
+	_, err := createDoc(t.Context(), short)
+	require.NoError(t, err)
+	_, err = createDoc(t.Context(), short)
+	var rl *pipedrive.RateLimitError
+	require.ErrorAs(t, err, &rl, "a window spent for longer than MaxWait")
+	assert.Len(t, lim.waits(), 3, "the refused call took no turn")
+	assert.Equal(t, int64(3), api.count())
+}
+
+// A limiter that fails gives the pacing's admission back: the next call is not held
+// waiting for an answer to a request that was never sent.
+func TestFailedRateLimiterReleasesThePacing(t *testing.T) {
+	t.Parallel()
+	api := newFakeAPI(t, replyJSON(200, minimalSuccessJSON, "X-Ratelimit-Limit", "1", "X-Ratelimit-Remaining", "1", "X-Ratelimit-Reset", "2"))
+	clk := newFakeClock()
+	lim := &clockLimiter{clk: clk, failures: 1}
+	c := newClient(t, api.baseURL(), pipedrive.WithClock(clk), retries, pipedrive.WithRateLimiter(lim))
+	_, err := createDoc(t.Context(), c)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "not sent: waiting for the rate limiter: no turn")
+	assert.Equal(t, int64(0), api.count())
+
+	_, err = createDoc(t.Context(), c)
+	require.NoError(t, err)
+	assert.Empty(t, clk.Sleeps(), "nothing in flight to wait for")
+	assert.Equal(t, int64(1), api.count())
+}
+
+// A *rate.Limiter is a pipedrive.RateLimiter, as the callers of WithRateLimiter before
+// the type was named passed it.
+var _ pipedrive.RateLimiter = (*rate.Limiter)(nil)
 
 // golang.org/x/time/rate.Limiter fits WithRateLimiter: a second call within its interval
 // waits for it, or fails unsent when the context ends first.

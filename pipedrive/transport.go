@@ -19,9 +19,9 @@ type transport struct {
 	clock   Clock
 	logger  *slog.Logger
 	redact  *redactor
-	cred    credential                               // put on each attempt, so a retry carries the token as of then
-	limiter interface{ Wait(context.Context) error } // WithRateLimiter's, or nil
-	pacer   *pacer                                   // nil when pacing is off (NoRetry)
+	cred    credential  // put on each attempt, so a retry carries the token as of then
+	limiter RateLimiter // WithRateLimiter's, or nil
+	pacer   *pacer      // nil when pacing is off (NoRetry)
 	// onAttempt is WithAttemptHook's function, or nil.
 	onAttempt func(context.Context, Attempt)
 
@@ -136,17 +136,23 @@ func (t *transport) retryWait(safe bool, resp *http.Response, attempt int, now t
 	return wait, wait <= t.policy.MaxWait
 }
 
-// admit waits for the caller's limiter (WithRateLimiter), then for the pacer.
+// admit waits for the pacer, then for the caller's limiter (WithRateLimiter). The
+// limiter comes last, so that the request goes out when it says: one shared by several
+// processes hands out turns on one schedule, and a request held by the pacer after its
+// turn would go out off that schedule, in another's.
 func (t *transport) admit(ctx context.Context, op operation) (ticket, error) {
 	if err := ctx.Err(); err != nil {
 		return ticket{}, fmt.Errorf("not sent: %w", err)
 	}
-	if t.limiter != nil {
-		if err := t.limiter.Wait(ctx); err != nil {
-			return ticket{}, fmt.Errorf("not sent: waiting for the rate limiter: %w", err)
-		}
+	tk, err := t.pacer.admit(ctx, op)
+	if err != nil || t.limiter == nil {
+		return tk, err
 	}
-	return t.pacer.admit(ctx, op)
+	if err := t.limiter.Wait(ctx); err != nil {
+		t.pacer.release(tk)
+		return ticket{}, fmt.Errorf("not sent: waiting for the rate limiter: %w", err)
+	}
+	return tk, nil
 }
 
 // rateLimit is the snapshot from the most recent response.

@@ -42,9 +42,14 @@ numbers (exit 2). Links are sent only when the file is not linked to the item ye
 Ctrl-C (or SIGTERM) stops starting rows and lets the calls in flight finish; a second
 Ctrl-C abandons them. Either way the journal is complete: run the command again to go on.
 A refusal of the account (401, 402, 403), a server error (5xx), a rate limit the client
-gave up waiting for, or no connection stops the run the same way; the row it hit is
-recorded not_sent, so the next run sends it. A refusal of the row itself (400, 404, ...)
-fails that row for good (unless --retry-failed) and the run goes on.
+gave up waiting for, no connection, or the loss of the Redis of --redis-url stops the run
+the same way; the row it hit is recorded not_sent, so the next run sends it. A refusal of
+the row itself (400, 404, ...) fails that row for good (unless --retry-failed) and the run
+goes on.
+
+Several bulk processes on one token keep within its rate limit together with --redis-url
+(or PIPEDRIVE_REDIS_URL) and --rate-limit N/WINDOW, the share of the token's limit they
+may use between them.
 
 Exit status: 0 every row done or already linked; 1 a row failed, or was not sent (rate
 limit, no connection); 2 invalid input or flags, nothing sent; 3 a row's outcome is still
@@ -415,6 +420,8 @@ func (b *bulkRun) runUntilInterrupted(ctx context.Context, r *bulk.Runner) error
 func stopAdvice(stop *bulk.StopError) string {
 	var rl *pipedrive.RateLimitError
 	switch {
+	case redisStopAdvice(stop) != "":
+		return redisStopAdvice(stop)
 	case errors.Is(stop, pipedrive.ErrUnauthorized):
 		return fmt.Sprintf("Pipedrive refused the API token (401): check PIPEDRIVE_API_TOKEN (Settings > Personal preferences > API), then run the same command again: %v", stop.Err)
 	case errors.As(stop, &rl) && rl.Daily:

@@ -19,6 +19,13 @@ func connect(c common, e *env, extra ...pipedrive.Option) (client *pipedrive.Cli
 		if c.companyDomain != "" || c.baseURL != "" {
 			return nil, nil, usagef("--fake cannot be combined with --company-domain or --base-url")
 		}
+		lim, err := c.limits.limiter(e, "", true)
+		if err != nil {
+			return nil, nil, err
+		}
+		if lim.option != nil {
+			extra = append(extra, lim.option)
+		}
 		srv := pipedrivetest.NewServer()
 		client := srv.Client(append([]pipedrive.Option{pipedrive.WithUserAgent(userAgent)}, extra...)...)
 		fmt.Fprintf(e.Stderr, "pipedrive-files: using a fake Pipedrive at %s (--fake)\n", srv.URL())
@@ -37,13 +44,25 @@ func connect(c common, e *env, extra ...pipedrive.Option) (client *pipedrive.Cli
 	if base != nil {
 		opts = append(opts, base)
 	}
+	lim, err := c.limits.limiter(e, token, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if lim.option != nil {
+		opts = append(opts, lim.option)
+	}
 	opts = append(opts, extra...)
 	// NewClient's errors never contain the token.
 	client, err = pipedrive.NewClient(opts...)
 	if err != nil {
+		lim.close()
 		return nil, nil, usagef("%v", err)
 	}
-	return client, func() {}, nil
+	if err := lim.check(); err != nil { // after NewClient, so that a bad flag or token is reported first
+		lim.close()
+		return nil, nil, err
+	}
+	return client, lim.close, nil
 }
 
 // from makes an option's error start with the flag or variable its value came from. It

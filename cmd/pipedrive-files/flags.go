@@ -29,6 +29,7 @@ type common struct {
 	fake          bool
 	companyDomain string
 	baseURL       string
+	limits        limitFlags // --redis-url and --rate-limit (redis.go)
 }
 
 // register defines the flags every API command has on fs.
@@ -37,6 +38,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.fake, "fake", false, "use a fake Pipedrive started in this process (no account, no network)")
 	fs.StringVar(&c.companyDomain, "company-domain", "", "send requests to https://NAME.pipedrive.com/api/v1 (overrides PIPEDRIVE_COMPANY_DOMAIN and PIPEDRIVE_BASE_URL)")
 	fs.StringVar(&c.baseURL, "base-url", "", "send requests to this base URL (overrides PIPEDRIVE_COMPANY_DOMAIN and PIPEDRIVE_BASE_URL)")
+	c.limits.register(fs)
 }
 
 // itemFlags are --deal, --person and --org, of which exactly one must be given.

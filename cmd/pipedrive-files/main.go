@@ -72,6 +72,12 @@ Flags of create, link and list (one or two dashes):
   --fake                 use a fake Pipedrive started in this process (pipedrivetest), seeded
                          with deals 12 and 13, persons 5 and 6, organizations 1 and 2, and
                          the Drive file 123magicfile123
+  --rate-limit N/WINDOW  send at most N requests per WINDOW (e.g. 16/2s), evenly spaced: with
+                         --redis-url, all the processes on the token together; else this one
+  --redis-url URL        share --rate-limit (default 20/2s) with every process on the token
+                         through Redis: redis://[:PASSWORD@]HOST[:PORT][/DB], rediss://...
+                         or unix:///PATH; Redis unreachable at start: exit 1, nothing sent
+                         (bulk also takes these two flags)
 
 Environment (flags override it):
   PIPEDRIVE_API_TOKEN       your API token (Settings > Personal preferences > API); required
@@ -79,6 +85,7 @@ Environment (flags override it):
                             ends up in shell history and process listings.
   PIPEDRIVE_COMPANY_DOMAIN  your company's subdomain, e.g. acme
   PIPEDRIVE_BASE_URL        the API base URL (default https://api.pipedrive.com/v1)
+  PIPEDRIVE_REDIS_URL       the Redis to share the rate limit through (--redis-url)
 
 Exit status:
   0    success
