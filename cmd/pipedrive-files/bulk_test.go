@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -217,4 +218,24 @@ func TestBulkReportPath(t *testing.T) {
 	assert.Contains(t, r.stderr, "pipedrive-files bulk: --report: write /dev/full: no space left on device\n")
 	assert.Contains(t, r.stdout, "1 row: done 1,")
 	assert.Len(t, srv.Files(), 1)
+}
+
+// The report is created readable by its owner only, like the journal: its titles and
+// error texts may be private.
+func TestBulkReportIsReadableByItsOwnerOnly(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix file modes")
+	}
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	path := writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\n")
+	reportPath := filepath.Join(t.TempDir(), "report.csv")
+	r := runWith(t, envFor(srv), "bulk", path, "--report", reportPath)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	for _, p := range []string{reportPath, path + ".journal"} {
+		info, err := os.Stat(p)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), p)
+	}
 }

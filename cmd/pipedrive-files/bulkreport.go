@@ -146,9 +146,11 @@ type reportWriter struct {
 	closed bool
 }
 
-// newReport creates the report file at path and starts it with the header row.
+// newReport creates the report file at path, readable by its owner only (0600) like the
+// journal, since its titles and error texts may be private, and starts it with the header
+// row. An existing file is truncated and keeps its mode.
 func newReport(path string) (*reportWriter, error) {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("--report: %w", err)
 	}
