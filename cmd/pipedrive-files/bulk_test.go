@@ -239,3 +239,42 @@ func TestBulkReportIsReadableByItsOwnerOnly(t *testing.T) {
 		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), p)
 	}
 }
+
+// Report cells a spreadsheet would run as formulas get a leading quote (OWASP, "CSV
+// Injection"); the titles sent to Pipedrive are the input's.
+func TestBulkReportNeutralizesFormulas(t *testing.T) {
+	t.Parallel()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	titles := []string{`=HYPERLINK("https://evil.example","x")`, "+1+1", "-2+3", "@SUM(A1:A2)", "Plain = fine"}
+	in := "action,item_type,item_id,file_type,title\n"
+	for _, title := range titles {
+		in += `create,deal,12,gdoc,"` + strings.ReplaceAll(title, `"`, `""`) + "\"\n"
+	}
+	path := writeInput(t, in)
+	reportPath := filepath.Join(t.TempDir(), "report.csv")
+	r := runWith(t, envFor(srv), "bulk", path, "--report", reportPath)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var sent []string
+	for _, f := range srv.Files() {
+		sent = append(sent, f.Name)
+	}
+	assert.ElementsMatch(t, titles, sent, "the titles are sent as written")
+	rows := readReport(t, reportPath)
+	require.Len(t, rows, 1+len(titles))
+	var reported []string
+	for _, row := range rows[1:] {
+		reported = append(reported, row[5])
+	}
+	assert.Equal(t, []string{`'=HYPERLINK("https://evil.example","x")`, "'+1+1", "'-2+3", "'@SUM(A1:A2)", "Plain = fine"}, reported)
+}
+
+func TestNeutralize(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@A1": "'@A1", "\tx": "'\tx", "\rx": "'\rx",
+		"": "", "x=1": "x=1", " =1": " =1", "'=1": "'=1", "1drive-id": "1drive-id",
+	} {
+		assert.Equal(t, want, neutralize(in), "%q", in)
+	}
+}

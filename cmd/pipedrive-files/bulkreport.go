@@ -157,8 +157,28 @@ func newReport(path string) (*reportWriter, error) {
 	r := &reportWriter{f: f, w: csv.NewWriter(f)}
 	names := columnNames()
 	// No url column: a url is written resolved, as remote_id.
-	_ = r.w.Write(append([]string{"line"}, append(names[:idxURL], "outcome", "file_id", "error")...))
+	r.write(append([]string{"line"}, append(names[:idxURL], "outcome", "file_id", "error")...))
 	return r, nil
+}
+
+// write writes one record, every cell neutralized (see neutralize).
+func (r *reportWriter) write(cells []string) {
+	for i, c := range cells {
+		cells[i] = neutralize(c)
+	}
+	_ = r.w.Write(cells) // an error sticks in r.w, for close
+}
+
+// neutralize keeps a spreadsheet from running a cell as a formula, as OWASP advises for
+// CSV exports ("CSV Injection"): a cell starting with =, +, -, @, a tab or a carriage
+// return gets a leading single quote, which spreadsheets show as text. Titles and error
+// texts come from the input and from the server; the titles sent to Pipedrive are left
+// as they are.
+func neutralize(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
 }
 
 // row writes one input row: line, its fields (the url resolved to remote_id) and outcome.
@@ -176,7 +196,7 @@ func (r *reportWriter) row(res bulk.Result) {
 	} else {
 		msg = st.Err
 	}
-	_ = r.w.Write([]string{strconv.Itoa(row.Line), actionOf(row), string(it.Type), strconv.FormatInt(it.ID, 10),
+	r.write([]string{strconv.Itoa(row.Line), actionOf(row), string(it.Type), strconv.FormatInt(it.ID, 10),
 		fileType, title, remoteID, outcomeOf(st), fileID, msg})
 }
 
