@@ -278,3 +278,16 @@ func TestNeutralize(t *testing.T) {
 		assert.Equal(t, want, neutralize(in), "%q", in)
 	}
 }
+
+func TestSummarySaysOneRequest(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	s := summary{Input: "rows.csv", Journal: "rows.csv.journal", Rows: 1, Done: 1, ElapsedSeconds: 0.25, Requests: 1}
+	require.NoError(t, s.print(&out, false))
+	assert.Equal(t, "rows.csv: 1 row: done 1, already linked 0, skipped (done earlier) 0, failed 0, unknown 0.\n"+
+		"250ms, 1 request, 0 answered 429. Journal: rows.csv.journal\n", out.String())
+	out.Reset()
+	s.Requests, s.RateLimited = 3, 1
+	require.NoError(t, s.print(&out, false))
+	assert.Contains(t, out.String(), "250ms, 3 requests, 1 answered 429.")
+}

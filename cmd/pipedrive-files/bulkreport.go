@@ -121,8 +121,8 @@ func (s *summary) print(w io.Writer, asJSON bool) error {
 	if s.NotStarted > 0 {
 		fmt.Fprintf(&b, ", not started %d", s.NotStarted)
 	}
-	fmt.Fprintf(&b, ".\n%s, %d requests, %d answered 429. Journal: %s\n",
-		(time.Duration(s.ElapsedSeconds * float64(time.Second))).Round(time.Millisecond), s.Requests, s.RateLimited, s.Journal)
+	fmt.Fprintf(&b, ".\n%s, %s, %d answered 429. Journal: %s\n",
+		(time.Duration(s.ElapsedSeconds * float64(time.Second))).Round(time.Millisecond), count(int(s.Requests), "request"), s.RateLimited, s.Journal)
 	switch {
 	case s.Interrupted:
 		b.WriteString("Interrupted: run the same command again to go on; rows left in flight are looked for on their item first.\n")
