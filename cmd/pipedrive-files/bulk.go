@@ -244,6 +244,8 @@ func (b *bulkRun) run(ctx context.Context) int {
 	plan, bad, err := checkInput(in)
 	in.Close()
 	switch {
+	case errors.Is(err, errEmptyInput):
+		return report(stderr, "bulk", usagef("%s: %v", b.file, err))
 	case err != nil:
 		return report(stderr, "bulk", fmt.Errorf("reading %s: %w", b.file, err))
 	case len(bad) > 0:

@@ -291,3 +291,36 @@ func TestSummarySaysOneRequest(t *testing.T) {
 	require.NoError(t, s.print(&out, false))
 	assert.Contains(t, out.String(), "250ms, 3 requests, 1 answered 429.")
 }
+
+// An input with no header says it is empty (exit 2), not that a row is invalid; one with
+// a header and no rows has nothing to do (exit 0). Neither sends anything or makes a
+// journal.
+func TestBulkEmptyAndHeaderOnlyInput(t *testing.T) {
+	t.Parallel()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	for _, in := range []string{"", "\xEF\xBB\xBF", "\n\r\n\n"} {
+		path := writeInput(t, in)
+		for _, extra := range [][]string{nil, {"--json"}, {"--dry-run"}} {
+			r := runWith(t, envFor(srv), append([]string{"bulk", path}, extra...)...)
+			assert.Equal(t, exitUsage, r.code, "%q %v", in, extra)
+			assert.Equal(t, "pipedrive-files bulk: "+path+": the input is empty: want a header row naming the columns (action, item_type, item_id, file_type, title, remote_id, url)\n"+
+				"Run 'pipedrive-files bulk -h' for usage.\n", r.stderr, "%q %v", in, extra)
+			assert.Empty(t, r.stdout)
+			assert.NoFileExists(t, path+".journal")
+		}
+	}
+
+	path := writeInput(t, "action,item_type,item_id,file_type,title\r\n\r\n")
+	r := runWith(t, envFor(srv), "bulk", path)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, path+": 0 rows: nothing to do.\n", r.stdout)
+	assert.Empty(t, r.stderr)
+	r = runWith(t, envFor(srv), "bulk", path, "--json")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var s summary
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s), r.stdout)
+	assert.Equal(t, summary{Input: path, Journal: path + ".journal"}, s)
+	assert.NoFileExists(t, path+".journal")
+	assert.Empty(t, srv.Requests())
+}

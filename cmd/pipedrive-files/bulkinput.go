@@ -84,8 +84,12 @@ type rowReader struct {
 	names []string        // the header's column names, as read (lower case, trimmed)
 }
 
+// errEmptyInput is an input with no header row: no bytes, or only empty lines.
+var errEmptyInput = errors.New("the input is empty: want a header row naming the columns (" + columnList() + ")")
+
 // newRowReader reads the header. UTF-8 with or without a byte order mark, CRLF or LF.
-// A header naming unknown, repeated or too few columns is a *rowError for its line.
+// A header naming unknown, repeated or too few columns is a *rowError for its line; an
+// input without a header is errEmptyInput.
 func newRowReader(r io.Reader) (*rowReader, error) {
 	br := bufio.NewReader(r)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xEF\xBB\xBF")) {
@@ -97,7 +101,7 @@ func newRowReader(r io.Reader) (*rowReader, error) {
 	rr := &rowReader{csv: cr}
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, &rowError{line: 1, msgs: []string{"the input is empty: want a header row naming the columns (" + columnList() + ")"}}
+		return nil, errEmptyInput
 	}
 	if err != nil {
 		return nil, csvError(err)
@@ -334,7 +338,8 @@ type inputPlan struct {
 }
 
 // checkInput reads the whole input and checks every row. It returns the plan, or the
-// invalid rows' messages (all of them, in line order). err is an I/O error.
+// invalid rows' messages (all of them, in line order). err is errEmptyInput or an I/O
+// error.
 func checkInput(r io.Reader) (plan inputPlan, bad []string, err error) {
 	plan.counts = map[string]map[pipedrive.ItemType]int{actionCreate: {}, actionLink: {}}
 	rr, err := newRowReader(r)
