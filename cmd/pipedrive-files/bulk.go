@@ -36,8 +36,10 @@ The CSV has a header row naming its columns, in any order:
   title      for create: the new file's title
   remote_id  for link: the Google Drive file id
   url        for link, instead of remote_id: the file's docs.google.com or drive.google.com URL
-Every row is checked before anything is sent; all invalid rows are listed with their line
-numbers (exit 2). Links are sent only when the file is not linked to the item yet.
+UTF-8 with or without a byte order mark, CRLF or LF. A field may be at most 64 KiB
+(65536 bytes) long. Every row is checked before anything is sent; all invalid rows are
+listed with their line numbers (exit 2). Links are sent only when the file is not linked
+to the item yet.
 
 Ctrl-C (or SIGTERM) stops starting rows and lets the calls in flight finish; a second
 Ctrl-C abandons them. Either way the journal is complete: run the command again to go on.

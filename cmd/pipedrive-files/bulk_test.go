@@ -154,6 +154,7 @@ func TestBulkAndServeFakeHelp(t *testing.T) {
 	assert.Contains(t, r.stdout, "Usage: pipedrive-files bulk [flags] FILE")
 	assert.Contains(t, r.stdout, "130 interrupted")
 	assert.Contains(t, r.stdout, "-retry-failed")
+	assert.Contains(t, r.stdout, "A field may be at most 64 KiB")
 	r = runWith(t, nil, "help", "serve-fake")
 	require.Equal(t, exitOK, r.code)
 	assert.Contains(t, r.stdout, "PIPEDRIVE_BASE_URL=http://127.0.0.1:PORT/api/v1")
@@ -323,4 +324,22 @@ func TestBulkEmptyAndHeaderOnlyInput(t *testing.T) {
 	assert.Equal(t, summary{Input: path, Journal: path + ".journal"}, s)
 	assert.NoFileExists(t, path+".journal")
 	assert.Empty(t, srv.Requests())
+}
+
+// A field longer than 64 KiB is an invalid row naming its line and column: nothing is
+// sent, by a run or a dry run.
+func TestBulkRefusesAFieldOverTheLimit(t *testing.T) {
+	t.Parallel()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	path := writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,fine\n"+
+		"create,deal,12,gdoc,"+strings.Repeat("x", 100<<10)+"\n")
+	for _, extra := range [][]string{nil, {"--dry-run"}} {
+		r := runWith(t, envFor(srv), append([]string{"bulk", path}, extra...)...)
+		assert.Equal(t, exitUsage, r.code, extra)
+		assert.Equal(t, "pipedrive-files bulk: "+path+": 1 invalid row; nothing was sent:\n"+
+			"  line 3: title: longer than 65536 bytes (64 KiB), the limit for a field\n", r.stderr, extra)
+	}
+	assert.Empty(t, srv.Requests())
+	assert.NoFileExists(t, path+".journal")
 }
