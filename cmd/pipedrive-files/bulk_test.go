@@ -155,6 +155,8 @@ func TestBulkAndServeFakeHelp(t *testing.T) {
 	assert.Contains(t, r.stdout, "130 interrupted")
 	assert.Contains(t, r.stdout, "-retry-failed")
 	assert.Contains(t, r.stdout, "A field may be at most 64 KiB")
+	assert.Contains(t, r.stdout, "readable by\ntheir owner only")
+	assert.Contains(t, r.stdout, "gets a leading ', as\nOWASP advises")
 	r = runWith(t, nil, "help", "serve-fake")
 	require.Equal(t, exitOK, r.code)
 	assert.Contains(t, r.stdout, "PIPEDRIVE_BASE_URL=http://127.0.0.1:PORT/api/v1")
