@@ -36,8 +36,19 @@ The CSV has a header row naming its columns, in any order:
   title      for create: the new file's title
   remote_id  for link: the Google Drive file id
   url        for link, instead of remote_id: the file's docs.google.com or drive.google.com URL
-Every row is checked before anything is sent; all invalid rows are listed with their line
-numbers (exit 2). Links are sent only when the file is not linked to the item yet.
+UTF-8 with or without a byte order mark, CRLF or LF. A field may be at most 64 KiB
+(65536 bytes) long. Every row is checked before anything is sent; all invalid rows are
+listed with their line numbers (exit 2); an input without a header row is empty (exit 2),
+one with a header and no rows has nothing to do. Links are sent only when the file is not
+linked to the item yet.
+
+The journal (FILE.journal, or --journal) and the --report file are created readable by
+their owner only. A second run of the same FILE while one is going is refused (exit 2),
+whatever its --journal; so is a --report or --journal that is FILE, or a --report that
+is the journal, however the path is spelt, and a journal that is damaged or a file that
+is not a journal, which is left as it is. In the report, a cell that a spreadsheet
+would run as a formula (starting with =, +, -, @, a tab or a CR) gets a leading ', as
+OWASP advises; the titles sent to Pipedrive are as written.
 
 Ctrl-C (or SIGTERM) stops starting rows and lets the calls in flight finish; a second
 Ctrl-C abandons them. Either way the journal is complete: run the command again to go on.
@@ -249,6 +260,8 @@ func (b *bulkRun) run(ctx context.Context) int {
 	plan, bad, err := checkInput(in)
 	in.Close()
 	switch {
+	case errors.Is(err, errEmptyInput):
+		return report(stderr, "bulk", usagef("%s: %v", b.file, err))
 	case err != nil:
 		return report(stderr, "bulk", fmt.Errorf("reading %s: %w", b.file, err))
 	case len(bad) > 0:

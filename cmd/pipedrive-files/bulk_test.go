@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -153,6 +154,9 @@ func TestBulkAndServeFakeHelp(t *testing.T) {
 	assert.Contains(t, r.stdout, "Usage: pipedrive-files bulk [flags] FILE")
 	assert.Contains(t, r.stdout, "130 interrupted")
 	assert.Contains(t, r.stdout, "-retry-failed")
+	assert.Contains(t, r.stdout, "A field may be at most 64 KiB")
+	assert.Contains(t, r.stdout, "readable by\ntheir owner only")
+	assert.Contains(t, r.stdout, "gets a leading ', as\nOWASP advises")
 	r = runWith(t, nil, "help", "serve-fake")
 	require.Equal(t, exitOK, r.code)
 	assert.Contains(t, r.stdout, "PIPEDRIVE_BASE_URL=http://127.0.0.1:PORT/api/v1")
@@ -217,4 +221,127 @@ func TestBulkReportPath(t *testing.T) {
 	assert.Contains(t, r.stderr, "pipedrive-files bulk: --report: write /dev/full: no space left on device\n")
 	assert.Contains(t, r.stdout, "1 row: done 1,")
 	assert.Len(t, srv.Files(), 1)
+}
+
+// The report is created readable by its owner only, like the journal: its titles and
+// error texts may be private.
+func TestBulkReportIsReadableByItsOwnerOnly(t *testing.T) {
+	t.Parallel()
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix file modes")
+	}
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	path := writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,A\n")
+	reportPath := filepath.Join(t.TempDir(), "report.csv")
+	r := runWith(t, envFor(srv), "bulk", path, "--report", reportPath)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	for _, p := range []string{reportPath, path + ".journal"} {
+		info, err := os.Stat(p)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), p)
+	}
+}
+
+// Report cells a spreadsheet would run as formulas get a leading quote (OWASP, "CSV
+// Injection"); the titles sent to Pipedrive are the input's.
+func TestBulkReportNeutralizesFormulas(t *testing.T) {
+	t.Parallel()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	titles := []string{`=HYPERLINK("https://evil.example","x")`, "+1+1", "-2+3", "@SUM(A1:A2)", "Plain = fine"}
+	in := "action,item_type,item_id,file_type,title\n"
+	for _, title := range titles {
+		in += `create,deal,12,gdoc,"` + strings.ReplaceAll(title, `"`, `""`) + "\"\n"
+	}
+	path := writeInput(t, in)
+	reportPath := filepath.Join(t.TempDir(), "report.csv")
+	r := runWith(t, envFor(srv), "bulk", path, "--report", reportPath)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var sent []string
+	for _, f := range srv.Files() {
+		sent = append(sent, f.Name)
+	}
+	assert.ElementsMatch(t, titles, sent, "the titles are sent as written")
+	rows := readReport(t, reportPath)
+	require.Len(t, rows, 1+len(titles))
+	var reported []string
+	for _, row := range rows[1:] {
+		reported = append(reported, row[5])
+	}
+	assert.Equal(t, []string{`'=HYPERLINK("https://evil.example","x")`, "'+1+1", "'-2+3", "'@SUM(A1:A2)", "Plain = fine"}, reported)
+}
+
+func TestNeutralize(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"=1+1": "'=1+1", "+1": "'+1", "-1": "'-1", "@A1": "'@A1", "\tx": "'\tx", "\rx": "'\rx",
+		"": "", "x=1": "x=1", " =1": " =1", "'=1": "'=1", "1drive-id": "1drive-id",
+	} {
+		assert.Equal(t, want, neutralize(in), "%q", in)
+	}
+}
+
+func TestSummarySaysOneRequest(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	s := summary{Input: "rows.csv", Journal: "rows.csv.journal", Rows: 1, Done: 1, ElapsedSeconds: 0.25, Requests: 1}
+	require.NoError(t, s.print(&out, false))
+	assert.Equal(t, "rows.csv: 1 row: done 1, already linked 0, skipped (done earlier) 0, failed 0, unknown 0.\n"+
+		"250ms, 1 request, 0 answered 429. Journal: rows.csv.journal\n", out.String())
+	out.Reset()
+	s.Requests, s.RateLimited = 3, 1
+	require.NoError(t, s.print(&out, false))
+	assert.Contains(t, out.String(), "250ms, 3 requests, 1 answered 429.")
+}
+
+// An input with no header says it is empty (exit 2), not that a row is invalid; one with
+// a header and no rows has nothing to do (exit 0). Neither sends anything or makes a
+// journal.
+func TestBulkEmptyAndHeaderOnlyInput(t *testing.T) {
+	t.Parallel()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	for _, in := range []string{"", "\xEF\xBB\xBF", "\n\r\n\n"} {
+		path := writeInput(t, in)
+		for _, extra := range [][]string{nil, {"--json"}, {"--dry-run"}} {
+			r := runWith(t, envFor(srv), append([]string{"bulk", path}, extra...)...)
+			assert.Equal(t, exitUsage, r.code, "%q %v", in, extra)
+			assert.Equal(t, "pipedrive-files bulk: "+path+": the input is empty: want a header row naming the columns (action, item_type, item_id, file_type, title, remote_id, url)\n"+
+				"Run 'pipedrive-files bulk -h' for usage.\n", r.stderr, "%q %v", in, extra)
+			assert.Empty(t, r.stdout)
+			assert.NoFileExists(t, path+".journal")
+		}
+	}
+
+	path := writeInput(t, "action,item_type,item_id,file_type,title\r\n\r\n")
+	r := runWith(t, envFor(srv), "bulk", path)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, path+": 0 rows: nothing to do.\n", r.stdout)
+	assert.Empty(t, r.stderr)
+	r = runWith(t, envFor(srv), "bulk", path, "--json")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var s summary
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s), r.stdout)
+	assert.Equal(t, summary{Input: path, Journal: path + ".journal"}, s)
+	assert.NoFileExists(t, path+".journal")
+	assert.Empty(t, srv.Requests())
+}
+
+// A field longer than 64 KiB is an invalid row naming its line and column: nothing is
+// sent, by a run or a dry run.
+func TestBulkRefusesAFieldOverTheLimit(t *testing.T) {
+	t.Parallel()
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	path := writeInput(t, "action,item_type,item_id,file_type,title\ncreate,deal,12,gdoc,fine\n"+
+		"create,deal,12,gdoc,"+strings.Repeat("x", 100<<10)+"\n")
+	for _, extra := range [][]string{nil, {"--dry-run"}} {
+		r := runWith(t, envFor(srv), append([]string{"bulk", path}, extra...)...)
+		assert.Equal(t, exitUsage, r.code, extra)
+		assert.Equal(t, "pipedrive-files bulk: "+path+": 1 invalid row; nothing was sent:\n"+
+			"  line 3: title: longer than 65536 bytes (64 KiB), the limit for a field\n", r.stderr, extra)
+	}
+	assert.Empty(t, srv.Requests())
+	assert.NoFileExists(t, path+".journal")
 }

@@ -76,37 +76,87 @@ func (e *rowError) Error() string {
 	return "line " + strconv.Itoa(e.line) + ": " + strings.Join(e.msgs, "; ")
 }
 
-// rowReader reads bulk rows from CSV, one at a time: the input is never held whole.
+// rowReader reads bulk rows from CSV, one at a time: the input is never held whole, nor
+// a field longer than maxFieldBytes (see fieldLimiter).
 type rowReader struct {
 	csv   *csv.Reader
+	lim   *fieldLimiter
 	cols  [numColumns]int // field index of each column, -1 when the header lacks it
 	width int             // the number of fields in the header
 	names []string        // the header's column names, as read (lower case, trimmed)
 }
 
+// errEmptyInput is an input with no header row: no bytes, or only empty lines.
+var errEmptyInput = errors.New("the input is empty: want a header row naming the columns (" + columnList() + ")")
+
 // newRowReader reads the header. UTF-8 with or without a byte order mark, CRLF or LF.
-// A header naming unknown, repeated or too few columns is a *rowError for its line.
+// A header naming unknown, repeated or too few columns is a *rowError for its line; an
+// input without a header is errEmptyInput.
 func newRowReader(r io.Reader) (*rowReader, error) {
 	br := bufio.NewReader(r)
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xEF\xBB\xBF")) {
 		_, _ = br.Discard(3)
 	}
-	cr := csv.NewReader(br)
+	lim := newFieldLimiter(br, maxFieldBytes)
+	cr := csv.NewReader(lim)
 	cr.FieldsPerRecord = -1 // rows of the wrong width are reported with the others
 	cr.ReuseRecord = true
-	rr := &rowReader{csv: cr}
+	rr := &rowReader{csv: cr, lim: lim}
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, &rowError{line: 1, msgs: []string{"the input is empty: want a header row naming the columns (" + columnList() + ")"}}
+		return nil, errEmptyInput
 	}
 	if err != nil {
-		return nil, csvError(err)
+		return nil, rr.csvError(err)
 	}
-	line, _ := cr.FieldPos(0)
+	line, c := rr.record()
+	if e := rr.tooLong(header, line, c, func(i int) string { return fmt.Sprintf("column %d of the header", i+1) }); e != nil {
+		return nil, e
+	}
 	if err := rr.readHeader(header, line); err != nil {
 		return nil, err
 	}
 	return rr, nil
+}
+
+// record is the input line the record just read starts on, and its cut if fieldLimiter
+// cut it short.
+func (rr *rowReader) record() (int, *cut) {
+	line, _ := rr.csv.FieldPos(0)
+	return rr.lim.resolve(line)
+}
+
+// tooLong is the error of a record with a field longer than maxFieldBytes, or cut short
+// by fieldLimiter; nil for any other. name names the field of an index.
+func (rr *rowReader) tooLong(rec []string, line int, c *cut, name func(int) string) error {
+	e := &rowError{line: line}
+	tooLong := func(i int) {
+		e.msgs = append(e.msgs, fmt.Sprintf("%s: longer than %d bytes (64 KiB), the limit for a field", name(i), maxFieldBytes))
+	}
+	switch {
+	case c != nil && c.field >= 0:
+		tooLong(c.field)
+	case c != nil:
+		e.msgs = append(e.msgs, fmt.Sprintf("longer than %d bytes, which no valid row is (at most %d fields of %d bytes): too many fields?", maxRawRecord, numColumns, maxFieldBytes))
+	default:
+		for i, f := range rec {
+			if len(f) > maxFieldBytes {
+				tooLong(i)
+			}
+		}
+	}
+	if len(e.msgs) == 0 {
+		return nil
+	}
+	return e
+}
+
+// fieldName is how messages name a row's field i: its column, as the header names it.
+func (rr *rowReader) fieldName(i int) string {
+	if i < len(rr.names) && rr.names[i] != "" {
+		return rr.names[i]
+	}
+	return fmt.Sprintf("field %d", i+1)
 }
 
 // readHeader maps the header's names to columns.
@@ -159,12 +209,15 @@ func (rr *rowReader) next() (bulk.Row, error) {
 	for {
 		rec, err := rr.csv.Read()
 		if err != nil {
-			return bulk.Row{}, csvError(err)
+			return bulk.Row{}, rr.csvError(err)
+		}
+		line, c := rr.record()
+		if err := rr.tooLong(rec, line, c, rr.fieldName); err != nil {
+			return bulk.Row{}, err
 		}
 		if blank(rec) {
 			continue
 		}
-		line, _ := rr.csv.FieldPos(0)
 		return rr.parse(rec, line)
 	}
 }
@@ -195,11 +248,13 @@ func inputSource(path, name string) bulk.Source {
 	}
 }
 
-// csvError turns a CSV syntax error into a *rowError for its line; io.EOF passes through.
-func csvError(err error) error {
+// csvError turns a CSV syntax error into a *rowError for its line in the input; io.EOF
+// passes through.
+func (rr *rowReader) csvError(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &rowError{line: pe.Line, msgs: []string{"not valid CSV: " + pe.Err.Error()}}
+		start, _ := rr.lim.resolve(pe.StartLine)
+		return &rowError{line: pe.Line + start - pe.StartLine, msgs: []string{"not valid CSV: " + pe.Err.Error()}}
 	}
 	return err
 }
@@ -334,7 +389,8 @@ type inputPlan struct {
 }
 
 // checkInput reads the whole input and checks every row. It returns the plan, or the
-// invalid rows' messages (all of them, in line order). err is an I/O error.
+// invalid rows' messages (all of them, in line order). err is errEmptyInput or an I/O
+// error.
 func checkInput(r io.Reader) (plan inputPlan, bad []string, err error) {
 	plan.counts = map[string]map[pipedrive.ItemType]int{actionCreate: {}, actionLink: {}}
 	rr, err := newRowReader(r)

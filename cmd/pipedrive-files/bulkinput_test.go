@@ -118,7 +118,6 @@ func TestCheckInputReportsEveryBadRow(t *testing.T) {
 func TestCheckInputHeaderMistakes(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"":                                   "line 1: the input is empty: want a header row naming the columns (action, item_type, item_id, file_type, title, remote_id, url)",
 		"\n\naction,item_typ,titel\n":        `line 3: unknown column "item_typ" (the columns are action, item_type, item_id, file_type, title, remote_id, url); unknown column "titel" (the columns are action, item_type, item_id, file_type, title, remote_id, url); missing column "item_type"; missing column "item_id"`,
 		"action,item_type,item_id,Action\n":  `line 1: column "action" appears twice`,
 		"action,item_type,item_id,title,\n":  `line 1: empty column name in the header, column 5 (a trailing comma?)`,

@@ -18,12 +18,17 @@ import (
 // plainEvery is how often the progress line is printed when stderr is not a terminal.
 const plainEvery = 10 * time.Second
 
+// paceAfter is how long a run goes before its progress shows a rate and an ETA: a rate
+// taken over the first instant (rows skipped or finished within a millisecond) is absurd.
+const paceAfter = time.Second
+
 // progress counts the rows a run finishes and shows it on stderr: a bar redrawn at most
 // ten times a second on a terminal, else a plain line every plainEvery.
 type progress struct {
 	todo     int // rows this run has to do
 	earlier  int // rows finished by earlier runs
 	start    time.Time
+	now      func() time.Time // time.Now; a test's own clock
 	finished atomic.Int64
 	failed   atomic.Int64
 	waitNote func() string // the current wait for the rate limit, "" when none
@@ -38,7 +43,7 @@ type progress struct {
 // newProgress counts a run that has todo rows to do, earlier ones done before; waitNote
 // describes the current rate-limit wait.
 func newProgress(todo, earlier int, waitNote func() string) *progress {
-	return &progress{todo: todo, earlier: earlier, start: time.Now(), waitNote: waitNote, done: make(chan struct{})}
+	return &progress{todo: todo, earlier: earlier, start: time.Now(), now: time.Now, waitNote: waitNote, done: make(chan struct{})}
 }
 
 // rowFinished counts a row this run finished.
@@ -80,20 +85,25 @@ func (p *progress) loop(interval time.Duration, draw func(final bool)) {
 	})
 }
 
-// bar draws with progressbar: count, rate and ETA from the library, failures and the
-// rate-limit wait in the description. loop's ticker is the only throttle: the library's
-// would swallow the drawing right after another, the last one included.
+// bar draws with progressbar: the bar and the count from the library; failures, the
+// rate and ETA (pace) and the rate-limit wait in the description, after it. The
+// library's own rate and prediction are off: it takes them over the time since its first
+// drawing, which at first is next to nothing (it showed 623,325 rows/s). loop's ticker is
+// the only throttle: the library's would swallow the drawing right after another, the
+// last one included.
 func (p *progress) bar(w io.Writer) func(final bool) {
 	bar := progressbar.NewOptions(p.todo,
 		progressbar.OptionSetWriter(w),
 		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("rows"),
-		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetPredictTime(false),
+		progressbar.OptionShowDescriptionAtLineEnd(),
 		progressbar.OptionSetWidth(20),
 	)
 	return func(final bool) {
 		desc := fmt.Sprintf("failed %d", p.failed.Load())
+		if pace := p.pace(); pace != "" {
+			desc += ", " + pace
+		}
 		if p.earlier > 0 {
 			desc += fmt.Sprintf(", %d done earlier", p.earlier)
 		}
@@ -111,15 +121,29 @@ func (p *progress) bar(w io.Writer) func(final bool) {
 
 // line is the plain progress line.
 func (p *progress) line() string {
-	n := p.finished.Load()
-	elapsed := time.Since(p.start)
-	rate := float64(n) / max(elapsed.Seconds(), 0.001)
-	s := fmt.Sprintf("pipedrive-files bulk: %d/%d rows, %d failed, %.1f rows/s", n, p.todo, p.failed.Load(), rate)
-	if left := int64(p.todo) - n; rate > 0 && left > 0 {
-		s += ", ETA " + time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second).String()
+	s := fmt.Sprintf("pipedrive-files bulk: %d/%d rows, %d failed", p.finished.Load(), p.todo, p.failed.Load())
+	if pace := p.pace(); pace != "" {
+		s += ", " + pace
 	}
 	if note := p.waitNote(); note != "" {
 		s += ", " + note
+	}
+	return s
+}
+
+// pace is "2.2 rows/s, ETA 35s": the rows this run finished per second since it
+// started, and the time the rest would take at that rate. It is "" for the first
+// paceAfter, and until a row is finished.
+func (p *progress) pace() string {
+	n := p.finished.Load()
+	elapsed := p.now().Sub(p.start)
+	if elapsed < paceAfter || n == 0 {
+		return ""
+	}
+	rate := float64(n) / elapsed.Seconds()
+	s := fmt.Sprintf("%.1f rows/s", rate)
+	if left := int64(p.todo) - n; left > 0 {
+		s += ", ETA " + time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second).String()
 	}
 	return s
 }

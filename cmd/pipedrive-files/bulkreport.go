@@ -121,8 +121,8 @@ func (s *summary) print(w io.Writer, asJSON bool) error {
 	if s.NotStarted > 0 {
 		fmt.Fprintf(&b, ", not started %d", s.NotStarted)
 	}
-	fmt.Fprintf(&b, ".\n%s, %d requests, %d answered 429. Journal: %s\n",
-		(time.Duration(s.ElapsedSeconds * float64(time.Second))).Round(time.Millisecond), s.Requests, s.RateLimited, s.Journal)
+	fmt.Fprintf(&b, ".\n%s, %s, %d answered 429. Journal: %s\n",
+		(time.Duration(s.ElapsedSeconds * float64(time.Second))).Round(time.Millisecond), count(int(s.Requests), "request"), s.RateLimited, s.Journal)
 	switch {
 	case s.Interrupted:
 		b.WriteString("Interrupted: run the same command again to go on; rows left in flight are looked for on their item first.\n")
@@ -146,17 +146,39 @@ type reportWriter struct {
 	closed bool
 }
 
-// newReport creates the report file at path and starts it with the header row.
+// newReport creates the report file at path, readable by its owner only (0600) like the
+// journal, since its titles and error texts may be private, and starts it with the header
+// row. An existing file is truncated and keeps its mode.
 func newReport(path string) (*reportWriter, error) {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("--report: %w", err)
 	}
 	r := &reportWriter{f: f, w: csv.NewWriter(f)}
 	names := columnNames()
 	// No url column: a url is written resolved, as remote_id.
-	_ = r.w.Write(append([]string{"line"}, append(names[:idxURL], "outcome", "file_id", "error")...))
+	r.write(append([]string{"line"}, append(names[:idxURL], "outcome", "file_id", "error")...))
 	return r, nil
+}
+
+// write writes one record, every cell neutralized (see neutralize).
+func (r *reportWriter) write(cells []string) {
+	for i, c := range cells {
+		cells[i] = neutralize(c)
+	}
+	_ = r.w.Write(cells) // an error sticks in r.w, for close
+}
+
+// neutralize keeps a spreadsheet from running a cell as a formula, as OWASP advises for
+// CSV exports ("CSV Injection"): a cell starting with =, +, -, @, a tab or a carriage
+// return gets a leading single quote, which spreadsheets show as text. Titles and error
+// texts come from the input and from the server; the titles sent to Pipedrive are left
+// as they are.
+func neutralize(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
 }
 
 // row writes one input row: line, its fields (the url resolved to remote_id) and outcome.
@@ -174,7 +196,7 @@ func (r *reportWriter) row(res bulk.Result) {
 	} else {
 		msg = st.Err
 	}
-	_ = r.w.Write([]string{strconv.Itoa(row.Line), actionOf(row), string(it.Type), strconv.FormatInt(it.ID, 10),
+	r.write([]string{strconv.Itoa(row.Line), actionOf(row), string(it.Type), strconv.FormatInt(it.ID, 10),
 		fileType, title, remoteID, outcomeOf(st), fileID, msg})
 }
 

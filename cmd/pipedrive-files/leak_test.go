@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -13,10 +14,19 @@ import (
 const runMainEnv = "PIPEDRIVE_FILES_TEST_RUN_MAIN"
 
 // TestMain fails the run if a command leaves a goroutine behind once it returns: a fake
-// server --fake or demo started, or an HTTP connection of a client it made.
+// server --fake or demo started, or an HTTP connection of a client it made. It removes
+// the binary the process tests built (see processBinary).
 func TestMain(m *testing.M) {
 	if os.Getenv(runMainEnv) == "1" {
 		main()
 	}
-	goleak.VerifyTestMain(m)
+	code := m.Run()
+	removeProcessBinary()
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: Errors on successful test run: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
