@@ -104,23 +104,3 @@ type State struct {
 	// the row (yet).
 	Earlier bool
 }
-
-// slot is a State as a Runner keeps it for every row: small, because a plan may have
-// millions of rows. Its error text is kept apart, for the few rows that have one.
-type slot struct {
-	fileID  int64
-	since   int64 // Unix nanoseconds; 0 when never sent
-	status  Status
-	how     How
-	http    uint16
-	earlier bool
-}
-
-// state expands s, with its error text msg.
-func (s slot) state(msg string) State {
-	st := State{Status: s.status, How: s.how, FileID: s.fileID, HTTP: int(s.http), Err: msg, Earlier: s.earlier}
-	if s.since != 0 {
-		st.Since = time.Unix(0, s.since).UTC()
-	}
-	return st
-}
