@@ -381,7 +381,7 @@ type GetDealFilesParams struct {
 	// DESC). Pipedrive's reference now says "Supported fields: id, update_time"; its earlier
 	// reference and the official SDKs list id, user_id, deal_id, person_id, org_id,
 	// product_id, add_time, update_time, file_name, file_type, file_size and comment, so all
-	// of those are accepted. ASC is the default.
+	// of those are accepted. ASC is the default; an empty sort is no sort (by id).
 	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
 }
 
@@ -397,7 +397,7 @@ type GetFilesParams struct {
 	// DESC). Pipedrive's reference now says "Supported fields: id, update_time"; its earlier
 	// reference and the official SDKs list id, user_id, deal_id, person_id, org_id,
 	// product_id, add_time, update_time, file_name, file_type, file_size and comment, so all
-	// of those are accepted. ASC is the default.
+	// of those are accepted. ASC is the default; an empty sort is no sort (by id).
 	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
 }
 
@@ -413,7 +413,7 @@ type GetOrganizationFilesParams struct {
 	// DESC). Pipedrive's reference now says "Supported fields: id, update_time"; its earlier
 	// reference and the official SDKs list id, user_id, deal_id, person_id, org_id,
 	// product_id, add_time, update_time, file_name, file_type, file_size and comment, so all
-	// of those are accepted. ASC is the default.
+	// of those are accepted. ASC is the default; an empty sort is no sort (by id).
 	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
 }
 
@@ -429,7 +429,7 @@ type GetPersonFilesParams struct {
 	// DESC). Pipedrive's reference now says "Supported fields: id, update_time"; its earlier
 	// reference and the official SDKs list id, user_id, deal_id, person_id, org_id,
 	// product_id, add_time, update_time, file_name, file_type, file_size and comment, so all
-	// of those are accepted. ASC is the default.
+	// of those are accepted. ASC is the default; an empty sort is no sort (by id).
 	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
 }
 
