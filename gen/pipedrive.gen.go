@@ -16,6 +16,21 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for DeletedFileResponseSuccess.
+const (
+	DeletedFileResponseSuccessTrue DeletedFileResponseSuccess = true
+)
+
+// Valid indicates whether the value is a known member of the DeletedFileResponseSuccess enum.
+func (e DeletedFileResponseSuccess) Valid() bool {
+	switch e {
+	case DeletedFileResponseSuccessTrue:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FileListResponseSuccess.
 const (
 	FileListResponseSuccessTrue FileListResponseSuccess = true
@@ -130,10 +145,27 @@ type AddFileAndLinkItRequest struct {
 	Title string `json:"title"`
 }
 
-// ErrorResponse Pipedrive's failure envelope. code is present on some 403s.
+// DeletedFileResponse defines model for DeletedFileResponse.
+type DeletedFileResponse struct {
+	Data *struct {
+		// ID The ID of the file that was marked deleted.
+		ID int64 `json:"id,omitempty"`
+	} `json:"data,omitempty"`
+	Success DeletedFileResponseSuccess `json:"success"`
+}
+
+// DeletedFileResponseSuccess defines model for DeletedFileResponse.Success.
+type DeletedFileResponseSuccess bool
+
+// ErrorResponse Pipedrive's failure envelope. code is present on some 403s; errorCode, an integer
+// (the HTTP status, e.g. {"success":false,"error":"Scope and URL mismatch","errorCode":403}),
+// on answers from several endpoints.
 type ErrorResponse struct {
-	Code      string `json:"code,omitempty"`
-	Error     string `json:"error,omitempty"`
+	Code  string `json:"code,omitempty"`
+	Error string `json:"error,omitempty"`
+
+	// ErrorCode Pipedrive's integer error code.
+	ErrorCode int    `json:"errorCode,omitempty"`
 	ErrorInfo string `json:"error_info,omitempty"`
 
 	// Success false when Pipedrive refused the request; a pointer in Go, so absent is told apart.
@@ -189,48 +221,102 @@ type Pagination struct {
 // PipedriveTime UTC time as YYYY-MM-DD HH:MM:SS, without a zone marker.
 type PipedriveTime = string
 
-// RemoteFile A file as Pipedrive returns it. Any field may be null and unknown keys may appear
-// (log_id, file_type, project fields), so neither is an error.
+// RemoteFile A file as Pipedrive returns it, uploaded or remote. Any field may be null and unknown
+// keys may appear (log_id, project fields), so neither is an error. The descriptions
+// are Pipedrive's own where it gives one.
 type RemoteFile struct {
-	ActiveFlag bool  `json:"active_flag,omitempty"`
+	// ActiveFlag Pipedrive's reference says "Whether the user is active or not"; in practice false once the file is marked deleted.
+	ActiveFlag bool `json:"active_flag,omitempty"`
+
+	// ActivityID The ID of the activity to associate the file with.
 	ActivityID int64 `json:"activity_id,omitempty"`
 
 	// AddTime UTC time as YYYY-MM-DD HH:MM:SS, without a zone marker.
-	AddTime     PipedriveTime `json:"add_time,omitempty"`
-	Cid         string        `json:"cid,omitempty"`
-	DealID      int64         `json:"deal_id,omitempty"`
-	DealName    string        `json:"deal_name,omitempty"`
-	Description string        `json:"description,omitempty"`
-	FileName    string        `json:"file_name,omitempty"`
-	FileSize    int64         `json:"file_size,omitempty"`
-	FileType    string        `json:"file_type,omitempty"`
-	ID          int64         `json:"id,omitempty"`
-	InlineFlag  bool          `json:"inline_flag,omitempty"`
+	AddTime PipedriveTime `json:"add_time,omitempty"`
 
-	// LeadID A UUID, or empty when the file is not linked to a lead.
-	LeadID         string `json:"lead_id,omitempty"`
-	LeadName       string `json:"lead_name,omitempty"`
-	MailMessageID  string `json:"mail_message_id,omitempty"`
+	// Cid The ID of the inline attachment.
+	Cid string `json:"cid,omitempty"`
+
+	// DealID The ID of the deal to associate the file with.
+	DealID int64 `json:"deal_id,omitempty"`
+
+	// DealName The name of the deal associated with the file.
+	DealName string `json:"deal_name,omitempty"`
+
+	// Description The description of the file.
+	Description string `json:"description,omitempty"`
+
+	// FileName The original name of the file.
+	FileName string `json:"file_name,omitempty"`
+
+	// FileSize The size of the file (0, or null, for a remote file).
+	FileSize int64 `json:"file_size,omitempty"`
+
+	// FileType The type of the file, e.g. gdoc for a Google Doc or img for an uploaded image.
+	FileType string `json:"file_type,omitempty"`
+
+	// ID The ID of the file.
+	ID int64 `json:"id,omitempty"`
+
+	// InlineFlag Whether the file was uploaded as inline or not.
+	InlineFlag bool `json:"inline_flag,omitempty"`
+
+	// LeadID The ID of the lead to associate the file with: a UUID, or empty.
+	LeadID string `json:"lead_id,omitempty"`
+
+	// LeadName The name of the lead associated with the file.
+	LeadName string `json:"lead_name,omitempty"`
+
+	// MailMessageID The ID of the mail message to associate the file with.
+	MailMessageID string `json:"mail_message_id,omitempty"`
+
+	// MailTemplateID The ID of the mail template to associate the file with.
 	MailTemplateID string `json:"mail_template_id,omitempty"`
-	Name           string `json:"name,omitempty"`
-	OrgID          int64  `json:"org_id,omitempty"`
-	OrgName        string `json:"org_name,omitempty"`
-	PersonID       int64  `json:"person_id,omitempty"`
-	PersonName     string `json:"person_name,omitempty"`
-	ProductID      int64  `json:"product_id,omitempty"`
-	ProductName    string `json:"product_name,omitempty"`
-	ProjectID      int64  `json:"project_id,omitempty"`
-	ProjectName    string `json:"project_name,omitempty"`
-	RemoteID       string `json:"remote_id,omitempty"`
 
-	// RemoteLocation Usually googledrive; Pipedrive's own example says googledocs, so any string.
+	// Name The visible name of the file.
+	Name string `json:"name,omitempty"`
+
+	// OrgID The ID of the organization to associate the file with.
+	OrgID int64 `json:"org_id,omitempty"`
+
+	// OrgName The name of the organization associated with the file.
+	OrgName string `json:"org_name,omitempty"`
+
+	// PersonID The ID of the person to associate the file with.
+	PersonID int64 `json:"person_id,omitempty"`
+
+	// PersonName The name of the person associated with the file.
+	PersonName string `json:"person_name,omitempty"`
+
+	// ProductID The ID of the product to associate the file with.
+	ProductID int64 `json:"product_id,omitempty"`
+
+	// ProductName The name of the product associated with the file.
+	ProductName string `json:"product_name,omitempty"`
+
+	// ProjectID The ID of the project to associate the file with (newer responses only).
+	ProjectID int64 `json:"project_id,omitempty"`
+
+	// ProjectName The name of the project associated with the file.
+	ProjectName string `json:"project_name,omitempty"`
+
+	// RemoteID The ID of the remote item: the Google Drive file id for a googledrive file; an uploaded (s3) file has one too (its storage key).
+	RemoteID string `json:"remote_id,omitempty"`
+
+	// RemoteLocation Where the file is kept: googledrive for a Google Drive file (the only location the remote-file operations support), s3 for an uploaded file. Pipedrive's own example of a remote file says googledocs, a known slip; any string is accepted.
 	RemoteLocation string `json:"remote_location,omitempty"`
-	S3Bucket       string `json:"s3_bucket,omitempty"`
+
+	// S3Bucket The location of the cloud storage.
+	S3Bucket string `json:"s3_bucket,omitempty"`
 
 	// UpdateTime UTC time as YYYY-MM-DD HH:MM:SS, without a zone marker.
 	UpdateTime PipedriveTime `json:"update_time,omitempty"`
-	URL        string        `json:"url,omitempty"`
-	UserID     int64         `json:"user_id,omitempty"`
+
+	// URL The URL of the download file.
+	URL string `json:"url,omitempty"`
+
+	// UserID The ID of the user to associate the file with (who added it).
+	UserID int64 `json:"user_id,omitempty"`
 }
 
 // RemoteFileResponse defines model for RemoteFileResponse.
@@ -245,6 +331,18 @@ type RemoteFileResponseSuccess bool
 // RemoteLocation Where the file lives. Only googledrive is supported.
 type RemoteLocation string
 
+// UpdateFileRequest defines model for UpdateFileRequest.
+type UpdateFileRequest struct {
+	// Description The description of the file.
+	Description *string `json:"description,omitempty"`
+
+	// Name The visible name of the file.
+	Name *string `json:"name,omitempty"`
+}
+
+// FileIDPath defines model for FileIDPath.
+type FileIDPath = int64
+
 // ItemIDPath The id of the deal, person or organization.
 type ItemIDPath = ItemID
 
@@ -257,7 +355,12 @@ type Sort = string
 // Start defines model for Start.
 type Start = int
 
-// Error Pipedrive's failure envelope. code is present on some 403s.
+// DeleteFileSuccess defines model for DeleteFileSuccess.
+type DeleteFileSuccess = DeletedFileResponse
+
+// Error Pipedrive's failure envelope. code is present on some 403s; errorCode, an integer
+// (the HTTP status, e.g. {"success":false,"error":"Scope and URL mismatch","errorCode":403}),
+// on answers from several endpoints.
 type Error = ErrorResponse
 
 // FileListSuccess defines model for FileListSuccess.
@@ -274,7 +377,27 @@ type GetDealFilesParams struct {
 	// Limit Items per page, at most 100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort Field to sort by, id or update_time, optionally followed by " ASC" or " DESC".
+	// Sort The field names and sorting mode separated by a comma (field_name_1 ASC, field_name_2
+	// DESC). Pipedrive's reference now says "Supported fields: id, update_time"; its earlier
+	// reference and the official SDKs list id, user_id, deal_id, person_id, org_id,
+	// product_id, add_time, update_time, file_name, file_type, file_size and comment, so all
+	// of those are accepted. ASC is the default; an empty sort is no sort (by id).
+	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
+}
+
+// GetFilesParams defines parameters for GetFiles.
+type GetFilesParams struct {
+	// Start Pagination start (the next_start of the previous page); 0 by default.
+	Start *Start `form:"start,omitempty" json:"start,omitempty"`
+
+	// Limit Items per page, at most 100.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Sort The field names and sorting mode separated by a comma (field_name_1 ASC, field_name_2
+	// DESC). Pipedrive's reference now says "Supported fields: id, update_time"; its earlier
+	// reference and the official SDKs list id, user_id, deal_id, person_id, org_id,
+	// product_id, add_time, update_time, file_name, file_type, file_size and comment, so all
+	// of those are accepted. ASC is the default; an empty sort is no sort (by id).
 	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
 }
 
@@ -286,7 +409,11 @@ type GetOrganizationFilesParams struct {
 	// Limit Items per page, at most 100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort Field to sort by, id or update_time, optionally followed by " ASC" or " DESC".
+	// Sort The field names and sorting mode separated by a comma (field_name_1 ASC, field_name_2
+	// DESC). Pipedrive's reference now says "Supported fields: id, update_time"; its earlier
+	// reference and the official SDKs list id, user_id, deal_id, person_id, org_id,
+	// product_id, add_time, update_time, file_name, file_type, file_size and comment, so all
+	// of those are accepted. ASC is the default; an empty sort is no sort (by id).
 	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
 }
 
@@ -298,7 +425,11 @@ type GetPersonFilesParams struct {
 	// Limit Items per page, at most 100.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Sort Field to sort by, id or update_time, optionally followed by " ASC" or " DESC".
+	// Sort The field names and sorting mode separated by a comma (field_name_1 ASC, field_name_2
+	// DESC). Pipedrive's reference now says "Supported fields: id, update_time"; its earlier
+	// reference and the official SDKs list id, user_id, deal_id, person_id, org_id,
+	// product_id, add_time, update_time, file_name, file_type, file_size and comment, so all
+	// of those are accepted. ASC is the default; an empty sort is no sort (by id).
 	Sort *Sort `form:"sort,omitempty" json:"sort,omitempty"`
 }
 
@@ -319,6 +450,15 @@ type LinkFileToItemFormdataRequestBody = LinkFileToItemRequest
 
 // LinkFileToItemMultipartRequestBody defines body for LinkFileToItem for multipart/form-data ContentType.
 type LinkFileToItemMultipartRequestBody = LinkFileToItemRequest
+
+// UpdateFileJSONRequestBody defines body for UpdateFile for application/json ContentType.
+type UpdateFileJSONRequestBody = UpdateFileRequest
+
+// UpdateFileFormdataRequestBody defines body for UpdateFile for application/x-www-form-urlencoded ContentType.
+type UpdateFileFormdataRequestBody = UpdateFileRequest
+
+// UpdateFileMultipartRequestBody defines body for UpdateFile for multipart/form-data ContentType.
+type UpdateFileMultipartRequestBody = UpdateFileRequest
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -397,11 +537,23 @@ type ClientInterface interface {
 	// GetDealFiles List the files attached to a deal
 	//
 	// Lists the files attached to the deal, uploaded and remote alike, a page at a time.
-	// A deleted file has active_flag false. data is null when the deal has no files.
+	// Deleted files are left out (see getFiles). data is null when the deal has no files.
 	// Idempotent. Costs 20 rate-limit tokens per page.
 	//
 	// Corresponds with GET /deals/{id}/files (the `GetDealFiles` operationId).
 	GetDealFiles(ctx context.Context, id ItemIDPath, params *GetDealFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetFiles List all the company's files
+	//
+	// Returns data about all files of the company, a page at a time: uploaded files
+	// (remote_location s3) and remote ones (googledrive) alike. This is where the
+	// remote-files tutorial finds a Drive file's remote_id. Deleted files are left out:
+	// include_deleted_files, which listed them too, was deprecated by Pipedrive in 2022 and
+	// is neither declared nor sent. data is null when the company has no files.
+	// Idempotent. Costs 20 rate-limit tokens per page.
+	//
+	// Corresponds with GET /files (the `GetFiles` operationId).
+	GetFiles(ctx context.Context, params *GetFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddFileAndLinkItWithBody Create a remote file and link it to an item
 	//
@@ -466,10 +618,62 @@ type ClientInterface interface {
 	// Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
 	LinkFileToItemWithFormdataBody(ctx context.Context, body LinkFileToItemFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteFile Delete a file
+	//
+	// Marks a file as deleted. After 30 days, the file will be permanently deleted.
+	// Idempotent in HTTP's sense. What Pipedrive answers to a second DELETE of a file
+	// already marked deleted is not documented; once the file is permanently deleted it is
+	// 404. Costs 6 rate-limit tokens.
+	//
+	// Corresponds with DELETE /files/{id} (the `DeleteFile` operationId).
+	DeleteFile(ctx context.Context, id FileIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetFile Get one file
+	//
+	// Returns data about a specific file. A file marked deleted is still returned, with
+	// active_flag false, until Pipedrive deletes it permanently 30 days later; then 404.
+	// Idempotent. Costs 2 rate-limit tokens.
+	//
+	// Corresponds with GET /files/{id} (the `GetFile` operationId).
+	GetFile(ctx context.Context, id FileIDPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateFileWithBody Update file details
+	//
+	// Updates the properties of a file: its visible name and its description. Idempotent
+	// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+	// Costs 10 rate-limit tokens.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+	UpdateFileWithBody(ctx context.Context, id FileIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateFile Update file details
+	//
+	// Updates the properties of a file: its visible name and its description. Idempotent
+	// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+	// Costs 10 rate-limit tokens.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+	UpdateFile(ctx context.Context, id FileIDPath, body UpdateFileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateFileWithFormdataBody Update file details
+	//
+	// Updates the properties of a file: its visible name and its description. Idempotent
+	// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+	// Costs 10 rate-limit tokens.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+	UpdateFileWithFormdataBody(ctx context.Context, id FileIDPath, body UpdateFileFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetOrganizationFiles List the files attached to a organization
 	//
 	// Lists the files attached to the organization, uploaded and remote alike, a page at a time.
-	// A deleted file has active_flag false. data is null when the organization has no files.
+	// Deleted files are left out (see getFiles). data is null when the organization has no files.
 	// Idempotent. Costs 20 rate-limit tokens per page.
 	//
 	// Corresponds with GET /organizations/{id}/files (the `GetOrganizationFiles` operationId).
@@ -478,7 +682,7 @@ type ClientInterface interface {
 	// GetPersonFiles List the files attached to a person
 	//
 	// Lists the files attached to the person, uploaded and remote alike, a page at a time.
-	// A deleted file has active_flag false. data is null when the person has no files.
+	// Deleted files are left out (see getFiles). data is null when the person has no files.
 	// Idempotent. Costs 20 rate-limit tokens per page.
 	//
 	// Corresponds with GET /persons/{id}/files (the `GetPersonFiles` operationId).
@@ -488,12 +692,34 @@ type ClientInterface interface {
 // GetDealFiles List the files attached to a deal
 //
 // Lists the files attached to the deal, uploaded and remote alike, a page at a time.
-// A deleted file has active_flag false. data is null when the deal has no files.
+// Deleted files are left out (see getFiles). data is null when the deal has no files.
 // Idempotent. Costs 20 rate-limit tokens per page.
 //
 // Corresponds with GET /deals/{id}/files (the `GetDealFiles` operationId).
 func (c *Client) GetDealFiles(ctx context.Context, id ItemIDPath, params *GetDealFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDealFilesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetFiles List all the company's files
+//
+// Returns data about all files of the company, a page at a time: uploaded files
+// (remote_location s3) and remote ones (googledrive) alike. This is where the
+// remote-files tutorial finds a Drive file's remote_id. Deleted files are left out:
+// include_deleted_files, which listed them too, was deprecated by Pipedrive in 2022 and
+// is neither declared nor sent. data is null when the company has no files.
+// Idempotent. Costs 20 rate-limit tokens per page.
+//
+// Corresponds with GET /files (the `GetFiles` operationId).
+func (c *Client) GetFiles(ctx context.Context, params *GetFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFilesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -627,10 +853,112 @@ func (c *Client) LinkFileToItemWithFormdataBody(ctx context.Context, body LinkFi
 	return c.Client.Do(req)
 }
 
+// DeleteFile Delete a file
+//
+// Marks a file as deleted. After 30 days, the file will be permanently deleted.
+// Idempotent in HTTP's sense. What Pipedrive answers to a second DELETE of a file
+// already marked deleted is not documented; once the file is permanently deleted it is
+// 404. Costs 6 rate-limit tokens.
+//
+// Corresponds with DELETE /files/{id} (the `DeleteFile` operationId).
+func (c *Client) DeleteFile(ctx context.Context, id FileIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteFileRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetFile Get one file
+//
+// Returns data about a specific file. A file marked deleted is still returned, with
+// active_flag false, until Pipedrive deletes it permanently 30 days later; then 404.
+// Idempotent. Costs 2 rate-limit tokens.
+//
+// Corresponds with GET /files/{id} (the `GetFile` operationId).
+func (c *Client) GetFile(ctx context.Context, id FileIDPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFileRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateFileWithBody Update file details
+//
+// Updates the properties of a file: its visible name and its description. Idempotent
+// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+// Costs 10 rate-limit tokens.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+func (c *Client) UpdateFileWithBody(ctx context.Context, id FileIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateFileRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateFile Update file details
+//
+// Updates the properties of a file: its visible name and its description. Idempotent
+// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+// Costs 10 rate-limit tokens.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+func (c *Client) UpdateFile(ctx context.Context, id FileIDPath, body UpdateFileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateFileRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateFileWithFormdataBody Update file details
+//
+// Updates the properties of a file: its visible name and its description. Idempotent
+// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+// Costs 10 rate-limit tokens.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+func (c *Client) UpdateFileWithFormdataBody(ctx context.Context, id FileIDPath, body UpdateFileFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateFileRequestWithFormdataBody(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetOrganizationFiles List the files attached to a organization
 //
 // Lists the files attached to the organization, uploaded and remote alike, a page at a time.
-// A deleted file has active_flag false. data is null when the organization has no files.
+// Deleted files are left out (see getFiles). data is null when the organization has no files.
 // Idempotent. Costs 20 rate-limit tokens per page.
 //
 // Corresponds with GET /organizations/{id}/files (the `GetOrganizationFiles` operationId).
@@ -649,7 +977,7 @@ func (c *Client) GetOrganizationFiles(ctx context.Context, id ItemIDPath, params
 // GetPersonFiles List the files attached to a person
 //
 // Lists the files attached to the person, uploaded and remote alike, a page at a time.
-// A deleted file has active_flag false. data is null when the person has no files.
+// Deleted files are left out (see getFiles). data is null when the person has no files.
 // Idempotent. Costs 20 rate-limit tokens per page.
 //
 // Corresponds with GET /persons/{id}/files (the `GetPersonFiles` operationId).
@@ -682,6 +1010,84 @@ func NewGetDealFilesRequest(server string, id ItemIDPath, params *GetDealFilesPa
 	}
 
 	operationPath := fmt.Sprintf("/deals/%s/files", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Start != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "start", *params.Start, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetFilesRequest constructs an http.Request for the GetFiles method
+func NewGetFilesRequest(server string, params *GetFilesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/files")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -843,6 +1249,132 @@ func NewLinkFileToItemRequestWithBody(server string, contentType string, body io
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteFileRequest constructs an http.Request for the DeleteFile method
+func NewDeleteFileRequest(server string, id FileIDPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/files/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetFileRequest constructs an http.Request for the GetFile method
+func NewGetFileRequest(server string, id FileIDPath) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/files/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUpdateFileRequest calls the generic UpdateFile builder with application/json body
+func NewUpdateFileRequest(server string, id FileIDPath, body UpdateFileJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateFileRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateFileRequestWithFormdataBody calls the generic UpdateFile builder with application/x-www-form-urlencoded body
+func NewUpdateFileRequestWithFormdataBody(server string, id FileIDPath, body UpdateFileFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewUpdateFileRequestWithBody(server, id, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewUpdateFileRequestWithBody constructs an http.Request for the UpdateFile method, with any body, and a specified content type
+func NewUpdateFileRequestWithBody(server string, id FileIDPath, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/files/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -1069,13 +1601,27 @@ type ClientWithResponsesInterface interface {
 	// GetDealFilesWithResponse List the files attached to a deal
 	//
 	// Lists the files attached to the deal, uploaded and remote alike, a page at a time.
-	// A deleted file has active_flag false. data is null when the deal has no files.
+	// Deleted files are left out (see getFiles). data is null when the deal has no files.
 	// Idempotent. Costs 20 rate-limit tokens per page.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /deals/{id}/files (the `GetDealFiles` operationId).
 	GetDealFilesWithResponse(ctx context.Context, id ItemIDPath, params *GetDealFilesParams, reqEditors ...RequestEditorFn) (*GetDealFilesResponse, error)
+
+	// GetFilesWithResponse List all the company's files
+	//
+	// Returns data about all files of the company, a page at a time: uploaded files
+	// (remote_location s3) and remote ones (googledrive) alike. This is where the
+	// remote-files tutorial finds a Drive file's remote_id. Deleted files are left out:
+	// include_deleted_files, which listed them too, was deprecated by Pipedrive in 2022 and
+	// is neither declared nor sent. data is null when the company has no files.
+	// Idempotent. Costs 20 rate-limit tokens per page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /files (the `GetFiles` operationId).
+	GetFilesWithResponse(ctx context.Context, params *GetFilesParams, reqEditors ...RequestEditorFn) (*GetFilesResponse, error)
 
 	// AddFileAndLinkItWithBodyWithResponse Create a remote file and link it to an item
 	//
@@ -1140,10 +1686,66 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /files/remoteLink (the `LinkFileToItem` operationId).
 	LinkFileToItemWithFormdataBodyWithResponse(ctx context.Context, body LinkFileToItemFormdataRequestBody, reqEditors ...RequestEditorFn) (*LinkFileToItemResponse, error)
 
+	// DeleteFileWithResponse Delete a file
+	//
+	// Marks a file as deleted. After 30 days, the file will be permanently deleted.
+	// Idempotent in HTTP's sense. What Pipedrive answers to a second DELETE of a file
+	// already marked deleted is not documented; once the file is permanently deleted it is
+	// 404. Costs 6 rate-limit tokens.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /files/{id} (the `DeleteFile` operationId).
+	DeleteFileWithResponse(ctx context.Context, id FileIDPath, reqEditors ...RequestEditorFn) (*DeleteFileResponse, error)
+
+	// GetFileWithResponse Get one file
+	//
+	// Returns data about a specific file. A file marked deleted is still returned, with
+	// active_flag false, until Pipedrive deletes it permanently 30 days later; then 404.
+	// Idempotent. Costs 2 rate-limit tokens.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /files/{id} (the `GetFile` operationId).
+	GetFileWithResponse(ctx context.Context, id FileIDPath, reqEditors ...RequestEditorFn) (*GetFileResponse, error)
+
+	// UpdateFileWithBodyWithResponse Update file details
+	//
+	// Updates the properties of a file: its visible name and its description. Idempotent
+	// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+	// Costs 10 rate-limit tokens.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+	UpdateFileWithBodyWithResponse(ctx context.Context, id FileIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFileResponse, error)
+
+	// UpdateFileWithResponse Update file details
+	//
+	// Updates the properties of a file: its visible name and its description. Idempotent
+	// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+	// Costs 10 rate-limit tokens.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+	UpdateFileWithResponse(ctx context.Context, id FileIDPath, body UpdateFileJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFileResponse, error)
+
+	// UpdateFileWithFormdataBodyWithResponse Update file details
+	//
+	// Updates the properties of a file: its visible name and its description. Idempotent
+	// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+	// Costs 10 rate-limit tokens.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+	UpdateFileWithFormdataBodyWithResponse(ctx context.Context, id FileIDPath, body UpdateFileFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateFileResponse, error)
+
 	// GetOrganizationFilesWithResponse List the files attached to a organization
 	//
 	// Lists the files attached to the organization, uploaded and remote alike, a page at a time.
-	// A deleted file has active_flag false. data is null when the organization has no files.
+	// Deleted files are left out (see getFiles). data is null when the organization has no files.
 	// Idempotent. Costs 20 rate-limit tokens per page.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -1154,7 +1756,7 @@ type ClientWithResponsesInterface interface {
 	// GetPersonFilesWithResponse List the files attached to a person
 	//
 	// Lists the files attached to the person, uploaded and remote alike, a page at a time.
-	// A deleted file has active_flag false. data is null when the person has no files.
+	// Deleted files are left out (see getFiles). data is null when the person has no files.
 	// Idempotent. Costs 20 rate-limit tokens per page.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -1275,6 +1877,124 @@ func (r GetDealFilesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetDealFilesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetFilesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FileListSuccess
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON402 the response for an HTTP 402 `application/json` response
+	JSON402 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFilesResponse) GetJSON200() *FileListSuccess {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetFilesResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetFilesResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON402 returns the response for an HTTP 402 `application/json` response
+func (r GetFilesResponse) GetJSON402() *Error {
+	return r.JSON402
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetFilesResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetFilesResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r GetFilesResponse) GetJSON410() *Error {
+	return r.JSON410
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetFilesResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetFilesResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetFilesResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetFilesResponse) GetJSON5XX() *Error {
+	return r.JSON5XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetFilesResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFilesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFilesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFilesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFilesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -1511,6 +2231,360 @@ func (r LinkFileToItemResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r LinkFileToItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeleteFileSuccess
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON402 the response for an HTTP 402 `application/json` response
+	JSON402 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteFileResponse) GetJSON200() *DeleteFileSuccess {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteFileResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteFileResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON402 returns the response for an HTTP 402 `application/json` response
+func (r DeleteFileResponse) GetJSON402() *Error {
+	return r.JSON402
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteFileResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteFileResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r DeleteFileResponse) GetJSON410() *Error {
+	return r.JSON410
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r DeleteFileResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteFileResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteFileResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r DeleteFileResponse) GetJSON5XX() *Error {
+	return r.JSON5XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteFileResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteFileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RemoteFileSuccess
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON402 the response for an HTTP 402 `application/json` response
+	JSON402 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFileResponse) GetJSON200() *RemoteFileSuccess {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetFileResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetFileResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON402 returns the response for an HTTP 402 `application/json` response
+func (r GetFileResponse) GetJSON402() *Error {
+	return r.JSON402
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetFileResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetFileResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r GetFileResponse) GetJSON410() *Error {
+	return r.JSON410
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GetFileResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetFileResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetFileResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r GetFileResponse) GetJSON5XX() *Error {
+	return r.JSON5XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetFileResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RemoteFileSuccess
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Error
+	// JSON402 the response for an HTTP 402 `application/json` response
+	JSON402 *Error
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Error
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *Error
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *Error
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *Error
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Error
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *Error
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *Error
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateFileResponse) GetJSON200() *RemoteFileSuccess {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateFileResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateFileResponse) GetJSON401() *Error {
+	return r.JSON401
+}
+
+// GetJSON402 returns the response for an HTTP 402 `application/json` response
+func (r UpdateFileResponse) GetJSON402() *Error {
+	return r.JSON402
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateFileResponse) GetJSON403() *Error {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateFileResponse) GetJSON404() *Error {
+	return r.JSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r UpdateFileResponse) GetJSON410() *Error {
+	return r.JSON410
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateFileResponse) GetJSON415() *Error {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r UpdateFileResponse) GetJSON422() *Error {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateFileResponse) GetJSON429() *Error {
+	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r UpdateFileResponse) GetJSON5XX() *Error {
+	return r.JSON5XX
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UpdateFileResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateFileResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -1756,7 +2830,7 @@ func (r GetPersonFilesResponse) ContentType() string {
 // GetDealFilesWithResponse List the files attached to a deal
 //
 // Lists the files attached to the deal, uploaded and remote alike, a page at a time.
-// A deleted file has active_flag false. data is null when the deal has no files.
+// Deleted files are left out (see getFiles). data is null when the deal has no files.
 // Idempotent. Costs 20 rate-limit tokens per page.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -1768,6 +2842,26 @@ func (c *ClientWithResponses) GetDealFilesWithResponse(ctx context.Context, id I
 		return nil, err
 	}
 	return ParseGetDealFilesResponse(rsp)
+}
+
+// GetFilesWithResponse List all the company's files
+//
+// Returns data about all files of the company, a page at a time: uploaded files
+// (remote_location s3) and remote ones (googledrive) alike. This is where the
+// remote-files tutorial finds a Drive file's remote_id. Deleted files are left out:
+// include_deleted_files, which listed them too, was deprecated by Pipedrive in 2022 and
+// is neither declared nor sent. data is null when the company has no files.
+// Idempotent. Costs 20 rate-limit tokens per page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /files (the `GetFiles` operationId).
+func (c *ClientWithResponses) GetFilesWithResponse(ctx context.Context, params *GetFilesParams, reqEditors ...RequestEditorFn) (*GetFilesResponse, error) {
+	rsp, err := c.GetFiles(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFilesResponse(rsp)
 }
 
 // AddFileAndLinkItWithBodyWithResponse Create a remote file and link it to an item
@@ -1869,10 +2963,96 @@ func (c *ClientWithResponses) LinkFileToItemWithFormdataBodyWithResponse(ctx con
 	return ParseLinkFileToItemResponse(rsp)
 }
 
+// DeleteFileWithResponse Delete a file
+//
+// Marks a file as deleted. After 30 days, the file will be permanently deleted.
+// Idempotent in HTTP's sense. What Pipedrive answers to a second DELETE of a file
+// already marked deleted is not documented; once the file is permanently deleted it is
+// 404. Costs 6 rate-limit tokens.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /files/{id} (the `DeleteFile` operationId).
+func (c *ClientWithResponses) DeleteFileWithResponse(ctx context.Context, id FileIDPath, reqEditors ...RequestEditorFn) (*DeleteFileResponse, error) {
+	rsp, err := c.DeleteFile(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteFileResponse(rsp)
+}
+
+// GetFileWithResponse Get one file
+//
+// Returns data about a specific file. A file marked deleted is still returned, with
+// active_flag false, until Pipedrive deletes it permanently 30 days later; then 404.
+// Idempotent. Costs 2 rate-limit tokens.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /files/{id} (the `GetFile` operationId).
+func (c *ClientWithResponses) GetFileWithResponse(ctx context.Context, id FileIDPath, reqEditors ...RequestEditorFn) (*GetFileResponse, error) {
+	rsp, err := c.GetFile(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFileResponse(rsp)
+}
+
+// UpdateFileWithBodyWithResponse Update file details
+//
+// Updates the properties of a file: its visible name and its description. Idempotent
+// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+// Costs 10 rate-limit tokens.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+func (c *ClientWithResponses) UpdateFileWithBodyWithResponse(ctx context.Context, id FileIDPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateFileResponse, error) {
+	rsp, err := c.UpdateFileWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateFileResponse(rsp)
+}
+
+// UpdateFileWithResponse Update file details
+//
+// Updates the properties of a file: its visible name and its description. Idempotent
+// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+// Costs 10 rate-limit tokens.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+func (c *ClientWithResponses) UpdateFileWithResponse(ctx context.Context, id FileIDPath, body UpdateFileJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateFileResponse, error) {
+	rsp, err := c.UpdateFile(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateFileResponse(rsp)
+}
+
+// UpdateFileWithFormdataBodyWithResponse Update file details
+//
+// Updates the properties of a file: its visible name and its description. Idempotent
+// in HTTP's sense: the same body sent twice leaves the file as sending it once does.
+// Costs 10 rate-limit tokens.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /files/{id} (the `UpdateFile` operationId).
+func (c *ClientWithResponses) UpdateFileWithFormdataBodyWithResponse(ctx context.Context, id FileIDPath, body UpdateFileFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateFileResponse, error) {
+	rsp, err := c.UpdateFileWithFormdataBody(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateFileResponse(rsp)
+}
+
 // GetOrganizationFilesWithResponse List the files attached to a organization
 //
 // Lists the files attached to the organization, uploaded and remote alike, a page at a time.
-// A deleted file has active_flag false. data is null when the organization has no files.
+// Deleted files are left out (see getFiles). data is null when the organization has no files.
 // Idempotent. Costs 20 rate-limit tokens per page.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -1889,7 +3069,7 @@ func (c *ClientWithResponses) GetOrganizationFilesWithResponse(ctx context.Conte
 // GetPersonFilesWithResponse List the files attached to a person
 //
 // Lists the files attached to the person, uploaded and remote alike, a page at a time.
-// A deleted file has active_flag false. data is null when the person has no files.
+// Deleted files are left out (see getFiles). data is null when the person has no files.
 // Idempotent. Costs 20 rate-limit tokens per page.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -1912,6 +3092,109 @@ func ParseGetDealFilesResponse(rsp *http.Response) (*GetDealFilesResponse, error
 	}
 
 	response := &GetDealFilesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FileListSuccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 402:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON402 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetFilesResponse parses an HTTP response from a GetFilesWithResponse call
+func ParseGetFilesResponse(rsp *http.Response) (*GetFilesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFilesResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -2118,6 +3401,315 @@ func ParseLinkFileToItemResponse(rsp *http.Response) (*LinkFileToItemResponse, e
 	}
 
 	response := &LinkFileToItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RemoteFileSuccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 402:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON402 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteFileResponse parses an HTTP response from a DeleteFileWithResponse call
+func ParseDeleteFileResponse(rsp *http.Response) (*DeleteFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeleteFileSuccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 402:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON402 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetFileResponse parses an HTTP response from a GetFileWithResponse call
+func ParseGetFileResponse(rsp *http.Response) (*GetFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RemoteFileSuccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 402:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON402 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateFileResponse parses an HTTP response from a UpdateFileWithResponse call
+func ParseUpdateFileResponse(rsp *http.Response) (*UpdateFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateFileResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}

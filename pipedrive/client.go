@@ -28,7 +28,8 @@ const userAgent = "pipedrive-remote-files-go/" + Version
 // for concurrent use, keeps connections alive between calls, and paces the requests of
 // all the goroutines that use it against one view of the rate-limit window.
 type Client struct {
-	// Files attaches Google Drive files to deals, persons and organizations.
+	// Files attaches Google Drive files to deals, persons and organizations, lists an
+	// item's files or the company's, and reads, renames and deletes one file.
 	Files *FilesService
 
 	api       *gen.Client // the generated client for the configured base URL

@@ -159,6 +159,29 @@ var conformanceCalls = []struct {
 	{"list a deal's files", "getDealFiles", listFirst(pipedrive.Deal(12))},
 	{"list a person's files", "getPersonFiles", listFirst(pipedrive.Person(5))},
 	{"list an organization's files, largest id", "getOrganizationFiles", listFirst(pipedrive.Organization(9223372036854775807))},
+	{"list the company's files", "getFiles", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
+		for _, err := range c.Files.ListAll(ctx) {
+			if err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}},
+	{"get a file", "getFile", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
+		return c.Files.Get(ctx, 7195)
+	}},
+	{"rename a file, unicode", "updateFile", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
+		return c.Files.Update(ctx, 7195, pipedrive.FileUpdate{Name: new("Angebot für Müller & Söhne")})
+	}},
+	{"clear a description", "updateFile", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
+		return c.Files.Update(ctx, 7195, pipedrive.FileUpdate{Description: new("")})
+	}},
+	{"rename and describe, multi-line", "updateFile", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
+		return c.Files.Update(ctx, 7195, pipedrive.FileUpdate{Name: new("Q3"), Description: new("line 1\r\nline 2")})
+	}},
+	{"delete a file", "deleteFile", func(ctx context.Context, c *pipedrive.Client) (*pipedrive.RemoteFile, error) {
+		return nil, c.Files.Delete(ctx, 7195)
+	}},
 }
 
 // listFirst lists item's files to the end, returning the first file, or nil for none.
@@ -177,13 +200,9 @@ func listFirst(item pipedrive.Item) func(context.Context, *pipedrive.Client) (*p
 	}
 }
 
-// replyByMethod answers a GET with an empty page and anything else with a created file.
+// replyByMethod answers each request with cannedAnswer's body.
 func replyByMethod(w http.ResponseWriter, r *http.Request) {
-	body := minimalSuccessJSON
-	if r.Method == http.MethodGet {
-		body = emptyPageJSON
-	}
-	replyJSON(http.StatusOK, body)(w, r)
+	replyJSON(http.StatusOK, cannedAnswer(r.Method, r.URL.Path))(w, r)
 }
 
 // Every request the client produces, in every credential mode, is one the spec accepts.

@@ -22,19 +22,21 @@ var (
 	// ErrForbidden matches a 403: missing OAuth scope, a plan limit, or the CDN's block
 	// after repeated 429s.
 	ErrForbidden = errors.New("pipedrive: forbidden")
-	// ErrNotFound matches a 404: the item (or the remote file) does not exist.
+	// ErrNotFound matches a 404: the item, the remote file or the file does not exist (a
+	// file is gone for good 30 days after it was deleted).
 	ErrNotFound = errors.New("pipedrive: not found")
 	// ErrRateLimited matches a 429, which is always a *RateLimitError.
 	ErrRateLimited = errors.New("pipedrive: rate limited")
 	// ErrServer matches any 5xx answer.
 	ErrServer = errors.New("pipedrive: server error")
-	// ErrOutcomeUnknown matches failures after which Pipedrive may have created or linked
-	// the file anyway: a 5xx, a 3xx (redirects are not followed; a 303 after a POST
+	// ErrOutcomeUnknown matches failures after which Pipedrive may have carried the
+	// request out anyway: a 5xx, a 3xx (redirects are not followed; a 303 after a POST
 	// usually means the server acted), a status outside 100-599, a timeout or broken
 	// connection once the request was sent, or a 2xx whose envelope could not be read.
-	// Such requests are never sent again automatically: FilesService.EnsureLinked and
-	// FilesService.FindCreated find out what happened. A list (a GET) changes nothing, so
-	// its failures never match it.
+	// A create or link (a POST) is never sent again automatically after one:
+	// FilesService.EnsureLinked and FilesService.FindCreated find out what happened. An
+	// Update or Delete is idempotent: it was retried already, and calling it again is
+	// safe. A GET changes nothing, so its failures never match it.
 	ErrOutcomeUnknown = errors.New("pipedrive: outcome unknown, the request may have been carried out")
 	// ErrNotCreated matches FilesService.FindCreated finding no matching file after
 	// listing the item in full: the create most likely did not take effect and may be
@@ -72,6 +74,9 @@ type APIError struct {
 	Info string
 	// Code is Pipedrive's "code" string, sent with some 403s.
 	Code string
+	// ErrorCode is Pipedrive's integer "errorCode" (usually the HTTP status again), 0 when
+	// the body had none.
+	ErrorCode int
 	// Body holds the first bytes of the response body (at most 64 KiB), with the token
 	// replaced by [REDACTED] however it was spelled: as it is, URL- or JSON-escaped, or
 	// with any of its characters written as a JSON \u escape, an HTML character

@@ -222,6 +222,105 @@ func ExampleFilesService_List() {
 	// 2 Budget gsheet
 }
 
+// The remote-files tutorial's flow: find the remote_id of a Drive file that is already in
+// Pipedrive by listing the company's files, then link it to another item.
+func ExampleFilesService_ListAll() {
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	client := srv.Client()
+	ctx := context.Background()
+	// Someone linked the price list to person 5 earlier.
+	if _, err := client.Files.LinkRemote(ctx, pipedrive.LinkRemoteFileRequest{RemoteID: "123magicfile123", Item: pipedrive.Person(5)}); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	var remoteID string
+	for f, err := range client.Files.ListAll(ctx) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if f.IsDriveFile() && f.Name == "Price list" {
+			remoteID = f.RemoteID
+			break // stops fetching pages
+		}
+	}
+	f, err := client.Files.LinkRemote(ctx, pipedrive.LinkRemoteFileRequest{RemoteID: remoteID, Item: pipedrive.Deal(13)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("file %d: %s (%s) linked to deal %d %q\n", f.ID, f.Name, f.RemoteID, f.DealID, f.DealName)
+	// Output:
+	// file 2: Price list (123magicfile123) linked to deal 13 "Globex renewal"
+}
+
+// Update sends only the fields a FileUpdate sets: a nil field is left as it is, and a
+// field set to "" clears it.
+func ExampleFilesService_Update() {
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	client := srv.Client()
+	ctx := context.Background()
+	f, err := client.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Proposal", Item: pipedrive.Deal(12)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, u := range []pipedrive.FileUpdate{
+		{Name: new("Proposal v2"), Description: new("For review")},
+		{Description: new("")},
+	} {
+		if f, err = client.Files.Update(ctx, f.ID, u); err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%q %q\n", f.Name, f.Description)
+	}
+	_, err = client.Files.Update(ctx, f.ID, pipedrive.FileUpdate{Name: new(" ")})
+	fmt.Println(errors.Is(err, pipedrive.ErrInvalidRequest), err)
+	// Output:
+	// "Proposal v2" "For review"
+	// "Proposal v2" ""
+	// true pipedrive: invalid request: Name: must contain a visible character (white space and invisible characters such as U+200B do not count)
+}
+
+// Delete marks a file deleted: Get still finds it, with ActiveFlag false, until Pipedrive
+// deletes it for good 30 days later, and the lists leave it out at once.
+func ExampleFilesService_Delete() {
+	srv := pipedrivetest.NewServer()
+	defer srv.Close()
+	client := srv.Client()
+	ctx := context.Background()
+	f, err := client.Files.CreateRemote(ctx, pipedrive.CreateRemoteFileRequest{FileType: pipedrive.GoogleDoc, Title: "Duplicate", Item: pipedrive.Deal(12)})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := client.Files.Delete(ctx, f.ID); err != nil {
+		fmt.Println(err)
+		return
+	}
+	f, err = client.Files.Get(ctx, f.ID)
+	fmt.Println(f.Name, "active:", f.ActiveFlag, err)
+	n := 0
+	for _, err := range client.Files.List(ctx, pipedrive.Deal(12)) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		n++
+	}
+	fmt.Println("files on the deal:", n)
+	_, err = client.Files.Get(ctx, 99)
+	fmt.Println(errors.Is(err, pipedrive.ErrNotFound))
+	// Output:
+	// Duplicate active: false <nil>
+	// files on the deal: 0
+	// true
+}
+
 // One golang.org/x/time/rate.Limiter shared by every client that uses the same token
 // keeps them together under a budget (here 20 requests per 2 seconds, Pipedrive's lowest
 // API-token limit); each client still paces itself by the headers in front of it.

@@ -376,6 +376,20 @@ func jsonString(s string) string {
 // emptyPageJSON is a list answer for an item without files.
 const emptyPageJSON = `{"success":true,"data":null,"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":false}}}`
 
+// cannedAnswer is a success body for any request the client makes: an empty page for a
+// list, file 7195 (minimalSuccessJSON) for a create, a link, a GET or PUT of one file, and
+// its deletion for a DELETE.
+func cannedAnswer(method, path string) string {
+	oneFile := strings.Contains(path, "/files/") && !strings.HasSuffix(path, "/files/remote") && !strings.HasSuffix(path, "/files/remoteLink")
+	switch {
+	case method == http.MethodDelete:
+		return `{"success":true,"data":{"id":7195}}`
+	case method == http.MethodGet && !oneFile:
+		return emptyPageJSON
+	}
+	return minimalSuccessJSON
+}
+
 // recordingTransport is an http.RoundTripper that never touches the network: it records
 // each request URL and answers with a canned success (an empty page for a GET).
 type recordingTransport struct {
@@ -396,10 +410,7 @@ func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	rt.reqs = append(rt.reqs, req)
 	rt.bodies = append(rt.bodies, body)
 	rt.mu.Unlock()
-	answer := minimalSuccessJSON
-	if req.Method == http.MethodGet {
-		answer = emptyPageJSON
-	}
+	answer := cannedAnswer(req.Method, req.URL.Path)
 	return &http.Response{
 		StatusCode:    http.StatusOK,
 		Status:        "200 OK",

@@ -21,7 +21,8 @@ type RateLimit struct {
 	// not reported.
 	Reset time.Duration
 	// DailyRequestsLeft is what remains of the daily request budget
-	// (x-daily-requests-left, API-token requests only).
+	// (x-daily-requests-left), which Pipedrive documents for API-token requests on the
+	// answers to POST and PUT only: -1 after a GET or a DELETE.
 	DailyRequestsLeft int
 	// DailyTokenLimit is the company's daily token budget (x-daily-ratelimit-token-limit).
 	DailyTokenLimit int

@@ -18,9 +18,9 @@ const SettleTime = 3 * time.Second
 const ClockSkewAllowance = 5 * time.Minute
 
 // EnsureLinked links the Google Drive file r.RemoteID to r.Item exactly once. It first
-// lists the item's files: if an active file there already has this remote id, it returns
-// that file with linked false and sends no link. Otherwise it links the file and returns
-// it with linked true.
+// lists the item's files: if an active Drive file there (IsDriveFile) already has this
+// remote id, it returns that file with linked false and sends no link. Otherwise it links
+// the file and returns it with linked true.
 //
 // If the link's outcome is unknown (ErrOutcomeUnknown), it waits SettleTime and lists
 // again: a file found there means the link took effect (linked true); none means it did
@@ -35,7 +35,7 @@ const ClockSkewAllowance = 5 * time.Minute
 // file may end up linked twice; List shows both. After an error matching
 // ErrOutcomeUnknown, calling EnsureLinked again later finds out, sending no link if one
 // took effect.
-func (s *FilesService) EnsureLinked(ctx context.Context, r LinkRemoteFileRequest) (f *RemoteFile, linked bool, err error) {
+func (s *FilesService) EnsureLinked(ctx context.Context, r LinkRemoteFileRequest) (f *File, linked bool, err error) {
 	if err := r.Validate(); err != nil {
 		return nil, false, err
 	}
@@ -63,16 +63,18 @@ func (s *FilesService) EnsureLinked(ctx context.Context, r LinkRemoteFileRequest
 	}
 }
 
-// findLinked returns the active file on r.Item linked from Drive file r.RemoteID, or nil.
-// It matches on the remote id alone (never empty in r): Drive ids are unique, uploaded
-// files have none, and remote_location is not always "googledrive" (Pipedrive's own
-// example says "googledocs").
-func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) (*RemoteFile, error) {
+// findLinked returns the active Google Drive file on r.Item whose remote id is r.RemoteID,
+// or nil. Only a file with remote_location "googledrive" (IsDriveFile) counts: an
+// uploaded file has remote_location "s3" and a remote_id of its own (Pipedrive's example:
+// "95781006_...n.jpg"), which must never pass for a linked Drive file. The "googledocs"
+// in the example answers of Pipedrive's published spec is a known slip there; live
+// answers say "googledrive".
+func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) (*File, error) {
 	for f, err := range s.List(ctx, r.Item) {
 		if err != nil {
 			return nil, err
 		}
-		if f.ActiveFlag && f.RemoteID != "" && f.RemoteID == r.RemoteID {
+		if f.ActiveFlag && f.IsDriveFile() && f.RemoteID == r.RemoteID {
 			return f, nil
 		}
 	}
@@ -80,10 +82,10 @@ func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) 
 }
 
 // FindCreated finds the file a CreateRemote call with r created, after that call failed
-// with ErrOutcomeUnknown: the newest active file on r.Item named r.Title, of type
-// r.FileType, remote (a remote id or location, as an uploaded file has neither; the
-// location itself is not checked, as it may be "googledocs"), added no earlier than
-// since minus ClockSkewAllowance. A file whose add_time is missing or unreadable (AddTime
+// with ErrOutcomeUnknown: the newest active Google Drive file (remote_location
+// "googledrive": an uploaded file, "s3", never matches, although it has a remote_id too)
+// on r.Item named r.Title, of type r.FileType, added no earlier than since minus
+// ClockSkewAllowance. A file whose add_time is missing or unreadable (AddTime
 // zero) may be it, so it counts; a dated one is preferred. Of several matches the one
 // with the latest add_time is returned, and of those the one with the highest id.
 //
@@ -104,7 +106,7 @@ func (s *FilesService) findLinked(ctx context.Context, r LinkRemoteFileRequest) 
 // ErrNotFound and not ErrNotCreated. A file with the same title created by someone else
 // within the allowance is indistinguishable from it; SkipFiles at least keeps callers
 // that create identical files from all getting the same one.
-func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileRequest, since time.Time, opts ...FindOption) (*RemoteFile, error) {
+func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileRequest, since time.Time, opts ...FindOption) (*File, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -123,7 +125,7 @@ func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileReques
 			return nil, fmt.Errorf("pipedrive: FindCreated: waiting before looking at the item's files: %w", err)
 		}
 	}
-	var newest *RemoteFile
+	var newest *File
 	skipped := 0
 	for f, err := range s.List(ctx, r.Item) {
 		if err != nil {
@@ -153,7 +155,7 @@ func (s *FilesService) FindCreated(ctx context.Context, r CreateRemoteFileReques
 
 // newer is FindCreated's one tie-break: whether a is a later match than b, by add_time,
 // then by id (Pipedrive's ids grow).
-func newer(a, b *RemoteFile) bool {
+func newer(a, b *File) bool {
 	return a.AddTime.After(b.AddTime) || a.AddTime.Equal(b.AddTime) && a.ID > b.ID
 }
 
@@ -204,12 +206,9 @@ func AlreadySettled() FindOption {
 }
 
 // matches reports whether f may be the file a CreateRemote call with r made, if that
-// call was sent at since: f active, remote, named r.Title, of type r.FileType, added no
+// call was sent at since: f active, a Google Drive file, named r.Title, of type r.FileType, added no
 // earlier than since minus ClockSkewAllowance or with no add_time.
-func (r CreateRemoteFileRequest) matches(f *RemoteFile, since time.Time) bool {
+func (r CreateRemoteFileRequest) matches(f *File, since time.Time) bool {
 	tooOld := !f.AddTime.IsZero() && f.AddTime.Before(since.Add(-ClockSkewAllowance)) // zero: the time is unknown
-	return f.ActiveFlag && isRemote(f) && f.Name == r.Title && f.FileType == r.FileType && !tooOld
+	return f.ActiveFlag && f.IsDriveFile() && f.Name == r.Title && f.FileType == r.FileType && !tooOld
 }
-
-// isRemote reports whether f is a remote file rather than an uploaded one.
-func isRemote(f *RemoteFile) bool { return f.RemoteID != "" || f.RemoteLocation != "" }

@@ -312,43 +312,52 @@ func listPageJSON(files ...string) string {
 	return `{"success":true,"data":[` + strings.Join(files, ",") + `],"additional_data":{"pagination":{"start":0,"limit":100,"more_items_in_collection":false}}}`
 }
 
-// A file linked from Drive whose remote_location is "googledocs" (as in Pipedrive's own
-// example) is the file: EnsureLinked returns it and sends no link.
-func TestEnsureLinkedMatchesAnyRemoteLocation(t *testing.T) {
+// Only a file with remote_location "googledrive" is the Drive file already linked: an
+// upload ("s3") or a "googledocs" file with the same remote_id is not, so the link is sent.
+func TestEnsureLinkedMatchesOnlyDriveFiles(t *testing.T) {
 	t.Parallel()
 	r := validLink()
-	api := newFakeAPI(t, replyJSON(200, listPageJSON(
-		`{"id":3,"active_flag":true,"remote_location":"","remote_id":"","name":"uploaded"}`,
-		`{"id":4,"active_flag":true,"remote_location":"googledocs","remote_id":`+jsonString(r.RemoteID)+`}`)))
-	c := newClient(t, api.baseURL())
+	others := listPageJSON(uploadedJPG(3, r.RemoteID),
+		`{"id":4,"active_flag":true,"remote_location":"googledocs","remote_id":`+jsonString(r.RemoteID)+`}`)
+	api := newFakeAPI(t, inTurn(replyJSON(200, others), replyJSON(200, minimalSuccessJSON)))
+	f, linked, err := newClient(t, api.baseURL()).Files.EnsureLinked(t.Context(), r)
+	require.NoError(t, err)
+	assert.True(t, linked)
+	assert.Equal(t, int64(7195), f.ID)
+	reqs := api.requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, []string{http.MethodGet, http.MethodPost}, []string{reqs[0].Method, reqs[1].Method})
 
-	f, linked, err := c.Files.EnsureLinked(t.Context(), r)
+	drive := newFakeAPI(t, replyJSON(200, listPageJSON(uploadedJPG(3, r.RemoteID),
+		`{"id":5,"active_flag":true,"remote_location":"googledrive","remote_id":`+jsonString(r.RemoteID)+`}`)))
+	f, linked, err = newClient(t, drive.baseURL()).Files.EnsureLinked(t.Context(), r)
 	require.NoError(t, err)
 	assert.False(t, linked)
-	assert.Equal(t, int64(4), f.ID)
-	assert.Equal(t, http.MethodGet, api.onlyRequest(t).Method, "no link sent")
+	assert.Equal(t, int64(5), f.ID)
+	assert.True(t, f.IsDriveFile())
+	assert.Equal(t, http.MethodGet, drive.onlyRequest(t).Method, "no link sent")
 }
 
-// FindCreated finds a remote file whose remote_location is "googledocs", and never takes
-// an uploaded file of the same name for it.
-func TestFindCreatedMatchesAnyRemoteLocationButNoUpload(t *testing.T) {
+// FindCreated finds the Drive file, and never takes for it an upload ("s3", with a
+// remote_id) or a file whose remote_location is anything but "googledrive".
+func TestFindCreatedMatchesOnlyDriveFiles(t *testing.T) {
 	t.Parallel()
 	file := func(id int, location, remoteID string) string {
 		return `{"id":` + strconv.Itoa(id) + `,"active_flag":true,"file_type":"gdoc","name":` + jsonString(proposal.Title) +
 			`,"add_time":"2026-11-27 12:00:00","remote_location":"` + location + `","remote_id":"` + remoteID + `"}`
 	}
 	clk := newFakeClock()
-	docs := newFakeAPI(t, replyJSON(200, listPageJSON(file(5, "googledocs", "abc"), file(6, "", ""))))
+	docs := newFakeAPI(t, replyJSON(200, listPageJSON(file(5, "googledrive", "abc"), file(6, "s3", "95781006_n.jpg"), file(7, "googledocs", "def"))))
 	f, err := newClient(t, docs.baseURL(), pipedrive.WithClock(clk)).Files.FindCreated(t.Context(), proposal, clk.Now())
 	require.NoError(t, err)
-	assert.Equal(t, int64(5), f.ID, "the remote file, not the newer upload")
+	assert.Equal(t, int64(5), f.ID, "the Drive file, not the newer upload or googledocs file")
 
-	uploads := newFakeAPI(t, replyJSON(200, listPageJSON(file(6, "", ""))))
+	uploads := newFakeAPI(t, replyJSON(200, listPageJSON(file(6, "s3", "95781006_n.jpg"), file(7, "googledocs", "def"), file(8, "", ""))))
 	_, err = newClient(t, uploads.baseURL(), pipedrive.WithClock(clk)).Files.FindCreated(t.Context(), proposal, clk.Now())
 	requireSentinels(t, err, "ErrNotCreated")
 }
 
-// FindCreated's test of one file: active, remote, the title and type asked for, and not
+// FindCreated's test of one file: active, a Drive file, the title and type asked for, and not
 // added before since minus ClockSkewAllowance (no add_time counts).
 func TestFindCreatedMatchesEachFileOnItsOwn(t *testing.T) {
 	t.Parallel()
@@ -364,7 +373,9 @@ func TestFindCreatedMatchesEachFileOnItsOwn(t *testing.T) {
 		want bool
 	}{
 		"the file":             {file(func(*pipedrive.RemoteFile) {}), true},
-		"googledocs location":  {file(func(f *pipedrive.RemoteFile) { f.RemoteLocation = "googledocs" }), true},
+		"googledocs location":  {file(func(f *pipedrive.RemoteFile) { f.RemoteLocation = "googledocs" }), false},
+		"s3 with a remote id":  {file(func(f *pipedrive.RemoteFile) { f.RemoteLocation = "s3" }), false},
+		"no location":          {file(func(f *pipedrive.RemoteFile) { f.RemoteLocation = "" }), false},
 		"no add_time":          {file(func(f *pipedrive.RemoteFile) { f.AddTime = time.Time{} }), true},
 		"within the allowance": {file(func(f *pipedrive.RemoteFile) { f.AddTime = since.Add(-pipedrive.ClockSkewAllowance) }), true},
 		"before the allowance": {file(func(f *pipedrive.RemoteFile) { f.AddTime = since.Add(-pipedrive.ClockSkewAllowance - time.Second) }), false},

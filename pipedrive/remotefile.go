@@ -14,14 +14,17 @@ import (
 // timeLayout is Pipedrive's date-time format: UTC without a zone marker.
 const timeLayout = "2006-01-02 15:04:05"
 
-// RemoteFile is a file linked to a Pipedrive item, as Pipedrive returned it. Ids are 0 and
-// strings empty when Pipedrive sent null or nothing.
+// File is a file in Pipedrive, as Pipedrive returned it: a remote file (a Google Drive
+// file linked to a deal, person or organization, RemoteLocation "googledrive") or, in
+// what ListAll, Get, Update and the item lists return, an uploaded one (RemoteLocation
+// "s3"). IsDriveFile tells them apart. Ids are 0 and strings empty when Pipedrive sent
+// null or nothing.
 //
 // In JSON it has Pipedrive's own field names ("id", "user_id", "remote_id", ...), and
 // AddTime and UpdateTime are written the way Pipedrive writes them, "YYYY-MM-DD HH:MM:SS"
 // in UTC (null for the zero time), so a file encoded by your program reads like one from
 // Pipedrive's API. See MarshalJSON.
-type RemoteFile struct {
+type File struct {
 	ID         int64  `json:"id"`      // the file's id in Pipedrive
 	UserID     int64  `json:"user_id"` // the user who added it
 	DealID     int64  `json:"deal_id"`
@@ -36,8 +39,8 @@ type RemoteFile struct {
 	FileName       string   `json:"file_name"` // the original file name
 	FileType       FileType `json:"file_type"` // e.g. GoogleDoc; whatever Pipedrive sent
 	FileSize       int64    `json:"file_size"`
-	RemoteLocation string   `json:"remote_location"` // "googledrive" in practice; passed through as sent
-	RemoteID       string   `json:"remote_id"`       // the Google Drive file id
+	RemoteLocation string   `json:"remote_location"` // "googledrive" for a Drive file, "s3" for an upload; passed through as sent
+	RemoteID       string   `json:"remote_id"`       // the Google Drive file id; an uploaded file's storage key
 	URL            string   `json:"url"`             // Pipedrive's download URL for the file
 	Description    string   `json:"description"`
 
@@ -53,11 +56,26 @@ type RemoteFile struct {
 	MailMessageID  string `json:"mail_message_id"`
 	MailTemplateID string `json:"mail_template_id"`
 
-	ActiveFlag bool      `json:"active_flag"`
+	ActiveFlag bool      `json:"active_flag"` // false once the file is marked deleted
 	InlineFlag bool      `json:"inline_flag"`
 	AddTime    time.Time `json:"add_time"`    // when the file was added, in UTC
 	UpdateTime time.Time `json:"update_time"` // when it last changed, in UTC
 }
+
+// RemoteFile is the name File had before the library could list and read every file of
+// the company, uploaded ones included. It is the same type, so code written for it
+// compiles and behaves as before; new code should say File. It stays for the 0.x
+// releases.
+type RemoteFile = File
+
+// DriveLocation is the remote_location of a Google Drive file, the only location the
+// remote-file operations support.
+const DriveLocation = "googledrive"
+
+// IsDriveFile reports whether f is a Google Drive file linked to Pipedrive: its
+// RemoteLocation is "googledrive". An uploaded file ("s3") is not, although it has a
+// RemoteID too (its storage key).
+func (f *File) IsDriveFile() bool { return f.RemoteLocation == DriveLocation }
 
 // remoteFile is the file that one data object of a successful answer describes. A file
 // with an id exists, so it is returned even when another field has an unexpected type
@@ -66,7 +84,7 @@ type RemoteFile struct {
 // a duplicate. Only data that is not an object (the envelope's decoding fails), or has
 // no positive integer id, is an error: then the caller cannot tell which file, if any,
 // the answer is about.
-func (w *wireFile) remoteFile() (*RemoteFile, error) {
+func (w *wireFile) remoteFile() (*File, error) {
 	f := w.file()
 	if f.ID <= 0 {
 		return nil, fmt.Errorf(`"data.id" is %s, not a positive integer`, describeJSON(w.ID))
@@ -122,9 +140,9 @@ type wireFile struct {
 }
 
 // file is the one place a file's fields are mapped (for answers and for
-// RemoteFile.UnmarshalJSON).
-func (w *wireFile) file() RemoteFile {
-	return RemoteFile{
+// File.UnmarshalJSON).
+func (w *wireFile) file() File {
+	return File{
 		ID: jsonInt(w.ID), UserID: int64(w.UserID), DealID: int64(w.DealID),
 		PersonID: int64(w.PersonID), OrgID: int64(w.OrgID), ProductID: int64(w.ProductID),
 		ActivityID: int64(w.ActivityID), ProjectID: int64(w.ProjectID), LeadID: string(w.LeadID),

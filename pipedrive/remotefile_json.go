@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// remoteFileFields is RemoteFile without its methods, so that encoding/json handles
+// remoteFileFields is File without its methods, so that encoding/json handles
 // every field but the two times by their tags.
-type remoteFileFields RemoteFile
+type remoteFileFields File
 
 // remoteFileJSON is the wire form: the times as Pipedrive's strings. Its AddTime and
 // UpdateTime, being shallower than the embedded ones with the same JSON names, take
@@ -22,7 +22,7 @@ type remoteFileJSON struct {
 // MarshalJSON writes f with Pipedrive's field names, and AddTime and UpdateTime as
 // "YYYY-MM-DD HH:MM:SS" in UTC, Pipedrive's own format (fractions of a second are
 // dropped), or null when zero.
-func (f RemoteFile) MarshalJSON() ([]byte, error) {
+func (f File) MarshalJSON() ([]byte, error) {
 	return json.Marshal(remoteFileJSON{
 		remoteFileFields: remoteFileFields(f),
 		AddTime:          formatTime(f.AddTime),
@@ -35,13 +35,13 @@ func (f RemoteFile) MarshalJSON() ([]byte, error) {
 // update_time may be "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 3339, and a field that is null,
 // missing or of another type or layout is left zero. Only a value that is not a JSON
 // object is an error; null leaves f as it is, as encoding/json does.
-func (f *RemoteFile) UnmarshalJSON(b []byte) error {
+func (f *File) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
 	}
 	w, err := readWireFile(b)
 	if err != nil {
-		return fmt.Errorf("pipedrive: RemoteFile: the value %w", err)
+		return fmt.Errorf("pipedrive: File: the value %w", err)
 	}
 	*f = w.file()
 	return nil

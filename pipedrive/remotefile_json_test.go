@@ -88,7 +88,7 @@ func TestRemoteFileJSONTimes(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"id":1,"add_time":5,"update_time":"02/01/2026","active_flag":1}`), &f))
 	assert.Equal(t, pipedrive.RemoteFile{ID: 1}, f)
 	err = json.Unmarshal([]byte(`[1]`), &f)
-	require.EqualError(t, err, "pipedrive: RemoteFile: the value is not a JSON object")
+	require.EqualError(t, err, "pipedrive: File: the value is not a JSON object")
 }
 
 // Every field of RemoteFile survives MarshalJSON and UnmarshalJSON: a field added to the

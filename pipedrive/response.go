@@ -32,16 +32,39 @@ type envelope[D any] struct {
 }
 
 // fileData is the one file that a create or link answer must carry.
-func fileData(e envelope[*wireFile]) (*RemoteFile, error) {
+func fileData(e envelope[*wireFile]) (*File, error) {
 	if e.Data == nil {
 		return nil, errors.New(`"data" is null`)
 	}
 	return e.Data.remoteFile()
 }
 
-// page is one page of an item's files.
+// fileDataFor is fileData for an answer about the file with the given id (GET or PUT
+// /files/{id}): a file with another id is not the one asked about.
+func fileDataFor(id int64) func(envelope[*wireFile]) (*File, error) {
+	return func(e envelope[*wireFile]) (*File, error) {
+		f, err := fileData(e)
+		if err == nil && f.ID != id {
+			return nil, fmt.Errorf(`"data.id" is %d, not the file asked about (%d)`, f.ID, id)
+		}
+		return f, err
+	}
+}
+
+// deletedData checks a DELETE answer's data, {"id": N}: it may be missing or null, but
+// an id other than the file asked about is an error.
+func deletedData(id int64) func(envelope[*struct{ ID json.RawMessage }]) (struct{}, error) {
+	return func(e envelope[*struct{ ID json.RawMessage }]) (struct{}, error) {
+		if e.Data != nil && !isNull(e.Data.ID) && jsonInt(e.Data.ID) != id {
+			return struct{}{}, fmt.Errorf(`"data.id" is %s, not the file asked about (%d)`, describeJSON(e.Data.ID), id)
+		}
+		return struct{}{}, nil
+	}
+}
+
+// page is one page of a list of files.
 type page struct {
-	files []*RemoteFile
+	files []*File
 	more  bool // more_items_in_collection
 	next  int  // next_start
 }
@@ -49,7 +72,7 @@ type page struct {
 // pageData is a list answer's page of files; a null data is an empty page.
 func pageData(e envelope[[]*wireFile]) (page, error) {
 	p := page{more: e.AdditionalData.Pagination.MoreItemsInCollection, next: e.AdditionalData.Pagination.NextStart}
-	p.files = make([]*RemoteFile, 0, len(e.Data))
+	p.files = make([]*File, 0, len(e.Data))
 	for _, w := range e.Data {
 		if w == nil {
 			return p, errors.New(`"data" holds a null instead of a file`)
@@ -80,7 +103,7 @@ func result[D, T any](c *Client, op operation, resp *http.Response, decode func(
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	if err != nil && ok {
 		err = fmt.Errorf("reading the response: %w", err)
-		if sentIdempotent(resp) {
+		if sentSafe(resp) {
 			return zero, errorf(op, "%w", err)
 		}
 		return zero, errorf(op, "%w", withSentinel(ErrOutcomeUnknown, err))
@@ -109,19 +132,20 @@ func (c *Client) apiError(op operation, resp *http.Response, body []byte, proble
 		Operation:  string(op),
 		StatusCode: resp.StatusCode,
 		RateLimit:  parseRateLimit(resp.Header),
-		read:       sentIdempotent(resp),
+		read:       sentSafe(resp),
 	}
 	if len(body) > 0 {
 		// Redact before cutting, so no part of a secret straddles the cut.
 		e.Body = []byte(c.transport.redact.cut(string(body), maxErrorBody))
 	}
 	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' {
-		var eb gen.ErrorResponse
+		var eb wireError
 		if json.Unmarshal(trimmed, &eb) == nil {
-			e.Message = c.transport.redact.String(eb.Error)
-			e.Info = c.transport.redact.String(eb.ErrorInfo)
-			e.Code = c.transport.redact.String(eb.Code)
-			e.refused = eb.Success != nil && !*eb.Success
+			e.Message = c.transport.redact.String(string(eb.Error))
+			e.Info = c.transport.redact.String(string(eb.ErrorInfo))
+			e.Code = c.transport.redact.String(string(eb.Code))
+			e.ErrorCode = int(eb.ErrorCode)
+			e.refused = string(bytes.TrimSpace(eb.Success)) == "false"
 		}
 	}
 	if e.Message == "" {
@@ -137,6 +161,16 @@ func (c *Client) apiError(op operation, resp *http.Response, body []byte, proble
 		return &RateLimitError{APIError: e, RetryAfter: wait, Daily: daily}
 	}
 	return e
+}
+
+// wireError is Pipedrive's failure envelope (the spec's ErrorResponse), read leniently: a
+// field of an unexpected type is left empty rather than losing the others.
+type wireError struct {
+	Success   json.RawMessage `json:"success"`
+	Error     lenientString   `json:"error"`
+	ErrorInfo lenientString   `json:"error_info"`
+	Code      lenientString   `json:"code"`
+	ErrorCode lenientInt      `json:"errorCode"`
 }
 
 // jsonProblem describes a decoding failure without echoing the body.

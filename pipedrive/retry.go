@@ -11,13 +11,19 @@ import (
 	"time"
 )
 
-// RetryPolicy says when a request is sent again. Creating and linking are not
+// RetryPolicy says when a request is sent again. Creating and linking (the POSTs) are not
 // idempotent, so for them only requests the server cannot have acted on are retried: a
 // 429, or a connection that failed before the request was written (refused, DNS failure).
 // A 5xx, a timeout or a connection broken after sending is never retried; it matches
-// ErrOutcomeUnknown instead. Listing an item's files changes nothing, so it is also
-// retried on a 500, 502, 503 or 504, a timeout and a broken connection, within the same
-// budget and waits, and its failures never match ErrOutcomeUnknown.
+// ErrOutcomeUnknown instead.
+//
+// The idempotent calls are also retried on a 500, 502, 503 or 504, a timeout and a broken
+// connection, within the same budget and waits: the GETs (List, ListAll, Get), which
+// change nothing, so their failures never match ErrOutcomeUnknown; and Update (PUT) and
+// Delete (DELETE), which HTTP defines as idempotent: a second PUT of the same name and
+// description, or a second DELETE of the file, leaves it as the first did. When their
+// retries run out, their failures do match ErrOutcomeUnknown (the change may have been
+// made), and calling them again is the remedy.
 type RetryPolicy struct {
 	// MaxRetries is how many times a request may be sent again; 0 turns retries and
 	// pacing off.
@@ -117,19 +123,20 @@ func notSent(err error) bool {
 }
 
 // retryableStatus reports whether an answer with status may be followed by another try:
-// a 429 always (the request was refused), a 5xx that may be passing only for a read.
-func retryableStatus(safe bool, status int) bool {
+// a 429 always (the request was refused), a 5xx that may be passing only for an
+// idempotent request.
+func retryableStatus(idempotent bool, status int) bool {
 	switch status {
 	case http.StatusTooManyRequests:
 		return true
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return safe
+		return idempotent
 	}
 	return false
 }
 
 // transient reports whether a failure after the request may have been sent is worth
-// another try for a read: a timeout or a connection broken mid-exchange.
+// another try for an idempotent request: a timeout or a connection broken mid-exchange.
 func transient(err error) bool {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

@@ -59,6 +59,20 @@ func checkTitle(title string) string {
 	return ""
 }
 
+// checkDescription returns why a file description breaks the rules, or "": it may be
+// empty (that clears it) and span lines, but must be valid UTF-8 without other control
+// characters.
+func checkDescription(d string) string {
+	if !utf8.ValidString(d) {
+		return "must be valid UTF-8"
+	}
+	if i := strings.IndexFunc(d, func(r rune) bool { return r != '\n' && r != '\r' && isControl(r) }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(d[i:])
+		return fmt.Sprintf("must not contain control characters other than tab, line feed and carriage return, found %U at byte %d", r, i)
+	}
+	return ""
+}
+
 // isDriveIDChar reports whether c may appear in a Google Drive file id: letters, digits,
 // '-' and '_'.
 func isDriveIDChar(c rune) bool {

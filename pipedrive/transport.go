@@ -35,7 +35,7 @@ type transport struct {
 func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	op := operationOf(ctx) // for errors and logs
-	safe := idempotent(req.Method)
+	read, retryable := safe(req.Method), idempotent(req.Method)
 	query := req.URL.RawQuery // without the credential, which an attempt may add to it
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
@@ -54,11 +54,11 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		start := t.clock.Now()
-		resp, err := t.attempt(safe, req)
+		resp, err := t.attempt(retryable, req)
 		if err != nil {
 			t.pacer.release(tk)
 			err = t.redact.error(err)
-			retry := ctx.Err() == nil && (notSent(err) || safe && transient(err)) && attempt <= t.policy.MaxRetries
+			retry := ctx.Err() == nil && (notSent(err) || retryable && transient(err)) && attempt <= t.policy.MaxRetries
 			var wait time.Duration
 			if retry {
 				wait = t.policy.backoff(attempt)
@@ -66,7 +66,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			t.log(ctx, op, attempt, 0, wait, unknownRateLimit(), start, err)
 			t.attempted(ctx, op, attempt, 0, unknownRateLimit(), start, err)
 			if !retry {
-				return nil, classify(safe, err)
+				return nil, classify(read, err)
 			}
 			if err := t.clock.Sleep(ctx, wait); err != nil {
 				return nil, fmt.Errorf("waiting to retry after a failed connection: %w", err)
@@ -79,7 +79,7 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 		t.last, t.seen = rl, true
 		t.mu.Unlock()
 		t.pacer.observe(tk, resp.StatusCode, resp.Header, rl, now)
-		wait, retry := t.retryWait(safe, resp, attempt, now)
+		wait, retry := t.retryWait(retryable, resp, attempt, now)
 		if rl.dailySpent() {
 			wait, retry = 0, false // no retry can succeed before the daily budget resets
 		}
@@ -95,10 +95,10 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// attempt sends req once. For a read (safe) the body is read here too, so that a
-// connection broken mid-body is a failed attempt, retried like any other broken
-// connection. The response names its request, for sentIdempotent.
-func (t *transport) attempt(safe bool, req *http.Request) (*http.Response, error) {
+// attempt sends req once. For an idempotent request (retryable) the body is read here
+// too, so that a connection broken mid-body is a failed attempt, retried like any other
+// broken connection. The response names its request, for sentSafe.
+func (t *transport) attempt(retryable bool, req *http.Request) (*http.Response, error) {
 	resp, err := t.hc.Do(req)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func (t *transport) attempt(safe bool, req *http.Request) (*http.Response, error
 	if resp.Request == nil {
 		resp.Request = req // a caller's RoundTripper may leave it unset
 	}
-	if !safe {
+	if !retryable {
 		return resp, nil
 	}
 	defer resp.Body.Close()
@@ -119,10 +119,10 @@ func (t *transport) attempt(safe bool, req *http.Request) (*http.Response, error
 }
 
 // retryWait decides whether a response is retried and after how long: a 429, or for an
-// idempotent request (safe) a 500, 502, 503 or 504 too, within the retry budget, asking
-// for no more than MaxWait.
-func (t *transport) retryWait(safe bool, resp *http.Response, attempt int, now time.Time) (time.Duration, bool) {
-	if !retryableStatus(safe, resp.StatusCode) || attempt > t.policy.MaxRetries {
+// idempotent request (retryable) a 500, 502, 503 or 504 too, within the retry budget,
+// asking for no more than MaxWait.
+func (t *transport) retryWait(retryable bool, resp *http.Response, attempt int, now time.Time) (time.Duration, bool) {
+	if !retryableStatus(retryable, resp.StatusCode) || attempt > t.policy.MaxRetries {
 		return 0, false
 	}
 	// A zero wait would resend at once, the hammering Pipedrive escalates to a 403 block.
@@ -166,13 +166,13 @@ func (t *transport) rateLimit() RateLimit {
 }
 
 // classify marks a transport error: one that proves nothing was sent stays as it is, as
-// does any failure of a read (safe); anything else may have reached Pipedrive and matches
-// ErrOutcomeUnknown.
-func classify(safe bool, err error) error {
+// does any failure of a read; anything else (a POST, PUT or DELETE) may have reached
+// Pipedrive and matches ErrOutcomeUnknown.
+func classify(read bool, err error) error {
 	switch {
 	case notSent(err):
 		return fmt.Errorf("could not connect, nothing was sent: %w", err)
-	case safe:
+	case read:
 		return err
 	}
 	return withSentinel(ErrOutcomeUnknown, err)

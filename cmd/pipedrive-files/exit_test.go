@@ -90,6 +90,12 @@ func TestTimeoutFlag(t *testing.T) {
 		{[]string{"link", "--no-check", "--remote-id", "abc", "--org", "1", "--timeout=200ms"}, exitUnknown, "/api/v1/files/remoteLink"},
 		{[]string{"link", "--remote-id", "abc", "--org", "1", "--timeout", "200ms"}, exitAPI, "/api/v1/organizations/1/files"},
 		{[]string{"list", "--person", "5", "--timeout", "200ms"}, exitAPI, "/api/v1/persons/5/files"},
+		{[]string{"files", "--timeout", "200ms"}, exitAPI, "/api/v1/files"},
+		{[]string{"get", "7", "--timeout", "200ms"}, exitAPI, "/api/v1/files/7"},
+		// PUT and DELETE are retried after a timeout, but not past --timeout; they may
+		// have been carried out.
+		{[]string{"update", "7", "--name", "x", "--timeout", "200ms"}, exitUnknown, "/api/v1/files/7"},
+		{[]string{"delete", "--yes", "--timeout", "200ms", "7"}, exitUnknown, "/api/v1/files/7"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()

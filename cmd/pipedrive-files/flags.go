@@ -35,6 +35,12 @@ type common struct {
 // register defines the flags every API command has on fs.
 func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.json, "json", false, "print the file as JSON instead of text")
+	c.registerConnection(fs)
+}
+
+// registerConnection defines the flags that choose the Pipedrive to talk to, for a
+// command that prints no file (delete).
+func (c *common) registerConnection(fs *flag.FlagSet) {
 	fs.BoolVar(&c.fake, "fake", false, "use a fake Pipedrive started in this process (no account, no network)")
 	fs.StringVar(&c.companyDomain, "company-domain", "", "send requests to https://NAME.pipedrive.com/api/v1 (overrides PIPEDRIVE_COMPANY_DOMAIN and PIPEDRIVE_BASE_URL)")
 	fs.StringVar(&c.baseURL, "base-url", "", "send requests to this base URL (overrides PIPEDRIVE_COMPANY_DOMAIN and PIPEDRIVE_BASE_URL)")
@@ -113,6 +119,12 @@ func validationFlag(field, itemFlag string) string {
 		return "--remote-id"
 	case field == "URL":
 		return "--url"
+	case field == "Name":
+		return "--name"
+	case field == "Description":
+		return "--description"
+	case field == "ID":
+		return "file ID"
 	case strings.HasPrefix(field, "Item"):
 		return itemFlag
 	}

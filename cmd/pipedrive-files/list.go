@@ -14,8 +14,9 @@ const listHelp = `Usage: pipedrive-files list (--deal ID | --person ID | --org I
 
 Lists every file attached to the item (GET /deals|persons|organizations/{id}/files),
 uploaded and remote alike, oldest first: one line per file with its id, name, type, Google
-Drive id and when it was added, or with --json a JSON array. Deleted files are marked
-"(deleted)". Each page of 100 files costs 20 rate-limit tokens.
+Drive id and when it was added, or with --json a JSON array. Pipedrive leaves deleted files
+out (should one appear, it is marked "(deleted)"). Each page of 100 files costs 20
+rate-limit tokens.
 Environment, exit status: see pipedrive-files help.
 
 Flags:
@@ -70,15 +71,7 @@ func writeList(w io.Writer, files []*pipedrive.RemoteFile, asJSON bool) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, f := range files {
-		name := f.Name
-		if !f.ActiveFlag {
-			name += " (deleted)"
-		}
-		added := ""
-		if !f.AddTime.IsZero() {
-			added = f.AddTime.Format("2006-01-02 15:04:05 MST")
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", f.ID, name, dash(string(f.FileType)), dash(f.RemoteID), added)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", f.ID, nameOf(f), dash(string(f.FileType)), dash(f.RemoteID), added(f))
 	}
 	return tw.Flush()
 }

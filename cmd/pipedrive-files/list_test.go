@@ -20,7 +20,8 @@ func TestListPrintsOneLinePerFile(t *testing.T) {
 	env := envFor(srv)
 	require.Equal(t, exitOK, runWith(t, env, "create", "--title", "Budget 2026", "--type", "gsheet", "--deal", "12").code)
 	require.Equal(t, exitOK, runWith(t, env, "link", "--remote-id", "123magicfile123", "--deal", "12").code)
-	require.True(t, srv.DeleteFile(1))
+	require.Equal(t, exitOK, runWith(t, env, "link", "--remote-id", "1Qx7sheetFORECASTq3_2bT9vLmN0pRsTuVwXyZaBcDe", "--deal", "12").code)
+	require.True(t, srv.DeleteFile(3)) // left out, as Pipedrive leaves deleted files out
 
 	r := runWith(t, env, "list", "--deal", "12")
 	require.Equal(t, exitOK, r.code, r.stderr)
@@ -28,8 +29,8 @@ func TestListPrintsOneLinePerFile(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	require.Len(t, lines, 2)
 	files := srv.Files()
-	assert.Regexp(t, `^1  Budget 2026 \(deleted\)  gsheet  `+files[0].RemoteID+`  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$`, lines[0])
-	assert.Regexp(t, `^2  Price list             gdoc    123magicfile123 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$`, lines[1])
+	assert.Regexp(t, `^1  Budget 2026  gsheet  `+files[0].RemoteID+`  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$`, lines[0])
+	assert.Regexp(t, `^2  Price list   gdoc    123magicfile123 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$`, lines[1])
 	reqs := srv.Requests()
 	assert.Equal(t, "/api/v1/deals/12/files", reqs[len(reqs)-1].Path)
 	noToken(t, r, srv.Token())

@@ -158,7 +158,7 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, r.stderr, "Usage:")
 	r = runWith(t, nil, "upload")
 	assert.Equal(t, exitUsage, r.code)
-	assert.Equal(t, "pipedrive-files: unknown command \"upload\": want create, link, list, bulk, serve-fake, demo, version or help\n", r.stderr)
+	assert.Equal(t, "pipedrive-files: unknown command \"upload\": want create, link, list, files, get, update, delete, bulk, serve-fake, demo, version or help\n", r.stderr)
 }
 
 func TestCreateOnTheFake(t *testing.T) {

@@ -21,8 +21,10 @@ import (
 
 const serveFakeHelp = `Usage: pipedrive-files serve-fake [--addr 127.0.0.1:0] [--token T] [--plan PLAN] [--rate-limit N/WINDOW] [--daily-budget TOKENS] [--fixtures FILE]
 
-Runs the fake Pipedrive of package pipedrivetest as a server, so that bulk, scripts in any
-language and curl can use it across runs. It prints two lines to standard output, then
+Runs the fake Pipedrive of package pipedrivetest as a server, so that bulk, the other
+commands, scripts in any language (the official SDKs included) and curl can use it across
+runs: it answers the remote-file POSTs, the item file lists, GET /files and GET, PUT and
+DELETE /files/{id}, and keeps the files between requests. It prints two lines to standard output, then
 closes it:
 
   PIPEDRIVE_BASE_URL=http://127.0.0.1:PORT/api/v1
@@ -36,7 +38,8 @@ process.
 
 Rate limits are those Pipedrive documents for API tokens on the plan --plan names
 (https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting), per 2 seconds and
-per day (a POST costs 10 tokens, a list page 20; one seat):
+per day (a POST or PUT costs 10 tokens, a list page 20, a GET of one file 2, a DELETE 6;
+one seat):
 
   essential      20 requests, 30000 tokens (the default: the lowest limits, so a run
                  that keeps within them keeps within every plan's)
@@ -83,7 +86,7 @@ func runServeFake(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&f.token, "token", "", "the API token the fake accepts (default: a random one)")
 	fs.StringVar(&f.plan, "plan", string(defaultPlan), "the Pipedrive `PLAN` whose rate limits apply: "+planNames(", ", " or "))
 	fs.StringVar(&f.rateLimit, "rate-limit", "", "the burst limit, N requests per WINDOW, e.g. 100/2s (default: the plan's, 20/2s on essential)")
-	fs.IntVar(&f.daily, "daily-budget", 0, "the daily budget in `TOKENS`, each POST costing 10 and each list page 20 (default: the plan's, 30000 on essential)")
+	fs.IntVar(&f.daily, "daily-budget", 0, "the daily budget in `TOKENS`, each POST or PUT costing 10, each list page 20, a GET of one file 2 and a DELETE 6 (default: the plan's, 30000 on essential)")
 	fs.StringVar(&f.fixtures, "fixtures", "", "serve only the deals, persons, organizations and Drive files this JSON `FILE` lists, instead of the built-in ones")
 	set, done, err := parse(fs, args, serveFakeHelp, stdout)
 	if done || err != nil {

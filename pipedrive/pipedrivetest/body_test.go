@@ -69,7 +69,7 @@ func TestJSONAndMultipartBodiesAreAnsweredLikeForms(t *testing.T) {
 }
 
 // A JSON or multipart body that breaks a rule is refused with the form's answer; what
-// only JSON or multipart can get wrong is refused naming it; text/plain stays 415.
+// only JSON or multipart can get wrong is refused naming it; text/plain is a 400 (Pipedrive documents 415 as "Feature is not enabled").
 func TestJSONAndMultipartBodiesAreValidatedLikeForms(t *testing.T) {
 	t.Parallel()
 	srv := pipedrivetest.NewServer()
@@ -116,7 +116,7 @@ func TestJSONAndMultipartBodiesAreValidatedLikeForms(t *testing.T) {
 		{"multipart file", "/files/remote", fileMP, fileMPBody, "", http.StatusBadRequest, "Invalid input: title - must be a text field, not a file"},
 		{"multipart without boundary", "/files/remote", "multipart/form-data", "x", "", http.StatusBadRequest,
 			"Invalid input: the multipart body has no boundary parameter in its Content-Type"},
-		{"text", "/files/remote", "text/plain", `{"file_type":"gdoc"}`, "", http.StatusUnsupportedMediaType,
+		{"text", "/files/remote", "text/plain", `{"file_type":"gdoc"}`, "", http.StatusBadRequest,
 			`Unsupported content type "text/plain": send the body as application/x-www-form-urlencoded, application/json or multipart/form-data`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -128,7 +128,7 @@ func TestJSONAndMultipartBodiesAreValidatedLikeForms(t *testing.T) {
 				assert.Equal(t, formBody, body)
 				assert.Contains(t, body, `"error":"Invalid input: `)
 			} else {
-				assert.Equal(t, envelope(tc.msg), body)
+				assert.Equal(t, envelope(tc.status, tc.msg), body)
 			}
 		})
 	}

@@ -88,7 +88,7 @@ func TestWithRateLimit(t *testing.T) {
 
 	// Every response carries the headers, failures included.
 	status, h, _ := post(t, srv, "/files/remote", "text/plain", "{}", tokenHeader(srv))
-	require.Equal(t, http.StatusUnsupportedMediaType, status)
+	require.Equal(t, http.StatusBadRequest, status)
 	assert.Equal(t, "2", h.Get("X-Ratelimit-Limit"))
 	assert.Equal(t, "0", h.Get("X-Ratelimit-Remaining"))
 	assert.Equal(t, "2", h.Get("X-Ratelimit-Reset"))
@@ -174,10 +174,12 @@ func TestDailyBudgetCountsTokens(t *testing.T) {
 		method, path, left, requestsLeft string
 		status                           int
 	}{
-		{http.MethodGet, "/deals/12/files", "25", "3", http.StatusOK},
-		{http.MethodPost, "/files/remote", "15", "2", http.StatusBadRequest},
-		{http.MethodPost, "/files/remote", "5", "1", http.StatusBadRequest},
-		{http.MethodGet, "/persons/5/files", "0", "0", http.StatusOK},
+		{http.MethodGet, "/deals/12/files", "25", "", http.StatusOK},         // 20 tokens; no x-daily-requests-left on a GET
+		{http.MethodPost, "/files/remote", "15", "2", http.StatusBadRequest}, // 10, charged although refused
+		{http.MethodGet, "/files/1", "13", "", http.StatusNotFound},          // 2
+		{http.MethodDelete, "/files/1", "7", "", http.StatusNotFound},        // 6; none on a DELETE either
+		{http.MethodPut, "/files/1", "0", "0", http.StatusNotFound},          // 10, admitted with 7 left
+		{http.MethodGet, "/files", "0", "", http.StatusTooManyRequests},
 		{http.MethodPost, "/files/remote", "0", "0", http.StatusTooManyRequests},
 	} {
 		status, left, requestsLeft := send(want.method, want.path)
@@ -187,7 +189,7 @@ func TestDailyBudgetCountsTokens(t *testing.T) {
 	}
 }
 
-// x-daily-requests-left is sent for API-token requests only, as Pipedrive does.
+// x-daily-requests-left is sent for API-token requests only, as Pipedrive documents.
 func TestDailyRequestsLeftOnlyForAPITokens(t *testing.T) {
 	t.Parallel()
 	srv := pipedrivetest.NewServer()

@@ -62,22 +62,40 @@ type wireFile struct {
 
 // storedFile is what the server keeps of a file: 32 bytes, plus for a created file its
 // Drive file (a linked one shares the Drive's), so that a fake holding a million files
-// stays small. File ids are positions: the file with id n is Server.files[n-1].
+// stays small. File ids are positions: the file with id n is Server.files[n-1]. What a
+// PUT or a DELETE changed is kept apart, in Server.edits, for the few files that have
+// one.
 type storedFile struct {
 	drive  *DriveFile  // the Drive file: its id, name and type
 	target *linkTarget // the item and its relations as they were when the file was stored
-	added  int64       // add_time, which is also update_time, in Unix seconds
+	added  int64       // add_time, which is also update_time until an edit, in Unix seconds
 	linked bool        // linked with remoteLink: file_name is the Drive file's name
-	active bool        // false once DeleteFile marks the file deleted
+	active bool        // false once the file is marked deleted
+	edited bool        // Server.edits holds an edit for the file
 }
+
+// fileEdit is what PUT and DELETE /files/{id} changed of one file.
+type fileEdit struct {
+	name, description string
+	named, described  bool  // name and description replace the stored ones
+	updated           int64 // update_time, in Unix seconds
+	deleted           int64 // when the file was marked deleted, in Unix seconds; 0 if it is not
+}
+
+// purgeAfter is how long after its deletion Pipedrive deletes a file for good, after
+// which no request finds it.
+const purgeAfter = 30 * 24 * time.Hour
 
 // itemFiles indexes the files linked to one item, so that listing them reads only theirs.
 type itemFiles struct {
-	files  []int32     // positions in Server.files, in id order
-	target *linkTarget // the target of the item's last file, shared while it is unchanged
+	files   []int32     // positions in Server.files, in id order
+	deleted gaps        // indices into files of the deleted ones, which lists leave out
+	target  *linkTarget // the target of the item's last file, shared while it is unchanged
 	// inTimeOrder holds while add times never decrease along files (the clock did not go
-	// back): then the order by update_time is the order by id.
+	// back): then, unless a PUT changed a file (updates), the order by update_time is the
+	// order by id.
 	inTimeOrder bool
+	updates     int // files of the item a PUT has changed
 }
 
 // store creates or links the file a valid request asks for. The body has passed
@@ -105,9 +123,18 @@ func (s *Server) store(route string, body []byte, now time.Time) reply {
 		}
 		f.linked = true
 	}
-	f.target = s.indexLocked(target, f.added, int32(len(s.files)))
+	pos := int32(len(s.files))
+	f.target = s.indexLocked(target, f.added, pos)
+	if n := len(s.files); n > 0 && s.files[n-1].added > f.added {
+		s.inTimeOrder = false
+	}
 	s.files = append(s.files, f)
-	w := f.wire(id)
+	s.version++
+	return fileReply(s.wireLocked(pos))
+}
+
+// fileReply is a success answer carrying one file.
+func fileReply(w wireFile) reply {
 	data, err := json.Marshal(struct {
 		Success bool      `json:"success"`
 		Data    *wireFile `json:"data"`
@@ -148,7 +175,44 @@ func fileType(t string) pipedrive.FileType {
 	return pipedrive.FileType(t)
 }
 
-// wire is the file with the given id as Pipedrive sends it.
+// wireLocked is the file at position pos as Pipedrive sends it, with its edits. s.mu
+// must be held.
+func (s *Server) wireLocked(pos int32) wireFile {
+	f := &s.files[pos]
+	w := f.wire(int64(pos) + 1)
+	if f.edited {
+		e := s.edits[pos]
+		if e.named {
+			w.Name = e.name
+		}
+		if e.described {
+			w.Description = e.description
+		}
+		w.UpdateTime = time.Unix(e.updated, 0).UTC().Format(timeLayout)
+	}
+	return w
+}
+
+// updated is the file's update_time, in Unix seconds. s.mu must be held.
+func (s *Server) updatedLocked(pos int32) int64 {
+	if s.files[pos].edited {
+		return s.edits[pos].updated
+	}
+	return s.files[pos].added
+}
+
+// editLocked returns the file's edit, making one (update_time as it was) if it has none.
+// s.mu must be held.
+func (s *Server) editLocked(pos int32) *fileEdit {
+	f := &s.files[pos]
+	if !f.edited {
+		s.edits[pos] = &fileEdit{updated: f.added}
+		f.edited = true
+	}
+	return s.edits[pos]
+}
+
+// wire is the file with the given id as Pipedrive sends it, as it was stored.
 func (f *storedFile) wire(id int64) wireFile {
 	stamp := time.Unix(f.added, 0).UTC().Format(timeLayout)
 	w := wireFile{
@@ -195,7 +259,7 @@ func optional(id int64) *int64 {
 }
 
 // remoteFile is f as pipedrive.Client decodes it.
-func (f wireFile) remoteFile() pipedrive.RemoteFile {
+func (f wireFile) remoteFile() pipedrive.File {
 	deref := func(p *int64) int64 {
 		if p == nil {
 			return 0
@@ -204,7 +268,7 @@ func (f wireFile) remoteFile() pipedrive.RemoteFile {
 	}
 	add, _ := time.Parse(timeLayout, f.AddTime)
 	upd, _ := time.Parse(timeLayout, f.UpdateTime)
-	return pipedrive.RemoteFile{
+	return pipedrive.File{
 		ID: f.ID, UserID: f.UserID, DealID: deref(f.DealID), PersonID: deref(f.PersonID), OrgID: deref(f.OrgID),
 		Name: f.Name, FileName: f.FileName, FileType: pipedrive.FileType(f.FileType), FileSize: f.FileSize,
 		RemoteLocation: f.RemoteLocation, RemoteID: f.RemoteID, URL: f.URL, Description: f.Description,
@@ -220,14 +284,16 @@ func googleID(kind string, n int64, name string) string {
 	return "1" + base64.RawURLEncoding.EncodeToString(sum[:])[:43]
 }
 
-// errorReply is a failure in Pipedrive's envelope.
+// errorReply is a failure in Pipedrive's envelope, with its integer errorCode: the
+// status, as in the answers seen from Pipedrive.
 func errorReply(status int, msg string) reply {
 	data, _ := json.Marshal(struct {
 		Success        bool   `json:"success"`
 		Error          string `json:"error"`
 		ErrorInfo      string `json:"error_info"`
+		ErrorCode      int    `json:"errorCode"`
 		Data           any    `json:"data"`
 		AdditionalData any    `json:"additional_data"`
-	}{false, msg, errorInfo, nil, nil})
+	}{false, msg, errorInfo, status, nil, nil})
 	return reply{status: status, contentType: "application/json", body: data}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -21,14 +22,17 @@ import (
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive/pipedrivetest"
 )
 
-// listPath matches the concrete paths of the GETs, to find their route.
-var listPath = regexp.MustCompile(`^/(deals|persons|organizations)/[^/]+/files$`)
+// listPath and filePath match the concrete paths of templated routes, to find them.
+var (
+	listPath = regexp.MustCompile(`^/(deals|persons|organizations)/[^/]+/files$`)
+	filePath = regexp.MustCompile(`^/files/[^/]+$`)
+)
 
 // conformance checks every response the fake sends against the spec, independently of
 // the fake's own copy of it.
 type conformance struct {
 	t         testing.TB
-	routes    map[string]*routers.Route
+	routes    map[string]*routers.Route // by method and path, e.g. "PUT /files/{id}"
 	base      http.RoundTripper
 	validated atomic.Int64
 }
@@ -40,10 +44,8 @@ func newConformance(t testing.TB, base http.RoundTripper) *conformance {
 	require.NoError(t, doc.Validate(context.Background()))
 	c := &conformance{t: t, routes: map[string]*routers.Route{}, base: base}
 	for path, item := range doc.Paths.Map() {
-		if item.Post != nil {
-			c.routes[path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: http.MethodPost, Operation: item.Post}
-		} else {
-			c.routes[path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: http.MethodGet, Operation: item.Get}
+		for method, op := range item.Operations() {
+			c.routes[method+" "+path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
 		}
 	}
 	// Every test that uses it must have validated something, or it proved nothing.
@@ -74,7 +76,15 @@ func (c *conformance) RoundTrip(req *http.Request) (*http.Response, error) {
 func (c *conformance) check(req *http.Request, status int, header http.Header, body []byte) {
 	path := strings.TrimPrefix(req.URL.Path, pipedrivetest.BasePath)
 	path = listPath.ReplaceAllString(path, "/$1/{id}/files")
-	route, ok := c.routes[path]
+	if filePath.MatchString(path) && path != "/files/remote" && path != "/files/remoteLink" {
+		path = "/files/{id}"
+	}
+	route, ok := c.routes[req.Method+" "+path]
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		if !ok { // a method the path does not allow: its 405 is checked as another method's error
+			route, ok = c.routes[m+" "+path]
+		}
+	}
 	if !assertTrue(c.t, ok, "no operation for %s", req.URL.Path) {
 		return
 	}
@@ -153,8 +163,8 @@ func tokenHeader(srv *pipedrivetest.Server) http.Header {
 }
 
 // envelope is Pipedrive's failure body, exactly.
-func envelope(msg string) string {
-	return `{"success":false,"error":` + quoteJSON(msg) + `,"error_info":"Please check developers.pipedrive.com for more information about Pipedrive API.","data":null,"additional_data":null}`
+func envelope(status int, msg string) string {
+	return `{"success":false,"error":` + quoteJSON(msg) + `,"error_info":"Please check developers.pipedrive.com for more information about Pipedrive API.","errorCode":` + strconv.Itoa(status) + `,"data":null,"additional_data":null}`
 }
 
 func quoteJSON(s string) string {

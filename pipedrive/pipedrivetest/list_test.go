@@ -99,7 +99,7 @@ func TestListChecksItsQueryAndItem(t *testing.T) {
 	for path, name := range map[string]string{"/deals/999/files": "Deal", "/persons/999/files": "Person", "/organizations/999/files": "Organization"} {
 		status, body := get(t, srv, path, "")
 		assert.Equal(t, http.StatusNotFound, status)
-		assert.Equal(t, envelope(name+" not found"), body)
+		assert.Equal(t, envelope(http.StatusNotFound, name+" not found"), body)
 	}
 	status, _, body := post(t, srv, "/deals/12/files", "application/x-www-form-urlencoded", "x=1", tokenHeader(srv))
 	assert.Equal(t, http.StatusMethodNotAllowed, status)
@@ -113,7 +113,10 @@ func TestListChecksItsQueryAndItem(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "no token")
 }
 
-func TestListShowsDeletedFilesAsInactive(t *testing.T) {
+// A deleted file is left out of the lists, as with Pipedrive's default (its
+// include_deleted_files is deprecated), and shown with active_flag false by GET
+// /files/{id} and Files.
+func TestListsLeaveDeletedFilesOut(t *testing.T) {
 	t.Parallel()
 	srv := pipedrivetest.NewServer()
 	defer srv.Close()
@@ -121,14 +124,18 @@ func TestListShowsDeletedFilesAsInactive(t *testing.T) {
 	f, err := c.Files.LinkRemote(context.Background(), linkDoc)
 	require.NoError(t, err)
 	require.True(t, srv.DeleteFile(f.ID))
+	assert.True(t, srv.DeleteFile(f.ID), "twice changes nothing")
 	assert.False(t, srv.DeleteFile(999))
 	assert.False(t, srv.Files()[0].ActiveFlag)
 
-	status, body := get(t, srv, "/persons/5/files", "")
+	for _, path := range []string{"/persons/5/files", "/files"} {
+		status, body := get(t, srv, path, "")
+		require.Equal(t, http.StatusOK, status)
+		assert.Nil(t, decodeList(t, body).Data, path)
+	}
+	status, body := get(t, srv, "/files/1", "")
 	require.Equal(t, http.StatusOK, status)
-	l := decodeList(t, body)
-	require.Len(t, l.Data, 1)
-	assert.Contains(t, string(l.Data[0]), `"active_flag":false`)
+	assert.Contains(t, body, `"active_flag":false`)
 }
 
 func TestFailNextAfterCommit(t *testing.T) {

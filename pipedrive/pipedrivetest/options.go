@@ -49,10 +49,11 @@ func WithRateLimit(n int, window time.Duration) Option {
 }
 
 // WithDailyBudget allows n tokens per day (UTC, as the server's clock tells it), counted
-// as Pipedrive counts them: each POST costs 10 tokens, each GET 20. Every response shows
-// the budget in x-daily-ratelimit-token-limit and x-daily-ratelimit-token-remaining and,
-// for API-token requests, x-daily-requests-left (the POSTs the tokens left pay for,
-// rounded up). A request is served while any token is left; once none is, every request
+// as Pipedrive counts them: each POST or PUT costs 10 tokens, each page of a list 20, a
+// GET of one file 2 and a DELETE 6 (the spec's x-token-cost). Every response shows the
+// budget in x-daily-ratelimit-token-limit and x-daily-ratelimit-token-remaining, and the
+// answers to API-token POSTs and PUTs x-daily-requests-left (the POSTs the tokens left
+// pay for, rounded up). A request is served while any token is left; once none is, every request
 // is answered 429 with Retry-After counting the seconds until midnight, until the day
 // changes, while x-ratelimit-reset keeps describing the burst window. The default is
 // 1,000,000 tokens; WithPlan sets a plan's. It panics if n < 0.

@@ -6,13 +6,15 @@ import (
 	"time"
 )
 
-// Token costs, as Pipedrive counts them against the daily budget.
+// Token costs of requests the spec has no operation for (a 404 or 405 answer); an
+// operation costs its x-token-cost. postCost also sets x-daily-requests-left.
 const (
-	postCost = 10 // a remote-file POST
+	postCost = 10 // a POST (or PUT)
 	getCost  = 20 // a list GET (one page)
 )
 
-// tokenCost is what a request costs: a GET (a list page) 20 tokens, anything else 10.
+// tokenCost is what a request the spec does not know costs: a GET 20 tokens, anything
+// else 10.
 func tokenCost(method string) int {
 	if method == http.MethodGet {
 		return getCost
@@ -39,7 +41,7 @@ type quota struct {
 	dailyLimit, dailyLeft int           // tokens
 	untilMidnight         time.Duration // Retry-After, once the daily budget is spent
 	over                  string        // "" if admitted, else which limit refused it
-	apiToken              bool          // x-daily-requests-left is sent for API-token requests
+	requestsLeft          bool          // send x-daily-requests-left: an API-token POST or PUT
 }
 
 // admit counts a request costing cost tokens at now unless a limit is spent; a refused
@@ -73,15 +75,16 @@ func (l *limiter) admit(now time.Time, cost int) quota {
 
 // setHeaders writes the headers Pipedrive sends with every response. Times are in whole
 // seconds, rounded up, so that a client waiting that long finds the limit reset.
-// x-daily-requests-left is the number of POSTs the tokens left would pay for, rounded up:
-// a request is admitted while any token is left, so it is 0 only when none is.
+// x-daily-requests-left, on the answers to API-token POSTs and PUTs only (as Pipedrive
+// documents it), is the number of POSTs the tokens left would pay for, rounded up: a
+// request is admitted while any token is left, so it is 0 only when none is.
 func (q quota) setHeaders(h http.Header) {
 	h.Set("X-Ratelimit-Limit", strconv.Itoa(q.limit))
 	h.Set("X-Ratelimit-Remaining", strconv.Itoa(q.remaining))
 	h.Set("X-Ratelimit-Reset", seconds(q.reset))
 	h.Set("X-Daily-Ratelimit-Token-Limit", strconv.Itoa(q.dailyLimit))
 	h.Set("X-Daily-Ratelimit-Token-Remaining", strconv.Itoa(q.dailyLeft))
-	if q.apiToken {
+	if q.requestsLeft {
 		h.Set("X-Daily-Requests-Left", strconv.Itoa((q.dailyLeft+postCost-1)/postCost))
 	}
 	if q.over == "daily" {

@@ -12,9 +12,12 @@ import (
 )
 
 // BenchmarkMillionFiles stores 1,000,000 created files across 100 deals, the size of a
-// real bulk plan, then lists ten pages of one deal's 10,000 files. It reports the time per
-// create (the server's storing, without HTTP and validation), the heap each file keeps,
-// and the time per page of 100. One iteration takes seconds, so run it alone:
+// real bulk plan, then lists ten pages of one deal's 10,000 files; then it deletes every
+// 100th file and lists ten pages of the company's files (GET /files) from the middle, by
+// id and by id descending, which must skip the deleted files without reading the others.
+// It reports the time per create (the server's storing, without HTTP and validation), the
+// heap each file keeps, the time per page of 100 of a deal, and per page of GET /files.
+// One iteration takes seconds, so run it alone:
 //
 //	go test -run '^$' -bench MillionFiles -benchtime 1x ./pipedrive/pipedrivetest/
 func BenchmarkMillionFiles(b *testing.B) {
@@ -48,9 +51,23 @@ func BenchmarkMillionFiles(b *testing.B) {
 				b.Fatalf("list: %d %s", rep.status, rep.body)
 			}
 		}
+		perPage := time.Since(start) / pages
+		for id := int64(100); id <= files; id += 100 {
+			srv.DeleteFile(id)
+		}
+		start = time.Now()
+		for p := range pages {
+			for _, sort := range []string{"id", "id%20DESC"} {
+				r := httptest.NewRequest("GET", fmt.Sprintf("%s/files?start=%d&limit=100&sort=%s", BasePath, 500000+p*100, sort), nil)
+				if rep := srv.listAll(r); rep.status != 200 || len(rep.body) < 1000 {
+					b.Fatalf("list all: %d %s", rep.status, rep.body)
+				}
+			}
+		}
 		b.ReportMetric(float64(perCreate.Nanoseconds()), "ns/create")
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/files, "B/file")
-		b.ReportMetric(float64(time.Since(start).Nanoseconds())/pages, "ns/page")
+		b.ReportMetric(float64(perPage.Nanoseconds()), "ns/page")
+		b.ReportMetric(float64(time.Since(start).Nanoseconds())/(2*pages), "ns/allpage")
 		srv.Close()
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,16 +42,24 @@ type Server struct {
 	hook     func(Request) // WithRequestHook's, or nil
 	history  int           // how many requests are kept; -1 for all (WithRequestHistory)
 
-	mu       sync.Mutex
-	limiter  limiter
-	deals    map[int64]Deal
-	persons  map[int64]Person
-	orgs     map[int64]Organization
-	drive    map[string]*DriveFile
-	files    []storedFile                  // the file with id n is files[n-1]
-	byItem   map[pipedrive.Item]*itemFiles // the files linked to each item
-	requests []Request
-	failures []failure
+	mu      sync.Mutex
+	limiter limiter
+	deals   map[int64]Deal
+	persons map[int64]Person
+	orgs    map[int64]Organization
+	drive   map[string]*DriveFile
+	files   []storedFile                  // the file with id n is files[n-1]
+	byItem  map[pipedrive.Item]*itemFiles // the files linked to each item
+	edits   map[int32]*fileEdit           // what PUT and DELETE changed, by position in files
+	deleted gaps                          // positions of the deleted files, which lists leave out
+	updates int                           // files a PUT has changed
+	// inTimeOrder holds while add times never decrease along files: then, unless a PUT
+	// changed a file, GET /files sorted by update_time is in id order.
+	inTimeOrder bool
+	version     uint64      // counts the changes to files, for sorted
+	sorted      sortedOrder // GET /files's last order other than by id
+	requests    []Request
+	failures    []failure
 }
 
 // NewServer starts a fake Pipedrive on 127.0.0.1 with a fresh random API token.
@@ -89,6 +98,9 @@ func NewServer(opts ...Option) *Server {
 		orgs:     make(map[int64]Organization),
 		drive:    make(map[string]*DriveFile),
 		byItem:   make(map[pipedrive.Item]*itemFiles),
+		edits:    make(map[int32]*fileEdit),
+
+		inTimeOrder: true,
 	}
 	orgs, persons, deals, drive := seed()
 	if o.fixtures != nil {
@@ -200,12 +212,20 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(rep.body)
 }
 
-// answer decides the response, in the order the package documentation gives.
+// answer decides the response, in the order the package documentation gives. The route
+// is found first, for what the request costs: the operation's x-token-cost.
 func (s *Server) answer(r *http.Request, body []byte, readErr error) (reply, quota) {
 	now := s.now()
+	rt, status, allowed := s.spec.operation(r.Method, strings.TrimPrefix(r.URL.Path, BasePath), strings.HasPrefix(r.URL.Path, BasePath+"/"))
+	cost := tokenCost(r.Method)
+	if rt != nil {
+		cost = rt.cost
+	}
 	s.mu.Lock()
-	q := s.limiter.admit(now, tokenCost(r.Method))
-	q.apiToken = len(r.Header.Values("Authorization")) == 0
+	q := s.limiter.admit(now, cost)
+	// Pipedrive documents x-daily-requests-left for API-token requests, on POST and PUT
+	// answers only.
+	q.requestsLeft = len(r.Header.Values("Authorization")) == 0 && (r.Method == http.MethodPost || r.Method == http.MethodPut)
 	var scripted *failure
 	// A lost answer needs a request that is carried out: one the limits refuse leaves it.
 	if len(s.failures) > 0 && (!s.failures[0].afterCommit || q.over == "") {
@@ -217,7 +237,7 @@ func (s *Server) answer(r *http.Request, body []byte, readErr error) (reply, quo
 	if scripted != nil && !scripted.afterCommit {
 		return scripted.reply(), q
 	}
-	rep := s.carryOut(r, body, readErr, q, now)
+	rep := s.carryOut(r, body, readErr, q, now, rt, status, allowed)
 	if scripted != nil {
 		return scripted.reply(), q // carried out, but the answer is lost
 	}
@@ -225,8 +245,8 @@ func (s *Server) answer(r *http.Request, body []byte, readErr error) (reply, quo
 }
 
 // carryOut checks the request and does what it asks, in the order the package
-// documentation gives.
-func (s *Server) carryOut(r *http.Request, body []byte, readErr error, q quota, now time.Time) reply {
+// documentation gives; rt, status and allowed are what spec.operation found.
+func (s *Server) carryOut(r *http.Request, body []byte, readErr error, q quota, now time.Time, rt *route, status int, allowed []string) reply {
 	switch {
 	case q.over == "daily":
 		return errorReply(http.StatusTooManyRequests, "Request over limit: the daily rate limit is spent. Wait for Retry-After seconds, until midnight UTC.")
@@ -240,34 +260,46 @@ func (s *Server) carryOut(r *http.Request, body []byte, readErr error, q quota, 
 		return errorReply(http.StatusBadRequest, "Could not read the request body")
 	}
 
-	op, status := s.spec.operation(r.Method, strings.TrimPrefix(r.URL.Path, BasePath), strings.HasPrefix(r.URL.Path, BasePath+"/"))
 	switch status {
 	case http.StatusNotFound:
-		return errorReply(status, "Unknown method: "+r.Method+" "+r.URL.Path+" is not part of the remote-files API")
+		return errorReply(status, "Unknown method: "+r.Method+" "+r.URL.Path+" is not part of the files API")
 	case http.StatusMethodNotAllowed:
-		return errorReply(status, "Method "+r.Method+" is not allowed here: use "+op.Method)
+		return errorReply(status, "Method "+r.Method+" is not allowed here: use "+strings.Join(allowed, ", "))
 	}
-	form, rep, failed := s.check(r, body, op)
+	form, rep, failed := s.check(r, body, rt.Route)
 	if failed {
 		return rep
 	}
-	if op.Method == http.MethodGet {
+	switch rt.Path {
+	case "/files":
+		return s.listAll(r)
+	case "/files/{id}":
+		id, _ := strconv.ParseInt(filePath.FindStringSubmatch(strings.TrimPrefix(r.URL.Path, BasePath))[1], 10, 64)
+		switch rt.Method {
+		case http.MethodPut:
+			return s.updateFile(id, form, now)
+		case http.MethodDelete:
+			return s.deleteFile(id, now)
+		}
+		return s.getFile(id, now)
+	}
+	if rt.Method == http.MethodGet {
 		return s.list(r)
 	}
 	if s.noGoogle {
 		return errorReply(http.StatusForbidden, "No Google account is connected: connect Google Drive in Pipedrive under Settings > Google")
 	}
-	return s.store(op.Path, form, now)
+	return s.store(rt.Path, form, now)
 }
 
-// Files returns the files the server has stored, oldest first, as the client decodes
-// them.
-func (s *Server) Files() []pipedrive.RemoteFile {
+// Files returns every file the server has stored, oldest first, as the client decodes
+// them: deleted ones too (ActiveFlag false), also once they are gone for good.
+func (s *Server) Files() []pipedrive.File {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]pipedrive.RemoteFile, len(s.files))
+	out := make([]pipedrive.File, len(s.files))
 	for i := range s.files {
-		out[i] = s.files[i].wire(int64(i) + 1).remoteFile()
+		out[i] = s.wireLocked(int32(i)).remoteFile()
 	}
 	return out
 }

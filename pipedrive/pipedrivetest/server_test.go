@@ -216,8 +216,8 @@ func TestAuthentication(t *testing.T) {
 	defer srv.Close()
 	body := "item_id=12&item_type=deal&remote_id=123magicfile123&remote_location=googledrive"
 	const form = "application/x-www-form-urlencoded"
-	noToken := envelope("You need to be authorized to make this request.")
-	wrong := envelope("unauthorized access")
+	noToken := envelope(http.StatusUnauthorized, "You need to be authorized to make this request.")
+	wrong := envelope(http.StatusUnauthorized, "unauthorized access")
 
 	for _, tc := range []struct {
 		name   string
@@ -234,7 +234,7 @@ func TestAuthentication(t *testing.T) {
 		{"wrong query", "/files/remoteLink?api_token=nope", nil, http.StatusUnauthorized, wrong},
 		{"wrong bearer", "/files/remoteLink", http.Header{"Authorization": {"Bearer nope"}}, http.StatusUnauthorized, wrong},
 		{"malformed authorization", "/files/remoteLink", http.Header{"Authorization": {"Basic dXNlcjpwdw=="}}, http.StatusBadRequest,
-			envelope(`Malformed Authorization header: expected "Bearer <token>"`)},
+			envelope(http.StatusBadRequest, `Malformed Authorization header: expected "Bearer <token>"`)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, _, got := post(t, srv, tc.path, form, body, tc.header)

@@ -20,47 +20,71 @@ import (
 
 // spec is the project's OpenAPI document with a route per operation.
 type spec struct {
-	routes map[string]*routers.Route // by path under BasePath, e.g. "/files/remote"
+	// routes holds each path's operations by method, the path under BasePath as the
+	// spec writes it, e.g. "/files/remote" or "/files/{id}".
+	routes map[string]map[string]*route
 }
 
+// route is one operation of the spec, with what it costs.
+type route struct {
+	*routers.Route
+	cost int // the operation's x-token-cost: what Pipedrive charges against the daily budget
+}
+
+// methods are the methods the spec may use, in the order a 405 lists them.
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete}
+
 // loadSpec parses the embedded spec. Each Server has its own copy: nothing is shared
-// between servers.
+// between servers. Every operation must declare its token cost (x-token-cost).
 func loadSpec() (*spec, error) {
 	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec())
 	if err != nil {
 		return nil, fmt.Errorf("pipedrivetest: loading the embedded OpenAPI spec: %w", err)
 	}
-	sp := &spec{routes: make(map[string]*routers.Route)}
-	// One route per path: every path of the spec has a single operation, a POST (the
-	// remote-file calls) or a GET (the item file lists); a second method is not served.
+	sp := &spec{routes: make(map[string]map[string]*route)}
 	for path, item := range doc.Paths.Map() {
-		switch {
-		case item.Post != nil:
-			sp.routes[path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: http.MethodPost, Operation: item.Post}
-		case item.Get != nil:
-			sp.routes[path] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: http.MethodGet, Operation: item.Get}
+		for _, method := range methods {
+			op := item.GetOperation(method)
+			if op == nil {
+				continue
+			}
+			cost, ok := op.Extensions["x-token-cost"].(float64)
+			if !ok || cost < 0 || cost != float64(int(cost)) {
+				return nil, fmt.Errorf("pipedrivetest: the embedded OpenAPI spec gives %s %s no x-token-cost", method, path)
+			}
+			if sp.routes[path] == nil {
+				sp.routes[path] = make(map[string]*route)
+			}
+			sp.routes[path][method] = &route{Route: &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}, cost: int(cost)}
 		}
 	}
 	if len(sp.routes) == 0 {
-		return nil, errors.New("pipedrivetest: the embedded OpenAPI spec has no POST or GET operation")
+		return nil, errors.New("pipedrivetest: the embedded OpenAPI spec has no operation")
 	}
 	return sp, nil
 }
 
 // operation finds the route for a request: 404 for a path the spec does not have (or
-// one outside BasePath), 405 (with the route) for a method it does not allow there.
-func (sp *spec) operation(method, path string, underBase bool) (*routers.Route, int) {
-	route := sp.routes[path]
-	if route == nil {
-		route = sp.routes[pathTemplate(path)]
+// one outside BasePath), 405 for a method it does not allow there, with the methods it
+// allows.
+func (sp *spec) operation(method, path string, underBase bool) (*route, int, []string) {
+	ops := sp.routes[path]
+	if ops == nil {
+		ops = sp.routes[pathTemplate(path)]
 	}
-	switch {
-	case !underBase || route == nil:
-		return nil, http.StatusNotFound
-	case method != route.Method:
-		return route, http.StatusMethodNotAllowed
+	if !underBase || ops == nil {
+		return nil, http.StatusNotFound, nil
 	}
-	return route, http.StatusOK
+	if r := ops[method]; r != nil {
+		return r, http.StatusOK, nil
+	}
+	var allowed []string
+	for _, m := range methods {
+		if ops[m] != nil {
+			allowed = append(allowed, m)
+		}
+	}
+	return nil, http.StatusMethodNotAllowed, allowed
 }
 
 // Authentication failures, told apart in the 401 message.
@@ -72,6 +96,7 @@ var (
 // check authenticates and validates the request against the route's operation. It
 // returns the body as a form body (see asForm), or the reply for a request that fails.
 func (s *Server) check(r *http.Request, body []byte, route *routers.Route) ([]byte, reply, bool) {
+	hasBody := route.Operation.RequestBody != nil
 	if auth := r.Header.Values("Authorization"); len(auth) > 0 {
 		if _, ok := bearerToken(auth[0]); !ok || len(auth) > 1 {
 			// Pipedrive documents 400 for a malformed Authorization header.
@@ -103,13 +128,14 @@ func (s *Server) check(r *http.Request, body []byte, route *routers.Route) ([]by
 		}
 		return nil, errorReply(http.StatusUnauthorized, "You need to be authorized to make this request."), true
 	case unsupportedContentType(err):
-		return nil, errorReply(http.StatusUnsupportedMediaType, fmt.Sprintf(
+		// Not 415: Pipedrive documents 415 as "Feature is not enabled".
+		return nil, errorReply(http.StatusBadRequest, fmt.Sprintf(
 			"Unsupported content type %q: send the body as application/x-www-form-urlencoded, application/json or multipart/form-data",
 			r.Header.Get("Content-Type"))), true
 	case problem != "":
 		return nil, errorReply(http.StatusBadRequest, "Invalid input: "+problem), true
 	}
-	if route.Method == http.MethodGet {
+	if !hasBody {
 		rep, failed := queryCheck(err)
 		return body, rep, failed
 	}
@@ -178,6 +204,8 @@ func fieldProblems(err error, route *routers.Route, body []byte) []string {
 			re *openapi3filter.RequestError
 		)
 		switch {
+		case leaf.param != "": // a path or query parameter, such as PUT /files/{id}'s id
+			out = append(out, paramProblem(leaf))
 		case errors.As(leaf.err, &se):
 			out = append(out, schemaProblem(se))
 		case errors.As(leaf.err, &pe):

@@ -25,9 +25,9 @@ func TestInvalidRequestsAreRefused(t *testing.T) {
 		status                        int
 		msg                           string
 	}{
-		{"text body", "/files/remote", "text/plain", create, http.StatusUnsupportedMediaType,
+		{"text body", "/files/remote", "text/plain", create, http.StatusBadRequest,
 			`Unsupported content type "text/plain": send the body as application/x-www-form-urlencoded, application/json or multipart/form-data`},
-		{"no content type", "/files/remoteLink", "", link, http.StatusUnsupportedMediaType,
+		{"no content type", "/files/remoteLink", "", link, http.StatusBadRequest,
 			`Unsupported content type "": send the body as application/x-www-form-urlencoded, application/json or multipart/form-data`},
 		{"empty body", "/files/remote", form, "", http.StatusBadRequest,
 			"Invalid input: the request body is empty; required fields: file_type, title, item_type, item_id, remote_location"},
@@ -67,7 +67,7 @@ func TestInvalidRequestsAreRefused(t *testing.T) {
 			require.Equal(t, tc.status, status, body)
 			assert.Equal(t, "application/json", header.Get("Content-Type"))
 			if tc.msg != "" {
-				assert.Equal(t, envelope(tc.msg), body)
+				assert.Equal(t, envelope(tc.status, tc.msg), body)
 			} else {
 				assert.Contains(t, body, `"success":false,"error":"Invalid input: `)
 			}
