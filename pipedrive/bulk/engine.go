@@ -1,10 +1,12 @@
 package bulk
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
@@ -22,8 +24,12 @@ func (r *Runner) process(ctx context.Context, j job) {
 			}
 		}()
 	}
-	if j.Row.Link != nil {
+	switch {
+	case j.Row.Link != nil:
 		r.link(ctx, j)
+		return
+	case j.Row.Delete != nil:
+		r.delete(ctx, j)
 		return
 	}
 	if j.pending {
@@ -219,4 +225,48 @@ func stopsRun(err error) bool {
 		return api.StatusCode < 400 || api.StatusCode >= 500
 	}
 	return true
+}
+
+// delete sends a Delete row. DELETE is idempotent, so a row whose outcome is unknown, or
+// that an earlier run left in flight, is simply sent again; a file already gone (404, or
+// deleted by an identical row of this plan) counts as deleted.
+func (r *Runner) delete(ctx context.Context, j job) {
+	id := j.Row.Delete.FileID
+	if r.deletedByAnother(j) {
+		r.set(j, State{Status: Done, How: AlreadyGone, FileID: id})
+		return
+	}
+	if !r.set(j, State{Status: Sending, Since: r.clock.Now()}) {
+		return
+	}
+	err := r.files.Delete(ctx, id)
+	switch {
+	case err == nil:
+		r.set(j, State{Status: Done, How: Deleted, FileID: id})
+	case ctx.Err() != nil:
+	case errors.Is(err, pipedrive.ErrNotFound):
+		r.set(j, State{Status: Done, How: AlreadyGone, FileID: id})
+	case errors.Is(err, pipedrive.ErrOutcomeUnknown):
+		r.set(j, State{Status: Unknown, Since: r.clock.Now(), Err: err.Error()})
+	default:
+		r.fail(j, err)
+	}
+}
+
+// deletedByAnother reports whether another row of the plan asking for the same
+// deletion (an identical row) is done: the file is gone, and sending again would only
+// cost a request.
+func (r *Runner) deletedByAnother(j job) bool {
+	x := r.index
+	i, _ := slices.BinarySearchFunc(x.byID, j.ID.content, func(k keyPos, c [16]byte) int {
+		return bytes.Compare(k.content[:], c[:])
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for ; i < len(x.byID) && x.byID[i].content == j.ID.content; i++ {
+		if p := x.byID[i].pos; p != j.pos && r.cells[p].status == Done {
+			return true
+		}
+	}
+	return false
 }

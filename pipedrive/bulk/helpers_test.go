@@ -53,7 +53,7 @@ func setup(t *testing.T, plan ...Row) *fixture {
 		}
 	}
 	client := srv.Client(pipedrive.WithClock(clock), pipedrive.WithRetry(pipedrive.NoRetry))
-	return &fixture{t: t, srv: srv, clock: clock, files: &scripted{Files: client.Files},
+	return &fixture{t: t, srv: srv, clock: clock, files: &scripted{Files: withDelete{client.Files, srv}},
 		journal: filepath.Join(t.TempDir(), "plan.journal"), plan: plan}
 }
 
@@ -189,6 +189,33 @@ func (s *scripted) EnsureLinked(ctx context.Context, r pipedrive.LinkRemoteFileR
 		return nil, false, ferr
 	}
 	return f, linked, err
+}
+
+// withDelete adds Delete to a FilesService through the fake's DeleteFile.
+// TODO: client.Files.Delete once the library has it.
+type withDelete struct {
+	*pipedrive.FilesService
+	srv *pipedrivetest.Server
+}
+
+func (w withDelete) Delete(_ context.Context, id int64) error {
+	if !w.srv.DeleteFile(id) {
+		return &pipedrive.APIError{Operation: "DELETE /files/{id}", StatusCode: http.StatusNotFound}
+	}
+	return nil
+}
+
+// Delete numbers a delete and asks fault, as CreateRemote does.
+func (s *scripted) Delete(ctx context.Context, id int64) error {
+	commit, ferr := s.next(pipedrive.Item{})
+	if !commit {
+		return ferr
+	}
+	err := s.Files.Delete(ctx, id)
+	if ferr != nil {
+		return ferr
+	}
+	return err
 }
 
 // create and link make plan rows; lines count from 2, after a CSV header.

@@ -13,8 +13,8 @@ import (
 	"github.com/e97b4d80/pipedrive-remote-files/pipedrive"
 )
 
-// Row is one step of a plan: exactly one of Create and Link is set. Make one with
-// CreateRow or LinkRow.
+// Row is one step of a plan: exactly one of Create, Link and Delete is set. Make one with
+// CreateRow, LinkRow or DeleteRow.
 type Row struct {
 	// Line is where the row comes from (an input line, say): it is written to the
 	// journal and given back in Results, for people. It is not part of the row's
@@ -25,6 +25,14 @@ type Row struct {
 	// Link asks for the Drive file Link.RemoteID to be linked to Link.Item, unless it is
 	// already (POST /files/remoteLink, through FilesService.EnsureLinked).
 	Link *pipedrive.LinkRemoteFileRequest
+	// Delete asks for a file to be deleted (DELETE /files/{id}), as Undo's rows do. A file
+	// that is already gone counts as deleted.
+	Delete *Deletion
+}
+
+// Deletion names the file a Delete row deletes.
+type Deletion struct {
+	FileID int64
 }
 
 // CreateRow is a row that creates the file r describes.
@@ -37,20 +45,35 @@ func LinkRow(line int, r pipedrive.LinkRemoteFileRequest) Row {
 	return Row{Line: line, Link: &r}
 }
 
-// ErrInvalidRow matches the error of a Row with neither or both of Create and Link set,
-// which stops a run before anything of the row is sent.
+// DeleteRow is a row that deletes the file with this id.
+func DeleteRow(line int, fileID int64) Row {
+	return Row{Line: line, Delete: &Deletion{FileID: fileID}}
+}
+
+// ErrInvalidRow matches the error of a Row that does not set exactly one of Create, Link
+// and Delete, or deletes a file id below 1: New refuses its plan.
 var ErrInvalidRow = errors.New("bulk: invalid row")
 
 // check reports a row that is neither a create nor a link. The requests themselves are
 // validated by package pipedrive when sent: a row that breaks their rules fails alone.
 func (r Row) check() error {
-	if (r.Create == nil) == (r.Link == nil) {
-		return fmt.Errorf("%w: line %d: set exactly one of Create and Link", ErrInvalidRow, r.Line)
+	set := 0
+	for _, isSet := range []bool{r.Create != nil, r.Link != nil, r.Delete != nil} {
+		if isSet {
+			set++
+		}
+	}
+	switch {
+	case set != 1:
+		return fmt.Errorf("%w: line %d: set exactly one of Create, Link and Delete", ErrInvalidRow, r.Line)
+	case r.Delete != nil && r.Delete.FileID < 1:
+		return fmt.Errorf("%w: line %d: Delete.FileID must be at least 1, got %d", ErrInvalidRow, r.Line, r.Delete.FileID)
 	}
 	return nil
 }
 
-// Item is the deal, person or organization the row attaches a file to.
+// Item is the deal, person or organization the row attaches a file to; the zero Item for
+// a Delete row.
 func (r Row) Item() pipedrive.Item {
 	if r.Create != nil {
 		return r.Create.Item
@@ -66,12 +89,15 @@ func (r Row) Item() pipedrive.Item {
 // written before this package stay valid.
 func (r Row) content() [16]byte {
 	action, fileType, title, remoteID := "link", "", "", ""
-	if r.Create != nil {
-		action, fileType, title = "create", string(r.Create.FileType), r.Create.Title
-	} else {
-		remoteID = r.Link.RemoteID
-	}
 	it := r.Item()
+	switch {
+	case r.Create != nil:
+		action, fileType, title = "create", string(r.Create.FileType), r.Create.Title
+	case r.Link != nil:
+		remoteID = r.Link.RemoteID
+	default:
+		action, it = "delete", pipedrive.Item{Type: "file", ID: r.Delete.FileID}
+	}
 	sum := sha256.Sum256([]byte(strings.Join([]string{
 		action, string(it.Type), strconv.FormatInt(it.ID, 10), fileType, title, remoteID,
 	}, "\x00")))

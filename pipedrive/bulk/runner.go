@@ -18,6 +18,7 @@ type Files interface {
 	CreateRemote(ctx context.Context, r pipedrive.CreateRemoteFileRequest) (*pipedrive.RemoteFile, error)
 	EnsureLinked(ctx context.Context, r pipedrive.LinkRemoteFileRequest) (f *pipedrive.RemoteFile, linked bool, err error)
 	FindCreated(ctx context.Context, r pipedrive.CreateRemoteFileRequest, since time.Time, opts ...pipedrive.FindOption) (*pipedrive.RemoteFile, error)
+	Delete(ctx context.Context, id int64) error
 }
 
 // DefaultWorkers is the number of rows in flight at once when Options.Workers is 0.

@@ -61,9 +61,11 @@ const (
 	Linked                   // this row's link linked the file
 	AlreadyLinked            // the file was linked to the item before the row ran: nothing was sent
 	Found                    // a send whose answer was lost did take effect: the file was found on the item
+	Deleted                  // a Delete row's file was deleted
+	AlreadyGone              // a Delete row's file was deleted already: nothing was sent, or Pipedrive answered 404
 )
 
-var howNames = [...]string{"", "created", "linked", "already_linked", "found"}
+var howNames = [...]string{"", "created", "linked", "already_linked", "found", "deleted", "already_gone"}
 
 // String is the way as the journal writes it: "created", "already_linked", ...; "" for HowNone.
 func (h How) String() string {
