@@ -53,7 +53,7 @@ func setup(t *testing.T, plan ...Row) *fixture {
 		}
 	}
 	client := srv.Client(pipedrive.WithClock(clock), pipedrive.WithRetry(pipedrive.NoRetry))
-	return &fixture{t: t, srv: srv, clock: clock, files: &scripted{Files: withDelete{client.Files, srv}},
+	return &fixture{t: t, srv: srv, clock: clock, files: &scripted{Files: client.Files},
 		journal: filepath.Join(t.TempDir(), "plan.journal"), plan: plan}
 }
 
@@ -191,23 +191,10 @@ func (s *scripted) EnsureLinked(ctx context.Context, r pipedrive.LinkRemoteFileR
 	return f, linked, err
 }
 
-// withDelete adds Delete to a FilesService through the fake's DeleteFile.
-// TODO: client.Files.Delete once the library has it.
-type withDelete struct {
-	*pipedrive.FilesService
-	srv *pipedrivetest.Server
-}
-
-func (w withDelete) Delete(_ context.Context, id int64) error {
-	if !w.srv.DeleteFile(id) {
-		return &pipedrive.APIError{Operation: "DELETE /files/{id}", StatusCode: http.StatusNotFound}
-	}
-	return nil
-}
-
-// Delete numbers a delete and asks fault, as CreateRemote does.
+// Delete numbers a delete and asks fault, as CreateRemote does; fault's item has the
+// file's id and no type.
 func (s *scripted) Delete(ctx context.Context, id int64) error {
-	commit, ferr := s.next(pipedrive.Item{})
+	commit, ferr := s.next(pipedrive.Item{ID: id})
 	if !commit {
 		return ferr
 	}

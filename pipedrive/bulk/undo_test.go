@@ -99,10 +99,11 @@ func TestUndoStoppedAndResumed(t *testing.T) {
 	fx.mustRun(nil)
 	calls := fx.files.calls
 	ctx, abandon := context.WithCancel(t.Context())
-	fx.files.fault = func(call int, _ pipedrive.Item) (bool, error) {
-		if call == calls+3 {
-			abandon() // the third delete is carried out, its answer lost to an interrupt
-			return true, context.Canceled
+	fx.files.fault = func(call int, file pipedrive.Item) (bool, error) {
+		if call == calls+3 { // the third delete is carried out, its answer lost to an interrupt
+			require.NoError(t, fx.files.Files.Delete(context.Background(), file.ID))
+			abandon()
+			return false, context.Canceled
 		}
 		return true, nil
 	}
