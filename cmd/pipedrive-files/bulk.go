@@ -62,6 +62,13 @@ Several bulk processes on one token keep within its rate limit together with --r
 (or PIPEDRIVE_REDIS_URL) and --rate-limit N/WINDOW, the share of the token's limit they
 may use between them.
 
+--undo deletes, through DELETE /files/{id}, every file that FILE's journal records this
+plan created or linked, and nothing else: a file that was already on the item before the
+plan ran (already_linked) is never deleted. The undo has a journal of its own (the
+journal's path with .undo added), so it is resumable and interruptible like a run, each
+file is deleted once, a file already gone counts as undone, and a second undo sends
+nothing. Pipedrive keeps a deleted file for 30 days before it is gone for good.
+
 Exit status: 0 every row done or already linked; 1 a row failed, or was not sent (rate
 limit, no connection); 2 invalid input or flags, nothing sent; 3 a row's outcome is still
 unknown (run again to find out); 130 interrupted.
@@ -77,6 +84,7 @@ type bulkFlags struct {
 	report      string
 	dryRun      bool
 	retryFailed bool
+	undo        bool
 }
 
 // register defines bulk's flags on fs.
@@ -88,6 +96,7 @@ func (f *bulkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.report, "report", "", "write a CSV of every input row with its outcome and file id to this file")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check the input and print what would be done; send nothing")
 	fs.BoolVar(&f.retryFailed, "retry-failed", false, "send again the rows that failed in an earlier run")
+	fs.BoolVar(&f.undo, "undo", false, "delete the files the journal records this plan created or linked (never those linked before it ran)")
 }
 
 // runBulk is the bulk command; e.Stdin is read when FILE is "-". The journal's times
@@ -160,6 +169,8 @@ func (f *bulkFlags) check(file string) error {
 		return usagef("--journal is required when reading standard input (-): the journal is what makes a rerun safe")
 	case f.dryRun && f.report != "":
 		return usagef("--report cannot be combined with --dry-run, which sends nothing")
+	case f.undo && (f.dryRun || f.retryFailed):
+		return usagef("--undo cannot be combined with --dry-run or --retry-failed")
 	}
 	return nil
 }
@@ -217,7 +228,7 @@ func (b *bulkRun) checkPaths() error {
 		return nil
 	}
 	switch {
-	case samePath(b.flags.report, journal):
+	case samePath(b.flags.report, journal), b.flags.undo && samePath(b.flags.report, undoJournalPath(journal)):
 		return usagef("--report %s is the journal: the report would overwrite the record of what was sent; give the report its own file", b.flags.report)
 	case b.file != "-" && samePath(b.flags.report, b.file):
 		return usagef("--report %s is the input file: give the report its own file", b.flags.report)
@@ -299,12 +310,44 @@ func (b *bulkRun) run(ctx context.Context) int {
 		return report(stderr, "bulk", err)
 	}
 	defer release()
+	if b.flags.undo {
+		return b.undo(ctx, client, header, counter)
+	}
 	j, err := bulk.OpenJournal(b.journalPath(), header)
 	if err != nil {
 		return report(stderr, "bulk", journalUsage(err))
 	}
 	defer j.Close()
-	return b.send(ctx, client, j, counter)
+	return b.send(ctx, client, j, b.source(), b.journalPath(), counter)
+}
+
+// undoJournalPath is the journal of the undo of the plan whose journal is at journal.
+func undoJournalPath(journal string) string { return journal + ".undo" }
+
+// undo deletes what the plan's journal records it created or linked, through an undo
+// plan with a journal of its own.
+func (b *bulkRun) undo(ctx context.Context, client *pipedrive.Client, header bulk.Header, counter *requestCounter) int {
+	stderr := b.env.Stderr
+	if _, err := os.Stat(b.journalPath()); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(b.env.Stdout, "%s: no journal at %s: the plan has not run, so there is nothing to undo.\n", b.file, b.journalPath())
+		return exitOK
+	}
+	planJournal, err := bulk.ReadJournal(b.journalPath(), header)
+	if err != nil {
+		return report(stderr, "bulk", journalUsage(err))
+	}
+	defer planJournal.Close()
+	done, err := bulk.New(nopFiles{}, planJournal, b.source(), bulk.Options{Clock: b.env.Clock})
+	if err != nil {
+		return report(stderr, "bulk", journalUsage(err))
+	}
+	path := undoJournalPath(b.journalPath())
+	j, err := bulk.OpenJournal(path, bulk.Header{Input: header.Input + " (undo)", Columns: header.Columns})
+	if err != nil {
+		return report(stderr, "bulk", journalUsage(err))
+	}
+	defer j.Close()
+	return b.send(ctx, client, j, bulk.Undo(done), path, counter)
 }
 
 // journalHeader names the plan in its journal: the input file's absolute path ("-" for
@@ -347,12 +390,12 @@ func journalUsage(err error) error {
 	return err
 }
 
-// send runs the plan and prints the summary.
-func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *bulk.FileJournal, counter *requestCounter) int {
+// send runs plan, recorded in the journal j at journalPath, and prints the summary.
+func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *bulk.FileJournal, plan bulk.Source, journalPath string, counter *requestCounter) int {
 	stderr := b.env.Stderr
 	start := time.Now()
 	var prog *progress // made once the rows to do are counted, before Run calls OnRow
-	r, err := bulk.New(client.Files, j, b.source(), bulk.Options{
+	r, err := bulk.New(client.Files, j, plan, bulk.Options{
 		Workers:     b.flags.workers,
 		RetryFailed: b.flags.retryFailed,
 		Clock:       b.env.Clock,
@@ -383,7 +426,7 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *bulk.Fi
 	runErr := b.runUntilInterrupted(ctx, r)
 	prog.stop()
 
-	s := summary{Input: b.file, Journal: b.journalPath(), Interrupted: ctx.Err() != nil}
+	s := summary{Input: b.file, Journal: journalPath, Undo: b.flags.undo, Interrupted: ctx.Err() != nil}
 	var stop *bulk.StopError
 	if errors.As(runErr, &stop) {
 		s.Stopped, runErr = stopAdvice(stop), nil

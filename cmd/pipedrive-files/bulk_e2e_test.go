@@ -418,3 +418,78 @@ func TestBulkUnauthorizedStopsWithTokenAdvice(t *testing.T) {
 	assert.Equal(t, exitOK, r.code, r.stderr)
 	fx.assertExactlyOnce(t)
 }
+
+// deletes counts the DELETE requests the fake has answered.
+func deletes(srv *pipedrivetest.Server) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodDelete {
+			n++
+		}
+	}
+	return n
+}
+
+// bulk --undo deletes each file the plan created or linked exactly once, never a file
+// that was linked before the plan ran; stopped part way it goes on where it stopped; a
+// second undo sends nothing and exits 0.
+func TestBulkUndo(t *testing.T) {
+	t.Parallel()
+	fx := newBulkFixture(t, 40)
+	client := fx.srv.Client()
+	// Row 1 (a link to deal 101) was linked before the plan ran.
+	earlier, _, err := client.Files.EnsureLinked(t.Context(), pipedrive.LinkRemoteFileRequest{RemoteID: "1drive001XYZ", Item: pipedrive.Deal(101)})
+	require.NoError(t, err)
+	r := fx.run(t, t.Context(), "--workers", "4")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	require.Len(t, fx.srv.Files(), 40)
+
+	// An undo interrupted after its 10th delete.
+	soft, interrupt := context.WithCancel(t.Context())
+	fx.setHook(func(req pipedrivetest.Request) {
+		if req.Method == http.MethodDelete && deletes(fx.srv) >= 10 {
+			interrupt()
+		}
+	})
+	r = runWithClock(t, soft, fx.clk, envFor(fx.srv), "bulk", fx.path, "--undo", "--workers", "2")
+	interrupt()
+	require.Equal(t, exitInterrupted, r.code, r.stderr)
+	first := deletes(fx.srv)
+	assert.LessOrEqual(t, first, 12, "no delete started after the interrupt but those in flight")
+	fx.setHook(nil)
+
+	reportPath := filepath.Join(t.TempDir(), "undo.csv")
+	r = fx.run(t, t.Context(), "--undo", "--json", "--report", reportPath)
+	require.Equal(t, exitOK, r.code, r.stderr)
+	var s summary
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &s))
+	assert.True(t, s.Undo)
+	assert.Equal(t, 39, s.Rows, "every file the plan made, not the one linked before it")
+	assert.Equal(t, 39-first, s.Done)
+	assert.Equal(t, first, s.Skipped)
+	assert.Equal(t, fx.path+".journal.undo", s.Journal)
+	assert.Equal(t, 39, deletes(fx.srv), "each file deleted exactly once")
+	for _, f := range fx.srv.Files() {
+		assert.Equal(t, f.ID == earlier.ID, f.ActiveFlag, "file %d", f.ID)
+	}
+	rows := readReport(t, reportPath)
+	require.Len(t, rows, 40) // the header and a row per file
+	assert.Equal(t, []string{"delete", "", ""}, rows[1][1:4])
+
+	r = fx.run(t, t.Context(), "--undo")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "undo of 39 files: deleted 0, already gone 0, skipped (undone earlier) 39")
+	assert.Equal(t, 39, deletes(fx.srv), "a second undo sends nothing")
+}
+
+// An undo of a plan that never ran has nothing to do and makes no journal.
+func TestBulkUndoWithoutAJournal(t *testing.T) {
+	t.Parallel()
+	fx := newBulkFixture(t, 4)
+	r := fx.run(t, t.Context(), "--undo")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "the plan has not run, so there is nothing to undo")
+	assert.NoFileExists(t, fx.path+".journal")
+	assert.NoFileExists(t, fx.path+".journal.undo")
+	assert.Empty(t, fx.srv.Requests())
+}

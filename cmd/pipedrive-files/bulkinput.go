@@ -59,8 +59,11 @@ const (
 
 // actionOf is the row's action column.
 func actionOf(row bulk.Row) string {
-	if row.Create != nil {
+	switch {
+	case row.Create != nil:
 		return actionCreate
+	case row.Delete != nil:
+		return "delete" // an undo's row
 	}
 	return actionLink
 }

@@ -20,6 +20,7 @@ import (
 const (
 	outDone          = "done"           // created or linked by this run (or found after a lost answer)
 	outAlreadyLinked = "already_linked" // the file was linked to the item before
+	outAlreadyGone   = "already_gone"   // undo: the file was deleted already
 	outDoneEarlier   = "done_earlier"   // done by an earlier run: skipped
 	outFailed        = "failed"         // refused by Pipedrive (now or in an earlier run)
 	outUnknown       = "unknown"        // may or may not have taken effect: run again to find out
@@ -36,6 +37,8 @@ func outcomeOf(st bulk.State) string {
 			return outDoneEarlier
 		case st.How == bulk.AlreadyLinked:
 			return outAlreadyLinked
+		case st.How == bulk.AlreadyGone:
+			return outAlreadyGone
 		}
 		return outDone
 	case bulk.Failed:
@@ -52,10 +55,12 @@ func outcomeOf(st bulk.State) string {
 type summary struct {
 	Input          string  `json:"input"`
 	Journal        string  `json:"journal"`
+	Undo           bool    `json:"undo,omitempty"` // an undo: its rows are the files to delete
 	Rows           int     `json:"rows"`
 	Done           int     `json:"done"`
 	AlreadyLinked  int     `json:"already_linked"`
-	Skipped        int     `json:"skipped"` // done by earlier runs
+	AlreadyGone    int     `json:"already_gone,omitempty"` // undo: deleted already, counted as undone
+	Skipped        int     `json:"skipped"`                // done by earlier runs
 	Failed         int     `json:"failed"`
 	FailedEarlier  int     `json:"failed_earlier"` // of Failed, refused in an earlier run and not retried
 	Unknown        int     `json:"unknown"`
@@ -77,6 +82,8 @@ func (s *summary) count(st bulk.State) {
 		s.Done++
 	case outAlreadyLinked:
 		s.AlreadyLinked++
+	case outAlreadyGone:
+		s.AlreadyGone++
 	case outDoneEarlier:
 		s.Skipped++
 	case outFailed:
@@ -113,8 +120,13 @@ func (s *summary) print(w io.Writer, asJSON bool) error {
 		return writeJSON(w, s)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s: done %d, already linked %d, skipped (done earlier) %d, failed %d, unknown %d",
-		s.Input, count(s.Rows, "row"), s.Done, s.AlreadyLinked, s.Skipped, s.Failed, s.Unknown)
+	if s.Undo {
+		fmt.Fprintf(&b, "%s: undo of %s: deleted %d, already gone %d, skipped (undone earlier) %d, failed %d, unknown %d",
+			s.Input, count(s.Rows, "file"), s.Done, s.AlreadyGone, s.Skipped, s.Failed, s.Unknown)
+	} else {
+		fmt.Fprintf(&b, "%s: %s: done %d, already linked %d, skipped (done earlier) %d, failed %d, unknown %d",
+			s.Input, count(s.Rows, "row"), s.Done, s.AlreadyLinked, s.Skipped, s.Failed, s.Unknown)
+	}
 	if s.NotSent > 0 {
 		fmt.Fprintf(&b, ", not sent %d", s.NotSent)
 	}
@@ -185,10 +197,14 @@ func neutralize(cell string) string {
 func (r *reportWriter) row(res bulk.Result) {
 	row, st := res.Row, res.State
 	it := row.Item()
-	var fileType, title, remoteID, fileID, msg string
-	if row.Create != nil {
+	var itemID, fileType, title, remoteID, fileID, msg string
+	if it.ID != 0 {
+		itemID = strconv.FormatInt(it.ID, 10)
+	}
+	switch {
+	case row.Create != nil:
 		fileType, title = string(row.Create.FileType), row.Create.Title
-	} else {
+	case row.Link != nil:
 		remoteID = row.Link.RemoteID
 	}
 	if st.Status == bulk.Done {
@@ -196,7 +212,7 @@ func (r *reportWriter) row(res bulk.Result) {
 	} else {
 		msg = st.Err
 	}
-	r.write([]string{strconv.Itoa(row.Line), actionOf(row), string(it.Type), strconv.FormatInt(it.ID, 10),
+	r.write([]string{strconv.Itoa(row.Line), actionOf(row), string(it.Type), itemID,
 		fileType, title, remoteID, outcomeOf(st), fileID, msg})
 }
 
