@@ -108,6 +108,10 @@ func runServeFake(ctx context.Context, e *env, args []string) int {
 		log.printf("pipedrive-files serve-fake: listening on %s, reachable from other hosts: its token travels in clear over HTTP", l.Addr())
 	}
 	base := baseURL(l.Addr(), f.addr)
+	// The log's first lines go before the two lines a client waits for, so that no
+	// request's line can come before them.
+	log.printf("pipedrive-files serve-fake: serving %s (pid %d); stop it with Ctrl-C or kill %d", base, os.Getpid(), os.Getpid())
+	log.printf("pipedrive-files serve-fake: %s", f.limits(set))
 	if _, err := fmt.Fprintf(stdout, "PIPEDRIVE_BASE_URL=%s\nPIPEDRIVE_API_TOKEN=%s\n", base, srv.Token()); err != nil {
 		return report(stderr, "serve-fake", err)
 	}
@@ -116,8 +120,6 @@ func runServeFake(ctx context.Context, e *env, args []string) int {
 	if c, ok := stdout.(io.Closer); ok {
 		_ = c.Close()
 	}
-	log.printf("pipedrive-files serve-fake: serving %s (pid %d); stop it with Ctrl-C or kill %d", base, os.Getpid(), os.Getpid())
-	log.printf("pipedrive-files serve-fake: %s", f.limits(set))
 	<-ctx.Done()
 	srv.Close()
 	fmt.Fprintf(stderr, "pipedrive-files serve-fake: stopped after %d requests\n", log.count())
