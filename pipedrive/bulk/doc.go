@@ -1,5 +1,5 @@
-// Package bulk runs a plan of create and link rows against Pipedrive exactly once and
-// resumably: a run that is interrupted, killed or crashes can be run again, and it skips
+// Package bulk runs a plan of create and link rows (and delete rows, for Undo) against
+// Pipedrive exactly once and resumably: a run that is interrupted, killed or crashes can be run again, and it skips
 // the rows already done, looks on the item for the rows whose answer was lost, and sends
 // only what is missing.
 //
@@ -18,6 +18,9 @@
 // that row and the run goes on; anything every further row would meet too (a 401, a rate
 // limit the client gave up waiting for, a 5xx, no connection) stops the run with a
 // *StopError, leaving the row to be sent again by the next run.
+//
+// Undo turns what a plan's journal records into the plan that deletes the files the plan
+// created or linked, and only those.
 //
 // Runner.Shutdown stops a run gracefully (no new rows, calls in flight finish);
 // Runner.Close, or cancelling Run's context, abandons the calls in flight, whose rows the
