@@ -77,7 +77,7 @@ func (s *FilesService) CreateRemote(ctx context.Context, r CreateRemoteFileReque
 	}.Encode()
 	return send(ctx, s.client, opCreate, func(ctx context.Context, api *gen.Client) (*http.Response, error) {
 		return api.AddFileAndLinkItWithBody(ctx, formContentType, strings.NewReader(body))
-	}, fileData)
+	}, fileAnswer)
 }
 
 // LinkRemote links the Google Drive file r.RemoteID to r.Item (POST /files/remoteLink).
@@ -94,7 +94,7 @@ func (s *FilesService) LinkRemote(ctx context.Context, r LinkRemoteFileRequest) 
 	}.Encode()
 	return send(ctx, s.client, opLink, func(ctx context.Context, api *gen.Client) (*http.Response, error) {
 		return api.LinkFileToItemWithBody(ctx, formContentType, strings.NewReader(body))
-	}, fileData)
+	}, fileAnswer)
 }
 
 // Get returns the file with the given id (GET /files/{id}, 2 rate-limit tokens), uploaded
@@ -108,7 +108,7 @@ func (s *FilesService) Get(ctx context.Context, id int64) (*File, error) {
 	}
 	return send(ctx, s.client, opGet, func(ctx context.Context, api *gen.Client) (*http.Response, error) {
 		return api.GetFile(ctx, id)
-	}, fileDataFor(id))
+	}, fileAnswerFor(id))
 }
 
 // FileUpdate says what FilesService.Update changes. A nil field is left as it is; a
@@ -177,7 +177,7 @@ func (s *FilesService) Update(ctx context.Context, id int64, u FileUpdate) (*Fil
 	body := form.Encode()
 	return send(ctx, s.client, opUpdate, func(ctx context.Context, api *gen.Client) (*http.Response, error) {
 		return api.UpdateFileWithBody(ctx, id, formContentType, strings.NewReader(body))
-	}, fileDataFor(id))
+	}, fileAnswerFor(id))
 }
 
 // Delete marks the file with the given id deleted (DELETE /files/{id}, 6 rate-limit
@@ -195,7 +195,7 @@ func (s *FilesService) Delete(ctx context.Context, id int64) error {
 	}
 	_, err := send(ctx, s.client, opDelete, func(ctx context.Context, api *gen.Client) (*http.Response, error) {
 		return api.DeleteFile(ctx, id)
-	}, deletedData(id))
+	}, deletedAnswer(id))
 	return err
 }
 
@@ -207,10 +207,10 @@ func checkFileID(id int64) error {
 	return nil
 }
 
-// send runs one generated operation and decodes its answer with decode; ctx tells the
+// send runs one generated operation and reads its answer with r; ctx tells the
 // transport which operation it is sending. Every error it returns is redacted (a token
 // endpoint's error may quote an old token, too).
-func send[D, T any](ctx context.Context, c *Client, op operation, call func(context.Context, *gen.Client) (*http.Response, error), decode func(envelope[D]) (T, error)) (_ T, resErr error) {
+func send[D, T any](ctx context.Context, c *Client, op operation, call func(context.Context, *gen.Client) (*http.Response, error), r reader[D, T]) (_ T, resErr error) {
 	var zero T
 	defer func() { resErr = c.transport.redact.error(resErr) }()
 	api, err := c.apiFor()
@@ -225,5 +225,5 @@ func send[D, T any](ctx context.Context, c *Client, op operation, call func(cont
 		}
 		return zero, errorf(op, "%w", err)
 	}
-	return result(c, op, resp, decode)
+	return result(c, op, resp, r)
 }
