@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"sync"
 
 	"github.com/e97b4d80/pipedrive-remote-files/gen"
 )
@@ -154,15 +155,32 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(bytes.TrimSpace(raw)) == "null"
 }
 
+// bodyBuffers holds the buffers that answers are read into, so that a call reuses one
+// rather than growing a new one. Nothing kept from a body refers to its buffer: decoding
+// and the error texts copy what they keep.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer put back in bodyBuffers, so that a rare large
+// body (an error page, a long list) is not kept alive by the pool.
+const maxPooledBuffer = 64 << 10
+
 // result turns a response into what r reads from it, or into an error with every secret
 // removed.
 func result[D, T any](c *Client, op operation, resp *http.Response, r reader[D, T]) (_ T, resErr error) {
 	var zero T
 	defer func() { resErr = c.transport.redact.error(resErr) }()
 	defer resp.Body.Close()
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			bodyBuffers.Put(buf)
+		}
+	}()
 	// A body within the cap is read to EOF so the connection can be reused; a longer one
 	// is cut, and closing it drops the connection rather than download the rest.
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBodyBytes))
+	body := buf.Bytes()
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	if err != nil && ok {
 		err = fmt.Errorf("reading the response: %w", err)
