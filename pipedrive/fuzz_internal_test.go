@@ -44,7 +44,7 @@ func FuzzResponse(f *testing.F) {
 			t.Fatalf("retry after %v outside [0, MaxWait]", wait)
 		}
 
-		file, err := result(c, opCreate, resp, fileData)
+		file, err := result(c, opCreate, resp, fileAnswer)
 		if (file == nil) == (err == nil) {
 			t.Fatalf("want a file or an error, got %v and %v", file, err)
 		}

@@ -65,7 +65,7 @@ func (s *FilesService) ListAll(ctx context.Context) iter.Seq2[*File, error] {
 		limit, sort := listPageSize, listSort
 		return send(ctx, s.client, opListAll, func(ctx context.Context, api *gen.Client) (*http.Response, error) {
 			return api.GetFiles(ctx, &gen.GetFilesParams{Start: &start, Limit: &limit, Sort: &sort})
-		}, pageData)
+		}, pageAnswer)
 	})
 }
 
@@ -112,7 +112,7 @@ func (s *FilesService) listPage(ctx context.Context, item Item, start int) (page
 			return api.GetOrganizationFiles(ctx, item.ID, (*gen.GetOrganizationFilesParams)(&params))
 		}
 		return api.GetDealFiles(ctx, item.ID, &params)
-	}, pageData)
+	}, pageAnswer)
 }
 
 // listOperation is the GET that lists the files of an item of type t (a valid type).

@@ -116,13 +116,16 @@ func (p *pacer) admit(ctx context.Context, op operation) (ticket, error) {
 	if p == nil {
 		return ticket{}, nil
 	}
-	deadline := p.clock.Now().Add(p.maxWait)
+	var deadline time.Time // MaxWait from the first look
 	for {
 		if err := ctx.Err(); err != nil {
 			return ticket{}, fmt.Errorf("not sent: %w", err)
 		}
 		p.mu.Lock()
 		now := p.clock.Now()
+		if deadline.IsZero() {
+			deadline = now.Add(p.maxWait)
+		}
 		p.nextWindowLocked(now)
 		v := p.tryAdmitLocked(now, deadline, op)
 		if v.admitted || v.refusal != nil {

@@ -56,7 +56,7 @@ func parseRateLimit(h http.Header) RateLimit {
 	rl.DailyRequestsLeft = headerInt(h, hdrDailyLeft, &rl.Known)
 	rl.DailyTokenLimit = headerInt(h, hdrDailyTokLimit, &rl.Known)
 	rl.DailyTokenRemaining = headerInt(h, hdrDailyTokRemain, &rl.Known)
-	if v := h.Get(hdrReset); v != "" {
+	if v := headerValue(h, hdrReset); v != "" {
 		if d, ok := parseSeconds(v); ok {
 			rl.Reset, rl.Known = d, true
 		}
@@ -64,9 +64,19 @@ func parseRateLimit(h http.Header) RateLimit {
 	return rl
 }
 
+// headerValue is h.Get(key) for a key in canonical form, as every header name above is
+// (TestHeaderNamesAreCanonical): the key is looked up as it is, not canonicalized again
+// on each of the lookups every answer gets.
+func headerValue(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // headerInt returns the header's non-negative integer value, or -1.
 func headerInt(h http.Header, key string, known *bool) int {
-	v := h.Get(key)
+	v := headerValue(h, key)
 	if v == "" {
 		return -1
 	}

@@ -87,56 +87,128 @@ func (f *File) IsDriveFile() bool { return f.RemoteLocation == DriveLocation }
 func (w *wireFile) remoteFile() (*File, error) {
 	f := w.file()
 	if f.ID <= 0 {
-		return nil, fmt.Errorf(`"data.id" is %s, not a positive integer`, describeJSON(w.ID))
+		return nil, fmt.Errorf(`"data.id" is %s, not a positive integer`, describeJSON(json.RawMessage(w.ID)))
 	}
 	return &f, nil
 }
 
-// readWireFile reads raw as a JSON object; its fields are read leniently.
-func readWireFile(raw []byte) (*wireFile, error) {
-	var w wireFile
-	if isNull(raw) || json.Unmarshal(raw, &w) != nil {
-		return nil, errors.New("is not a JSON object")
+// readFile reads raw, a JSON object, as a file: as the answers' data is read, with plain
+// types first (see plainFile), and leniently (see wireFile) when that fails.
+func readFile(raw []byte) (File, error) {
+	var p plainFile
+	if json.Unmarshal(raw, &p) == nil {
+		return p.file(), nil
 	}
-	return &w, nil
+	var w wireFile
+	if json.Unmarshal(raw, &w) != nil {
+		return File{}, errors.New("is not a JSON object")
+	}
+	return w.file(), nil
 }
 
-// wireFile is a file object as Pipedrive sends it. Every field but the id (kept raw for
-// error messages) has a lenient type whose UnmarshalJSON never fails: a value of another
-// type or layout leaves it zero. Decoding into typed fields, rather than into a map
-// read field by field, keeps a call's allocations close to a plain json.Unmarshal.
+// plainFile is a file object decoded with plain types: File's fields by the same JSON
+// names (Pipedrive's), the times as strings. A file as Pipedrive sends it decodes so with
+// encoding/json alone, without a method call per field. Any value of another type fails
+// the decoding, and the answer is then read leniently (wireFile), which gives the same
+// file for everything plainFile reads: null leaves a field as it is in both, and they
+// have the same JSON names (FuzzDecodePaths and TestDecodeFieldNames check it).
+type plainFile struct {
+	ID             int64  `json:"id"`
+	UserID         int64  `json:"user_id"`
+	DealID         int64  `json:"deal_id"`
+	PersonID       int64  `json:"person_id"`
+	OrgID          int64  `json:"org_id"`
+	ProductID      int64  `json:"product_id"`
+	ActivityID     int64  `json:"activity_id"`
+	ProjectID      int64  `json:"project_id"`
+	LeadID         string `json:"lead_id"`
+	Name           string `json:"name"`
+	FileName       string `json:"file_name"`
+	FileType       string `json:"file_type"`
+	FileSize       int64  `json:"file_size"`
+	RemoteLocation string `json:"remote_location"`
+	RemoteID       string `json:"remote_id"`
+	URL            string `json:"url"`
+	Description    string `json:"description"`
+	DealName       string `json:"deal_name"`
+	PersonName     string `json:"person_name"`
+	OrgName        string `json:"org_name"`
+	ProductName    string `json:"product_name"`
+	LeadName       string `json:"lead_name"`
+	ProjectName    string `json:"project_name"`
+	CID            string `json:"cid"`
+	S3Bucket       string `json:"s3_bucket"`
+	MailMessageID  string `json:"mail_message_id"`
+	MailTemplateID string `json:"mail_template_id"`
+	ActiveFlag     bool   `json:"active_flag"`
+	InlineFlag     bool   `json:"inline_flag"`
+	AddTime        string `json:"add_time"`
+	UpdateTime     string `json:"update_time"`
+}
+
+// remoteFile is remoteFile's plain reading: ok is false when there is no file (p is
+// nil) or it has no positive id, for the lenient reading to say what is wrong.
+func (p *plainFile) remoteFile() (_ *File, ok bool) {
+	if p == nil || p.ID <= 0 {
+		return nil, false
+	}
+	f := p.file()
+	return &f, true
+}
+
+// file maps the fields, as wireFile's file does.
+func (p *plainFile) file() File {
+	return File{
+		ID: p.ID, UserID: p.UserID, DealID: p.DealID, PersonID: p.PersonID, OrgID: p.OrgID,
+		ProductID: p.ProductID, ActivityID: p.ActivityID, ProjectID: p.ProjectID, LeadID: p.LeadID,
+		Name: p.Name, FileName: p.FileName, FileType: FileType(p.FileType), FileSize: p.FileSize,
+		RemoteLocation: p.RemoteLocation, RemoteID: p.RemoteID, URL: p.URL, Description: p.Description,
+		DealName: p.DealName, PersonName: p.PersonName, OrgName: p.OrgName, ProductName: p.ProductName,
+		LeadName: p.LeadName, ProjectName: p.ProjectName, CID: p.CID, S3Bucket: p.S3Bucket,
+		MailMessageID: p.MailMessageID, MailTemplateID: p.MailTemplateID,
+		ActiveFlag: p.ActiveFlag, InlineFlag: p.InlineFlag,
+		AddTime: parseTime(p.AddTime), UpdateTime: parseTime(p.UpdateTime),
+	}
+}
+
+// wireFile is a file object as Pipedrive sends it, read leniently when plainFile cannot
+// read it. Every field but the id (kept raw for error messages) has a lenient type whose
+// UnmarshalJSON never fails: a value of another type or layout leaves it zero, and null
+// leaves it as it is, as encoding/json leaves a plain field (which matters only when a
+// key comes twice). Decoding into typed fields, rather than into a map read field by
+// field, keeps a call's allocations close to a plain json.Unmarshal.
 type wireFile struct {
-	ID             json.RawMessage `json:"id"`
-	UserID         lenientInt      `json:"user_id"`
-	DealID         lenientInt      `json:"deal_id"`
-	PersonID       lenientInt      `json:"person_id"`
-	OrgID          lenientInt      `json:"org_id"`
-	ProductID      lenientInt      `json:"product_id"`
-	ActivityID     lenientInt      `json:"activity_id"`
-	ProjectID      lenientInt      `json:"project_id"`
-	LeadID         lenientString   `json:"lead_id"`
-	Name           lenientString   `json:"name"`
-	FileName       lenientString   `json:"file_name"`
-	FileType       lenientString   `json:"file_type"`
-	FileSize       lenientInt      `json:"file_size"`
-	RemoteLocation lenientString   `json:"remote_location"`
-	RemoteID       lenientString   `json:"remote_id"`
-	URL            lenientString   `json:"url"`
-	Description    lenientString   `json:"description"`
-	DealName       lenientString   `json:"deal_name"`
-	PersonName     lenientString   `json:"person_name"`
-	OrgName        lenientString   `json:"org_name"`
-	ProductName    lenientString   `json:"product_name"`
-	LeadName       lenientString   `json:"lead_name"`
-	ProjectName    lenientString   `json:"project_name"`
-	CID            lenientString   `json:"cid"`
-	S3Bucket       lenientString   `json:"s3_bucket"`
-	MailMessageID  lenientString   `json:"mail_message_id"`
-	MailTemplateID lenientString   `json:"mail_template_id"`
-	ActiveFlag     lenientBool     `json:"active_flag"`
-	InlineFlag     lenientBool     `json:"inline_flag"`
-	AddTime        lenientTime     `json:"add_time"`
-	UpdateTime     lenientTime     `json:"update_time"`
+	ID             rawJSON       `json:"id"`
+	UserID         lenientInt    `json:"user_id"`
+	DealID         lenientInt    `json:"deal_id"`
+	PersonID       lenientInt    `json:"person_id"`
+	OrgID          lenientInt    `json:"org_id"`
+	ProductID      lenientInt    `json:"product_id"`
+	ActivityID     lenientInt    `json:"activity_id"`
+	ProjectID      lenientInt    `json:"project_id"`
+	LeadID         lenientString `json:"lead_id"`
+	Name           lenientString `json:"name"`
+	FileName       lenientString `json:"file_name"`
+	FileType       lenientString `json:"file_type"`
+	FileSize       lenientInt    `json:"file_size"`
+	RemoteLocation lenientString `json:"remote_location"`
+	RemoteID       lenientString `json:"remote_id"`
+	URL            lenientString `json:"url"`
+	Description    lenientString `json:"description"`
+	DealName       lenientString `json:"deal_name"`
+	PersonName     lenientString `json:"person_name"`
+	OrgName        lenientString `json:"org_name"`
+	ProductName    lenientString `json:"product_name"`
+	LeadName       lenientString `json:"lead_name"`
+	ProjectName    lenientString `json:"project_name"`
+	CID            lenientString `json:"cid"`
+	S3Bucket       lenientString `json:"s3_bucket"`
+	MailMessageID  lenientString `json:"mail_message_id"`
+	MailTemplateID lenientString `json:"mail_template_id"`
+	ActiveFlag     lenientBool   `json:"active_flag"`
+	InlineFlag     lenientBool   `json:"inline_flag"`
+	AddTime        lenientTime   `json:"add_time"`
+	UpdateTime     lenientTime   `json:"update_time"`
 }
 
 // file is the one place a file's fields are mapped (for answers and for
@@ -158,30 +230,66 @@ func (w *wireFile) file() File {
 	}
 }
 
-// lenientInt is a JSON integer (1234, also 1234.0 or 1.234e3); anything else is 0.
+// rawJSON is a JSON value as it was sent, for an error message. A null after another
+// value leaves that value, as it would leave a plain field.
+type rawJSON []byte
+
+// UnmarshalJSON never fails: see rawJSON.
+func (r *rawJSON) UnmarshalJSON(b []byte) error {
+	if len(*r) == 0 || !isNullLiteral(b) {
+		*r = append((*r)[:0], b...)
+	}
+	return nil
+}
+
+// isNullLiteral reports whether a value that encoding/json hands to UnmarshalJSON is null.
+func isNullLiteral(b []byte) bool { return string(b) == "null" }
+
+// lenientInt is a JSON integer (1234, also 1234.0 or 1.234e3); anything else is 0, and
+// null leaves it as it is.
 type lenientInt int64
 
 // UnmarshalJSON never fails: see lenientInt.
-func (n *lenientInt) UnmarshalJSON(b []byte) error { *n = lenientInt(jsonInt(b)); return nil }
+func (n *lenientInt) UnmarshalJSON(b []byte) error {
+	if !isNullLiteral(b) {
+		*n = lenientInt(jsonInt(b))
+	}
+	return nil
+}
 
-// lenientString is a JSON string; anything else is "".
+// lenientString is a JSON string; anything else is "", and null leaves it as it is.
 type lenientString string
 
 // UnmarshalJSON never fails: see lenientString.
-func (s *lenientString) UnmarshalJSON(b []byte) error { *s = lenientString(jsonString(b)); return nil }
+func (s *lenientString) UnmarshalJSON(b []byte) error {
+	if !isNullLiteral(b) {
+		*s = lenientString(jsonString(b))
+	}
+	return nil
+}
 
-// lenientBool is a JSON boolean; anything else is false.
+// lenientBool is a JSON boolean; anything else is false, and null leaves it as it is.
 type lenientBool bool
 
 // UnmarshalJSON never fails: see lenientBool.
-func (v *lenientBool) UnmarshalJSON(b []byte) error { *v = string(b) == "true"; return nil }
+func (v *lenientBool) UnmarshalJSON(b []byte) error {
+	if !isNullLiteral(b) {
+		*v = string(b) == "true"
+	}
+	return nil
+}
 
 // lenientTime is Pipedrive's "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 3339; anything else is
-// the zero time.
+// the zero time, and null leaves it as it is.
 type lenientTime time.Time
 
 // UnmarshalJSON never fails: see lenientTime.
-func (t *lenientTime) UnmarshalJSON(b []byte) error { *t = lenientTime(jsonTime(b)); return nil }
+func (t *lenientTime) UnmarshalJSON(b []byte) error {
+	if !isNullLiteral(b) {
+		*t = lenientTime(parseTime(jsonString(b)))
+	}
+	return nil
+}
 
 // jsonInt reads a JSON integer (1234, also 1234.0 or 1.234e3); anything else is 0.
 func jsonInt(raw []byte) int64 {
@@ -217,10 +325,12 @@ func jsonString(raw []byte) string {
 	return s
 }
 
-// jsonTime reads Pipedrive's "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 3339; anything else is
+// parseTime reads Pipedrive's "YYYY-MM-DD HH:MM:SS" (UTC) or RFC 3339; anything else is
 // the zero time.
-func jsonTime(raw []byte) time.Time {
-	s := jsonString(raw)
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
 	for _, layout := range []string{timeLayout, time.RFC3339} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC()

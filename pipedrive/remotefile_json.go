@@ -39,11 +39,11 @@ func (f *File) UnmarshalJSON(b []byte) error {
 	if isNull(b) {
 		return nil
 	}
-	w, err := readWireFile(b)
+	file, err := readFile(b)
 	if err != nil {
 		return fmt.Errorf("pipedrive: File: the value %w", err)
 	}
-	*f = w.file()
+	*f = file
 	return nil
 }
 

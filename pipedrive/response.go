@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"sync"
 
 	"github.com/e97b4d80/pipedrive-remote-files/gen"
 )
@@ -19,16 +20,65 @@ const maxBodyBytes = 1 << 20
 // maxErrorBody caps the body kept in an APIError.
 const maxErrorBody = 64 << 10
 
-// envelope is Pipedrive's success envelope. Its data is D: one file (*wireFile) for the
-// POSTs, a list of files ([]*wireFile, or null) for the GETs. The body is decoded in one
-// pass; every file's fields are lenient (see wireFile), so only a data of the wrong
-// kind, or a body that is not JSON, fails the decoding.
+// envelope is Pipedrive's success envelope. Its data is D: one file for the POSTs, GET
+// and PUT of one file, a list of files (or null) for the lists. A file is a *wireFile,
+// whose fields are lenient, or in the plain reading a *plainFile (see reader). Files are
+// pointers in both, so that a null given after a file (the same key twice) replaces it
+// alike.
 type envelope[D any] struct {
 	Success        bool `json:"success"`
 	Data           D    `json:"data"`
 	AdditionalData struct {
 		Pagination gen.Pagination `json:"pagination"`
 	} `json:"additional_data"`
+}
+
+// reader is how an operation reads a successful answer. plain reads the common answer
+// once with encoding/json into plain types (plainFile); it is false for an answer it
+// cannot read so, or that is not a success with the data wanted, and nil for an operation
+// without a plain reading. lenient then reads an envelope[D], decoded in one pass with
+// every file's fields lenient (see wireFile), so that only a data of the wrong kind, or a
+// body that is not JSON, fails the decoding; it says what is wrong with the answer.
+// Whenever plain reads an answer, lenient gives the same (FuzzDecodePaths checks it).
+type reader[D, T any] struct {
+	plain   func(body []byte) (T, bool)
+	lenient func(envelope[D]) (T, error)
+}
+
+// plainEnvelope decodes body with plain types; ok is false when that fails or the
+// answer is not a success.
+func plainEnvelope[P any](body []byte) (envelope[P], bool) {
+	var e envelope[P]
+	ok := json.Unmarshal(body, &e) == nil && e.Success
+	return e, ok
+}
+
+// plainFileEnvelope is what plainFileData decodes into. They are pooled (the file is
+// copied out), which saves two allocations and about 460 bytes a call.
+type plainFileEnvelope struct {
+	env  envelope[*plainFile]
+	file plainFile
+}
+
+var plainFileEnvelopes = sync.Pool{New: func() any { return new(plainFileEnvelope) }}
+
+// fileAnswer reads the one file that a create or link answer must carry.
+var fileAnswer = reader[*wireFile, *File]{plain: plainFileData, lenient: fileData}
+
+// plainFileData is fileData's plain reading.
+func plainFileData(body []byte) (*File, bool) {
+	pe := plainFileEnvelopes.Get().(*plainFileEnvelope)
+	defer func() {
+		*pe = plainFileEnvelope{} // keeps no strings of the answer alive
+		plainFileEnvelopes.Put(pe)
+	}()
+	// Data points at a zero file, as the one encoding/json would make: a null data, or
+	// one given twice, is decoded as it would be into a nil pointer.
+	pe.env.Data = &pe.file
+	if json.Unmarshal(body, &pe.env) != nil || !pe.env.Success {
+		return nil, false
+	}
+	return pe.env.Data.remoteFile()
 }
 
 // fileData is the one file that a create or link answer must carry.
@@ -39,26 +89,34 @@ func fileData(e envelope[*wireFile]) (*File, error) {
 	return e.Data.remoteFile()
 }
 
-// fileDataFor is fileData for an answer about the file with the given id (GET or PUT
+// fileAnswerFor reads an answer about the file with the given id (GET or PUT
 // /files/{id}): a file with another id is not the one asked about.
-func fileDataFor(id int64) func(envelope[*wireFile]) (*File, error) {
-	return func(e envelope[*wireFile]) (*File, error) {
-		f, err := fileData(e)
-		if err == nil && f.ID != id {
-			return nil, fmt.Errorf(`"data.id" is %d, not the file asked about (%d)`, f.ID, id)
-		}
-		return f, err
+func fileAnswerFor(id int64) reader[*wireFile, *File] {
+	return reader[*wireFile, *File]{
+		plain: func(body []byte) (*File, bool) {
+			f, ok := plainFileData(body)
+			return f, ok && f.ID == id
+		},
+		lenient: func(e envelope[*wireFile]) (*File, error) {
+			f, err := fileData(e)
+			if err == nil && f.ID != id {
+				return nil, fmt.Errorf(`"data.id" is %d, not the file asked about (%d)`, f.ID, id)
+			}
+			return f, err
+		},
 	}
 }
 
-// deletedData checks a DELETE answer's data, {"id": N}: it may be missing or null, but
-// an id other than the file asked about is an error.
-func deletedData(id int64) func(envelope[*struct{ ID json.RawMessage }]) (struct{}, error) {
-	return func(e envelope[*struct{ ID json.RawMessage }]) (struct{}, error) {
-		if e.Data != nil && !isNull(e.Data.ID) && jsonInt(e.Data.ID) != id {
-			return struct{}{}, fmt.Errorf(`"data.id" is %s, not the file asked about (%d)`, describeJSON(e.Data.ID), id)
-		}
-		return struct{}{}, nil
+// deletedAnswer checks a DELETE answer's data, {"id": N}: it may be missing or null, but
+// an id other than the file asked about is an error. It has no plain reading.
+func deletedAnswer(id int64) reader[*struct{ ID json.RawMessage }, struct{}] {
+	return reader[*struct{ ID json.RawMessage }, struct{}]{
+		lenient: func(e envelope[*struct{ ID json.RawMessage }]) (struct{}, error) {
+			if e.Data != nil && !isNull(e.Data.ID) && jsonInt(e.Data.ID) != id {
+				return struct{}{}, fmt.Errorf(`"data.id" is %s, not the file asked about (%d)`, describeJSON(e.Data.ID), id)
+			}
+			return struct{}{}, nil
+		},
 	}
 }
 
@@ -69,10 +127,34 @@ type page struct {
 	next  int  // next_start
 }
 
+// newPage is an empty page with room for n files.
+func newPage(pg gen.Pagination, n int) page {
+	return page{files: make([]*File, 0, n), more: pg.MoreItemsInCollection, next: pg.NextStart}
+}
+
+// pageAnswer reads a list answer's page of files; a null data is an empty page.
+var pageAnswer = reader[[]*wireFile, page]{plain: plainPageData, lenient: pageData}
+
+// plainPageData is pageData's plain reading.
+func plainPageData(body []byte) (page, bool) {
+	e, ok := plainEnvelope[[]*plainFile](body)
+	if !ok {
+		return page{}, false
+	}
+	p := newPage(e.AdditionalData.Pagination, len(e.Data))
+	for _, pf := range e.Data {
+		f, ok := pf.remoteFile()
+		if !ok {
+			return page{}, false
+		}
+		p.files = append(p.files, f)
+	}
+	return p, true
+}
+
 // pageData is a list answer's page of files; a null data is an empty page.
 func pageData(e envelope[[]*wireFile]) (page, error) {
-	p := page{more: e.AdditionalData.Pagination.MoreItemsInCollection, next: e.AdditionalData.Pagination.NextStart}
-	p.files = make([]*File, 0, len(e.Data))
+	p := newPage(e.AdditionalData.Pagination, len(e.Data))
 	for _, w := range e.Data {
 		if w == nil {
 			return p, errors.New(`"data" holds a null instead of a file`)
@@ -91,15 +173,32 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(bytes.TrimSpace(raw)) == "null"
 }
 
-// result turns a response into what decode makes of its envelope, or into an error with
-// every secret removed.
-func result[D, T any](c *Client, op operation, resp *http.Response, decode func(envelope[D]) (T, error)) (_ T, resErr error) {
+// bodyBuffers holds the buffers that answers are read into, so that a call reuses one
+// rather than growing a new one. Nothing kept from a body refers to its buffer: decoding
+// and the error texts copy what they keep.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer is the largest buffer put back in bodyBuffers, so that a rare large
+// body (an error page, a long list) is not kept alive by the pool.
+const maxPooledBuffer = 64 << 10
+
+// result turns a response into what r reads from it, or into an error with every secret
+// removed.
+func result[D, T any](c *Client, op operation, resp *http.Response, r reader[D, T]) (_ T, resErr error) {
 	var zero T
 	defer func() { resErr = c.transport.redact.error(resErr) }()
 	defer resp.Body.Close()
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			bodyBuffers.Put(buf)
+		}
+	}()
 	// A body within the cap is read to EOF so the connection can be reused; a longer one
 	// is cut, and closing it drops the connection rather than download the rest.
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBodyBytes))
+	body := buf.Bytes()
 	ok := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	if err != nil && ok {
 		err = fmt.Errorf("reading the response: %w", err)
@@ -111,6 +210,11 @@ func result[D, T any](c *Client, op operation, resp *http.Response, decode func(
 	if !ok {
 		return zero, c.apiError(op, resp, body, "")
 	}
+	if r.plain != nil {
+		if v, ok := r.plain(body); ok {
+			return v, nil
+		}
+	}
 	var env envelope[D]
 	if err := json.Unmarshal(body, &env); err != nil {
 		return zero, c.apiError(op, resp, body, "unexpected response: "+jsonProblem(err))
@@ -118,7 +222,7 @@ func result[D, T any](c *Client, op operation, resp *http.Response, decode func(
 	if !env.Success {
 		return zero, c.apiError(op, resp, body, `unexpected response: "success" is not true`)
 	}
-	v, err := decode(env)
+	v, err := r.lenient(env)
 	if err != nil {
 		return zero, c.apiError(op, resp, body, "unexpected response: "+err.Error())
 	}

@@ -53,7 +53,10 @@ func (t *transport) Do(req *http.Request) (*http.Response, error) {
 			t.pacer.release(tk)
 			return nil, err
 		}
-		start := t.clock.Now()
+		var start time.Time // for the log line and the hook's Attempt.Duration only
+		if t.logger != nil || t.onAttempt != nil {
+			start = t.clock.Now()
+		}
 		resp, err := t.attempt(retryable, req)
 		if err != nil {
 			t.pacer.release(tk)
