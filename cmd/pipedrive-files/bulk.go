@@ -337,7 +337,7 @@ func (b *bulkRun) undo(ctx context.Context, client *pipedrive.Client, header bul
 		return report(stderr, "bulk", journalUsage(err))
 	}
 	defer planJournal.Close()
-	done, err := bulk.New(nopFiles{}, planJournal, b.source(), bulk.Options{Clock: b.env.Clock})
+	done, err := bulk.New(nil, planJournal, b.source(), bulk.Options{Clock: b.env.Clock})
 	if err != nil {
 		return report(stderr, "bulk", journalUsage(err))
 	}
@@ -527,7 +527,7 @@ func (b *bulkRun) dryRun(plan inputPlan, header bulk.Header) int {
 		return report(stderr, "bulk", journalUsage(err))
 	}
 	defer j.Close()
-	r, err := bulk.New(nopFiles{}, j, b.source(), bulk.Options{Clock: b.env.Clock})
+	r, err := bulk.New(nil, j, b.source(), bulk.Options{Clock: b.env.Clock})
 	if err != nil {
 		return report(stderr, "bulk", journalUsage(err))
 	}
@@ -555,9 +555,6 @@ func (b *bulkRun) dryRun(plan inputPlan, header bulk.Header) int {
 	}
 	return exitOK
 }
-
-// nopFiles is the Files of a dry run's Runner, which reads the journal and sends nothing.
-type nopFiles struct{ bulk.Files }
 
 // dryRunJSON is what --dry-run --json prints.
 type dryRunJSON struct {

@@ -126,33 +126,15 @@ func (f *fakeProcess) start(t *testing.T, dir string, args ...string) (*exec.Cmd
 // fakeProcess is `pipedrive-files serve-fake` running as a process.
 type fakeProcess struct {
 	env      map[string]string // PIPEDRIVE_BASE_URL and PIPEDRIVE_API_TOKEN, as it printed them
-	log      *lockedBuffer     // its standard error: one line per request
+	log      *syncBuffer     // its standard error: one line per request
 	barriers int
-}
-
-// lockedBuffer is a bytes.Buffer a process writes to while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startServeFake starts serve-fake with args, stopped (SIGINT) at the test's end.
 func startServeFake(t *testing.T, args ...string) *fakeProcess {
 	t.Helper()
 	cmd := command(t, "", nil, append([]string{"serve-fake"}, args...)...)
-	f := &fakeProcess{log: &lockedBuffer{}}
+	f := &fakeProcess{log: &syncBuffer{}}
 	cmd.Stderr = f.log
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)

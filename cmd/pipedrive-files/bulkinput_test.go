@@ -56,7 +56,7 @@ func idsOf(t *testing.T, in string) []bulk.RowID {
 	require.NoError(t, os.WriteFile(path, []byte(in), 0o600))
 	j, err := bulk.ReadJournal(filepath.Join(t.TempDir(), "none"), bulk.Header{Input: path})
 	require.NoError(t, err)
-	r, err := bulk.New(nopFiles{}, j, inputSource(path, "rows.csv"), bulk.Options{})
+	r, err := bulk.New(nil, j, inputSource(path, "rows.csv"), bulk.Options{})
 	require.NoError(t, err)
 	var ids []bulk.RowID
 	for res, err := range r.Results() {

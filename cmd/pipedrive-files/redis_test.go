@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -96,19 +95,6 @@ func fileTitles(srv *pipedrivetest.Server) map[string]int {
 	return out
 }
 
-// redisKeys lists every key in the Redis, sorted.
-func redisKeys(t *testing.T, rdb *redis.Client) []string {
-	t.Helper()
-	var all []string
-	iter := rdb.Scan(t.Context(), 0, "*", 100).Iterator()
-	for iter.Next(t.Context()) {
-		all = append(all, iter.Val())
-	}
-	require.NoError(t, iter.Err())
-	slices.Sort(all)
-	return all
-}
-
 // redisTokenKey is the Redis key of token's schedule.
 func redisTokenKey(token string) string {
 	sum := sha256.Sum256([]byte(token))
@@ -153,7 +139,7 @@ func TestBulkRunsShareTheRateLimitThroughRedis(t *testing.T) {
 	assert.GreaterOrEqual(t, elapsed, 11*125*time.Millisecond-20*time.Millisecond, "one schedule for both")
 
 	rdb := rs.Client(t)
-	assert.Equal(t, []string{redisTokenKey(srv.Token())}, redisKeys(t, rdb))
+	assert.Equal(t, []string{redisTokenKey(srv.Token())}, redistest.Keys(t, rdb))
 	val, err := rdb.Get(t.Context(), redisTokenKey(srv.Token())).Result()
 	if err != redis.Nil { // the key may have expired since
 		require.NoError(t, err)
@@ -286,14 +272,14 @@ func TestSingleCallsTakeTheirTurnsFromRedis(t *testing.T) {
 		// test to see (it expires once the turn has passed); the test deletes it for the next.
 		r := runOnWallClock(t, t.Context(), vars, append(args, "--rate-limit", "1/1h")...)
 		require.Equal(t, exitOK, r.code, "%v: %s", args, r.stderr)
-		assert.Equal(t, []string{redisTokenKey(srv.Token())}, redisKeys(t, rdb), args)
+		assert.Equal(t, []string{redisTokenKey(srv.Token())}, redistest.Keys(t, rdb), args)
 		require.NoError(t, rdb.Del(t.Context(), redisTokenKey(srv.Token())).Err())
 	}
 	assert.Len(t, srv.Requests(), 3, "one request each")
 
 	r := runOnWallClock(t, t.Context(), vars, "list", "--fake", "--deal", "12", "--rate-limit", "5/1s")
 	assert.Equal(t, exitOK, r.code, r.stderr)
-	assert.Empty(t, redisKeys(t, rdb))
+	assert.Empty(t, redistest.Keys(t, rdb))
 }
 
 // --rate-limit without --redis-url spaces this process's requests, one every WINDOW/N.

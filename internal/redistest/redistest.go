@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -132,6 +133,22 @@ func (s *Server) Client(t testing.TB) *redis.Client {
 	rdb := redis.NewClient(&redis.Options{Network: "unix", Addr: s.socket, MaxRetries: -1, DialerRetries: 1})
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
+}
+
+// Keys lists every key in rdb's database, sorted, with SCAN: what a test checks to see
+// that no token reached Redis.
+func Keys(t testing.TB, rdb *redis.Client) []string {
+	t.Helper()
+	var all []string
+	iter := rdb.Scan(t.Context(), 0, "*", 100).Iterator()
+	for iter.Next(t.Context()) {
+		all = append(all, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		t.Fatalf("redistest: listing the keys: %v", err)
+	}
+	slices.Sort(all)
+	return all
 }
 
 // Kill stops the server at once (SIGKILL), as a crash would, and waits for it to exit.

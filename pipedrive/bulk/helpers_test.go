@@ -253,3 +253,16 @@ func (fx *fixture) leaveSending(made int, lines ...int) {
 		}
 	}
 }
+
+// ids are the plan's row ids, in plan order.
+func (fx *fixture) ids() []RowID {
+	fx.t.Helper()
+	x, err := buildIndex(Slice(fx.plan))
+	require.NoError(fx.t, err)
+	var ids []RowID
+	for l, err := range x.rows(Slice(fx.plan)) {
+		require.NoError(fx.t, err)
+		ids = append(ids, l.ID)
+	}
+	return ids
+}

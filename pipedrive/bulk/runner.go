@@ -114,10 +114,11 @@ type cell struct {
 
 // New prepares a run of plan that sends rows through files and records them in j. It
 // reads the plan once, to know its rows (about 40 bytes a row stay in memory), and loads
-// what j records of earlier runs. It sends nothing.
+// what j records of earlier runs. It sends nothing. files may be nil for a Runner that is
+// only read (Results, State, Undo: a dry run, say); Run refuses to start without it.
 func New(files Files, j Journal, plan Source, opts Options) (*Runner, error) {
-	if files == nil || j == nil || plan == nil {
-		return nil, errors.New("bulk: New: files, journal and plan are required")
+	if j == nil || plan == nil {
+		return nil, errors.New("bulk: New: journal and plan are required")
 	}
 	if opts.Workers < 0 {
 		return nil, fmt.Errorf("bulk: New: Options.Workers must not be negative, got %d", opts.Workers)
@@ -252,6 +253,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	defer cancelSoft()
 	r.mu.Lock()
 	switch {
+	case r.files == nil:
+		r.mu.Unlock()
+		return errors.New("bulk: Run: the Runner was made with no Files to send through")
 	case r.started:
 		r.mu.Unlock()
 		return errors.New("bulk: Run called twice: a Runner runs once; make another with New")

@@ -359,6 +359,15 @@ func TestRunnerRunsOnce(t *testing.T) {
 	require.NoError(t, r.Shutdown(t.Context()))
 	assert.ErrorIs(t, r.Run(t.Context()), ErrRunnerClosed)
 	assert.Equal(t, 1, fx.posts())
+
+	// A Runner made without Files is for reading: it never runs.
+	j, err := ReadJournal(fx.journal, Header{Input: "/plans/plan.csv"})
+	require.NoError(t, err)
+	defer j.Close()
+	readOnly, err := New(nil, j, Slice(fx.plan), Options{})
+	require.NoError(t, err)
+	assert.Equal(t, Done, readOnly.State(fx.ids()[0]).Status)
+	assert.ErrorContains(t, readOnly.Run(t.Context()), "no Files to send through")
 }
 
 // A row that is neither a create nor a link is refused before anything is sent; a

@@ -38,19 +38,6 @@ func (quiet) Printf(context.Context, string, ...any) {}
 // token is a token of Pipedrive's shape, 40 hex characters.
 const token = "0123456789abcdef0123456789abcdef01234567"
 
-// keys lists every key in rdb's database, sorted, with SCAN.
-func keys(t *testing.T, rdb *redis.Client) []string {
-	t.Helper()
-	var all []string
-	iter := rdb.Scan(t.Context(), 0, "*", 100).Iterator()
-	for iter.Next(t.Context()) {
-		all = append(all, iter.Val())
-	}
-	require.NoError(t, iter.Err())
-	slices.Sort(all)
-	return all
-}
-
 // The token never reaches Redis: the one key a Limiter makes is named by the token's
 // SHA-256, holds a time, and expires. A trailing line break is not part of the token.
 func TestKeyIsTheTokensHash(t *testing.T) {
@@ -64,7 +51,7 @@ func TestKeyIsTheTokensHash(t *testing.T) {
 	sum := sha256.Sum256([]byte(token))
 	want := "rate:pipedrive:" + hex.EncodeToString(sum[:])
 	assert.Equal(t, want, lim.Key())
-	assert.Equal(t, []string{want}, keys(t, rdb))
+	assert.Equal(t, []string{want}, redistest.Keys(t, rdb))
 	val, err := rdb.Get(t.Context(), want).Result()
 	require.NoError(t, err)
 	for _, piece := range []string{token, token[:20], token[20:]} {
