@@ -126,7 +126,7 @@ func (f *fakeProcess) start(t *testing.T, dir string, args ...string) (*exec.Cmd
 // fakeProcess is `pipedrive-files serve-fake` running as a process.
 type fakeProcess struct {
 	env      map[string]string // PIPEDRIVE_BASE_URL and PIPEDRIVE_API_TOKEN, as it printed them
-	log      *syncBuffer     // its standard error: one line per request
+	log      *syncBuffer       // its standard error: one line per request
 	barriers int
 }
 
