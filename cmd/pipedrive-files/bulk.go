@@ -408,18 +408,11 @@ func (b *bulkRun) send(ctx context.Context, client *pipedrive.Client, j *bulk.Fi
 	if err != nil {
 		return report(stderr, "bulk", journalUsage(err))
 	}
-	todo, earlier := 0, 0
-	for res, err := range r.Results() {
-		if err != nil {
-			return report(stderr, "bulk", err)
-		}
-		switch st := res.State; {
-		case st.Status == bulk.Done, st.Status == bulk.Failed && !b.flags.retryFailed:
-			earlier++
-		default:
-			todo++
-		}
+	todo, total, err := r.Remaining()
+	if err != nil {
+		return report(stderr, "bulk", err)
 	}
+	earlier := total - todo
 	prog = newProgress(todo, earlier, func() string { return rateLimitNote(client.RateLimit()) })
 	prog.show(stderr)
 	prog.sayWhenDone(ctx, stderr, "pipedrive-files bulk: interrupted: finishing the calls in flight (press Ctrl-C again to abandon them)")

@@ -392,12 +392,11 @@ func (r *Runner) dispatch(soft context.Context, jobs chan<- job, pending bool) e
 		r.mu.Lock()
 		st := r.stateLocked(l.pos)
 		r.mu.Unlock()
-		retry := st.Status == Failed && r.opts.RetryFailed
-		isPending := st.Status.pending() || retry && l.Row.Create != nil
+		isPending := st.Status.pending() || st.Status == Failed && l.Row.Create != nil // a retried create is looked for first
 		switch {
 		case st.Status != NotStarted && !st.Earlier: // this run has had it already
 			continue
-		case isPending != pending, st.Status == Done, st.Status == Failed && !retry:
+		case isPending != pending, !r.sends(st):
 			continue
 		}
 		select {
@@ -407,6 +406,27 @@ func (r *Runner) dispatch(soft context.Context, jobs chan<- job, pending bool) e
 		}
 	}
 	return nil
+}
+
+// sends reports whether Run sends a row in state st: every row but those done, and those
+// failed unless Options.RetryFailed.
+func (r *Runner) sends(st State) bool {
+	return st.Status != Done && (st.Status != Failed || r.opts.RetryFailed)
+}
+
+// Remaining is the number of rows Run would send (or look for) now, of the plan's total:
+// those not done, and not failed unless Options.RetryFailed. It reads the plan again.
+func (r *Runner) Remaining() (remaining, total int, err error) {
+	for res, err := range r.Results() {
+		if err != nil {
+			return 0, 0, err
+		}
+		total++
+		if r.sends(res.State) {
+			remaining++
+		}
+	}
+	return remaining, total, nil
 }
 
 // stopped reports whether no more rows may start.
