@@ -7,7 +7,7 @@ import "iter"
 // with the row's Line, in plan order. Rows whose file was on the item before the plan ran
 // (AlreadyLinked), and rows not done, are left out: an undo never deletes a file the plan
 // did not put there. done is a Runner over the plan and its journal that is not run
-// (open the journal with ReadJournal); Undo only reads its Results. Run the undo plan
+// (New with nil Files and a journal from ReadJournal); Undo only reads its Results. Run the undo plan
 // with a journal of its own, and it is resumable like any plan: a second run of it sends
 // nothing.
 func Undo(done *Runner) Source {

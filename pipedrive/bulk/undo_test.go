@@ -18,7 +18,7 @@ func (fx *fixture) undo(ctx context.Context, configure func(*Options)) (*Runner,
 	planJournal, err := ReadJournal(fx.journal, Header{Input: "/plans/plan.csv"})
 	require.NoError(fx.t, err)
 	defer planJournal.Close()
-	done, err := New(fx.files, planJournal, Slice(fx.plan), Options{Clock: fx.clock})
+	done, err := New(nil, planJournal, Slice(fx.plan), Options{Clock: fx.clock})
 	require.NoError(fx.t, err)
 	j, err := OpenJournal(filepath.Join(filepath.Dir(fx.journal), "plan.undo.journal"), Header{Input: "/plans/plan.csv (undo)"})
 	require.NoError(fx.t, err)
